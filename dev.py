@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Bootstrap LetterLens for development, using only the standard library.
+
+    python3 dev.py run  [app args]      start the app
+    python3 dev.py test [pytest args]   run the test suite (headless)
+
+Creates ./.venv on first use and installs the dependencies listed in
+pyproject.toml (the single source of truth) into it.  The project itself is
+not built or installed: main.py and the tests import it from the repo root.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# Checked before anything newer is used, so old interpreters get a clear
+# message instead of an ImportError for tomllib.
+if sys.version_info < (3, 11):
+    sys.exit("LetterLens needs Python 3.11 or newer; this is %d.%d." % sys.version_info[:2])
+
+import tomllib  # noqa: E402  (3.11+, hence after the check)
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+# venv puts the interpreter in Scripts\ on Windows and bin/ elsewhere.
+VENV_PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+# Holds one sha256 per requirement list already installed, so `run` and
+# `test` (which need different lists) don't take turns re-running pip.
+STAMP = VENV / ".letterlens-deps"
+
+
+def requirements(extras):
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = list(project["dependencies"])
+    for extra in extras:
+        reqs += project["optional-dependencies"][extra]
+    return reqs
+
+
+def ensure_venv():
+    if VENV_PYTHON.exists():
+        return
+    print("creating virtual environment…", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+
+
+def ensure_deps(reqs):
+    digest = hashlib.sha256("\n".join(reqs).encode()).hexdigest()
+    done = STAMP.read_text().split() if STAMP.exists() else []
+    if digest in done:
+        return  # Nothing changed since the last install: skip pip, start instantly.
+    print(f"installing {len(reqs)} package{'' if len(reqs) == 1 else 's'}…", flush=True)
+    # pip only fetches what is missing or doesn't satisfy a spec.
+    subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", *reqs], check=True)
+    STAMP.write_text("\n".join(done + [digest]) + "\n")
+
+
+def launch(args):
+    cmd = [str(VENV_PYTHON), *args]
+    sys.stdout.flush()
+    if os.name == "nt":
+        # os.execv on Windows returns to the shell before the child ends;
+        # wait instead so the exit code and Ctrl+C behave.
+        sys.exit(subprocess.call(cmd, cwd=ROOT))
+    os.chdir(ROOT)
+    os.execv(cmd[0], cmd)  # replace this process: exit code and signals pass straight through
+
+
+def main(argv):
+    if not argv or argv[0] not in ("run", "test"):
+        sys.exit(__doc__)
+    command, rest = argv[0], argv[1:]
+    try:
+        ensure_venv()
+        ensure_deps(requirements(["test"] if command == "test" else []))
+    except subprocess.CalledProcessError as err:
+        sys.exit(f"dev.py: setup failed ({' '.join(map(str, err.cmd))} exited with {err.returncode})")
+    if command == "run":
+        launch(["main.py", *rest])
+    # Tests must never need a display: without one Qt aborts the whole run.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    launch(["-m", "pytest", *rest])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""LetterLens Qt user interface (PySide6 + pyqtgraph) over the `model` package."""

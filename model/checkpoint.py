@@ -1,0 +1,111 @@
+"""Checkpoints: weights plus the facts needed to use and trust them.
+
+A checkpoint is a plain ``torch.save`` dict of tensors, strings and numbers, so
+it loads with ``weights_only=True``: opening a file never runs its code.
+Saving writes a temporary file beside the target and renames it, so a crash
+or a full disk never leaves a half-written checkpoint under the real name.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .ink import RasterConfig
+from .network import CLASSES, build_model, count_parameters
+
+FORMAT = "letterlens-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is missing, corrupt, truncated or for another network."""
+
+
+def save_checkpoint(path: str | os.PathLike, model: nn.Module, *, arch: str = "letternet",
+                    raster: RasterConfig = RasterConfig(), meta: dict | None = None) -> Path:
+    """Write ``model`` to ``path`` atomically.  ``meta`` holds the training
+    facts (data, size, accuracy...); architecture, classes, normalisation and
+    date are added here so no caller can forget them."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "arch": arch,
+        "classes": list(CLASSES),
+        "raster": dataclasses.asdict(raster),
+        "input_mean": float(state["input_mean"]),
+        "input_std": float(state["input_std"]),
+        "parameters": count_parameters(model),
+        "saved_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        # JSON-plain metadata loads under weights_only and shows anywhere.
+        "meta": json.loads(json.dumps(meta or {})),
+        "state_dict": state,
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+@dataclasses.dataclass
+class Checkpoint:
+    model: nn.Module
+    arch: str
+    raster: RasterConfig
+    info: dict  # everything in the file except the weights
+
+    @property
+    def meta(self) -> dict:
+        return self.info.get("meta", {})
+
+
+def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read a checkpoint, raising :class:`CheckpointError` with the file name
+    and a plain reason for anything unusable."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a damaged file
+        raise CheckpointError(f"{path}: not a readable checkpoint (corrupt or truncated?): "
+                              f"{_first_line(exc)}") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a LetterLens checkpoint")
+    if payload.get("version") != VERSION:
+        raise CheckpointError(f"{path}: checkpoint version {payload.get('version')} is not "
+                              f"supported (this build reads version {VERSION})")
+    if list(payload.get("classes", [])) != list(CLASSES):
+        raise CheckpointError(f"{path}: the network was trained for other classes "
+                              f"({''.join(map(str, payload.get('classes', [])))!r})")
+    try:
+        raster = RasterConfig(**payload["raster"])
+        model = build_model(payload["arch"])
+        model.load_state_dict(payload["state_dict"], strict=True)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: weights do not fit the {payload.get('arch')!r} "
+                              f"network: {_first_line(exc)}") from exc
+    model.eval()
+    info = {k: v for k, v in payload.items() if k != "state_dict"}
+    return Checkpoint(model=model, arch=payload["arch"], raster=raster, info=info)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

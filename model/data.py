@@ -1,0 +1,265 @@
+"""Labelled handwriting: loading, checking and splitting data sets.
+
+Three formats are read (see the data README for the first two):
+
+* stroke ``.npz``: pen trajectories (``points``, ``stroke_offsets``,
+  ``sample_offsets``, ``labels``), rendered by our own rasterizer;
+* image ``.npz``: 28x28 uint8 images, white ink on black;
+* EMNIST's official IDX files (``*-images-idx3-ubyte[.gz]`` with the matching
+  ``*-labels-idx1-ubyte[.gz]``): labels 1..26, images stored transposed.
+
+Every loader checks magic numbers, shapes and label ranges, and raises
+:class:`DatasetError` naming the file and the problem.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .ink import Augment, InkBatch, RasterConfig, render_batch
+from .network import CLASSES
+
+NUM_CLASSES = len(CLASSES)
+IDX_IMAGES_MAGIC = 0x00000803   # unsigned bytes, 3 dimensions
+IDX_LABELS_MAGIC = 0x00000801   # unsigned bytes, 1 dimension
+
+
+class DatasetError(ValueError):
+    """A data file is missing, truncated or not in the expected format."""
+
+
+@dataclass
+class StrokeSet:
+    """Drawings kept as pen strokes; rendered on demand (with augmentation)."""
+    name: str
+    ink: InkBatch
+    labels: np.ndarray
+    writers: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, indices: np.ndarray) -> "StrokeSet":
+        return StrokeSet(self.name, self.ink.subset(indices), self.labels[indices], self.writers[indices])
+
+    def images(self, indices: np.ndarray, raster: RasterConfig, augment: Augment | None = None,
+               rng: np.random.Generator | None = None) -> torch.Tensor:
+        return render_batch(self.ink.subset(indices), raster, augment, rng)
+
+
+@dataclass
+class ImageSet:
+    """Drawings known only as 28x28 images (white ink on black)."""
+    name: str
+    pixels: np.ndarray   # (N, 28, 28) uint8
+    labels: np.ndarray
+    writers: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, indices: np.ndarray) -> "ImageSet":
+        return ImageSet(self.name, self.pixels[indices], self.labels[indices], self.writers[indices])
+
+    def images(self, indices: np.ndarray, raster: RasterConfig, augment: Augment | None = None,
+               rng: np.random.Generator | None = None) -> torch.Tensor:
+        images = torch.from_numpy(self.pixels[indices]).float().div_(255.0)
+        if augment is None:
+            return images
+        return _random_affine(images, augment, rng or np.random.default_rng())
+
+
+Dataset = StrokeSet | ImageSet
+
+
+def _random_affine(images: torch.Tensor, aug: Augment, rng: np.random.Generator) -> torch.Tensor:
+    """The image-space counterpart of the stroke augmentation (no re-framing)."""
+    n, size = len(images), images.shape[-1]
+    theta = np.deg2rad(rng.uniform(-aug.rotate_deg, aug.rotate_deg, n))
+    shear = rng.uniform(-aug.shear, aug.shear, n)
+    scale = 1.0 + rng.uniform(-aug.scale, aug.scale / 3, n)
+    shift = rng.uniform(-aug.shift_px, aug.shift_px, (n, 2)) * 2 / size
+    cos, sin = np.cos(theta), np.sin(theta)
+    # affine_grid maps output to input coordinates, so this is the inverse map.
+    matrix = np.zeros((n, 2, 3))
+    matrix[:, 0, 0], matrix[:, 0, 1] = cos / scale, (-sin + shear) / scale
+    matrix[:, 1, 0], matrix[:, 1, 1] = sin / scale, cos / scale
+    matrix[:, :, 2] = shift
+    grid = F.affine_grid(torch.from_numpy(matrix).float(), (n, 1, size, size), align_corners=False)
+    return F.grid_sample(images[:, None], grid, align_corners=False)[:, 0]
+
+
+# --------------------------------------------------------------------- loading
+
+def load_dataset(path: str | os.PathLike) -> Dataset:
+    """Load one data set, choosing the reader by the file's name and content."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such file")
+    if "idx3-ubyte" in path.name:
+        return load_emnist_idx(path)
+    if path.suffix != ".npz":
+        raise DatasetError(f"{path}: unknown format (expected .npz or EMNIST IDX files)")
+    arrays = _read_npz(path)
+    if "points" in arrays:
+        return _stroke_set(path, arrays)
+    if "images" in arrays:
+        return _image_set(path, arrays)
+    raise DatasetError(f"{path}: has neither 'points' (strokes) nor 'images' arrays")
+
+
+def find_datasets(folder: str | os.PathLike) -> list[Path]:
+    """The data set files in a folder.  Where both ``X.npz`` and
+    ``X_strokes.npz`` exist, only the strokes are used: they are the primary
+    form, and rendering them ourselves matches the drawing pad."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: not a folder")
+    npz = sorted(folder.glob("*.npz"))
+    strokes = {p.name[:-len("_strokes.npz")] for p in npz if p.name.endswith("_strokes.npz")}
+    found = [p for p in npz if p.name.endswith("_strokes.npz") or p.stem not in strokes]
+    found += sorted(p for p in folder.iterdir() if "images-idx3-ubyte" in p.name)
+    return found
+
+
+def load_many(paths: list[str | os.PathLike]) -> list[Dataset]:
+    """Load files, and every data set inside folders."""
+    sets = []
+    for path in map(Path, paths):
+        files = find_datasets(path) if path.is_dir() else [path]
+        if path.is_dir() and not files:
+            raise DatasetError(f"{path}: no data sets found (.npz or EMNIST IDX files)")
+        sets.extend(load_dataset(f) for f in files)
+    return sets
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        raise DatasetError(f"{path}: cannot read the archive (truncated or corrupt?): {exc}") from exc
+
+
+def _labels(path: Path, labels: np.ndarray, n: int) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+        raise DatasetError(f"{path}: 'labels' must be {n} integers, got {labels.dtype} {labels.shape}")
+    if n and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+        raise DatasetError(f"{path}: labels must be 0..{NUM_CLASSES - 1} (a..z), "
+                           f"found {labels.min()}..{labels.max()}")
+    return labels.astype(np.int64)
+
+
+def _writers(arrays: dict, n: int, path: Path) -> np.ndarray:
+    writers = arrays.get("writer")
+    if writers is None:
+        return np.full(n, path.stem)  # unknown: the whole file counts as one writer
+    if len(writers) != n:
+        raise DatasetError(f"{path}: 'writer' has {len(writers)} entries for {n} samples")
+    return np.asarray(writers).astype(str)
+
+
+def _stroke_set(path: Path, arrays: dict) -> StrokeSet:
+    for key in ("points", "stroke_offsets", "sample_offsets", "labels"):
+        if key not in arrays:
+            raise DatasetError(f"{path}: missing the '{key}' array")
+    points, strokes, samples = arrays["points"], arrays["stroke_offsets"], arrays["sample_offsets"]
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise DatasetError(f"{path}: 'points' must be (P, 2), got {points.shape}")
+    for key, offsets, end in (("stroke_offsets", strokes, len(points)),
+                              ("sample_offsets", samples, len(strokes) - 1)):
+        if offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != end \
+                or (np.diff(offsets) < 0).any():
+            raise DatasetError(f"{path}: '{key}' must rise from 0 to {end} "
+                               f"(the file is inconsistent or truncated)")
+    if not np.isfinite(points).all():
+        raise DatasetError(f"{path}: 'points' holds NaN or infinite coordinates")
+    n = len(samples) - 1
+    ink = InkBatch(points.astype(np.float64), strokes.astype(np.int64), samples.astype(np.int64))
+    if n and (ink.point_counts() == 0).any():
+        raise DatasetError(f"{path}: sample {int(np.argmin(ink.point_counts()))} has no ink")
+    return StrokeSet(path.name, ink, _labels(path, arrays["labels"], n), _writers(arrays, n, path))
+
+
+def _image_set(path: Path, arrays: dict) -> ImageSet:
+    images = arrays["images"]
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
+        raise DatasetError(f"{path}: 'images' must be uint8 (N, 28, 28), got {images.dtype} {images.shape}")
+    if "labels" not in arrays:
+        raise DatasetError(f"{path}: missing the 'labels' array")
+    n = len(images)
+    return ImageSet(path.name, images, _labels(path, arrays["labels"], n), _writers(arrays, n, path))
+
+
+# ------------------------------------------------------------------- EMNIST IDX
+
+def read_idx(path: str | os.PathLike, magic: int) -> np.ndarray:
+    """Read an IDX file (gzipped or not) of unsigned bytes."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise DatasetError(f"{path}: cannot read (truncated or not gzip?): {exc}") from exc
+    if len(raw) < 4 or int.from_bytes(raw[:4], "big") != magic:
+        found = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else None
+        raise DatasetError(f"{path}: bad magic number {found if found is None else hex(found)}, "
+                           f"expected {hex(magic)}")
+    ndim = magic & 0xFF
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DatasetError(f"{path}: truncated header")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = int(np.prod(shape))
+    if len(raw) - header != expected:
+        raise DatasetError(f"{path}: holds {len(raw) - header} data bytes, its header promises "
+                           f"{expected} for shape {shape} (truncated?)")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def load_emnist_idx(images_path: str | os.PathLike,
+                    labels_path: str | os.PathLike | None = None) -> ImageSet:
+    """EMNIST letters: labels 1..26 become 0..25, images are transposed back."""
+    images_path = Path(images_path)
+    if labels_path is None:
+        labels_path = images_path.with_name(images_path.name.replace("images-idx3", "labels-idx1"))
+    labels_path = Path(labels_path)
+    if not labels_path.is_file():
+        raise DatasetError(f"{images_path}: its labels file {labels_path.name} is missing")
+    images = read_idx(images_path, IDX_IMAGES_MAGIC)
+    labels = read_idx(labels_path, IDX_LABELS_MAGIC).astype(np.int64)
+    if images.shape[1:] != (28, 28):
+        raise DatasetError(f"{images_path}: images must be 28x28, got {images.shape[1:]}")
+    if len(labels) != len(images):
+        raise DatasetError(f"{labels_path}: {len(labels)} labels for {len(images)} images")
+    if len(labels) and (labels.min() < 1 or labels.max() > NUM_CLASSES):
+        raise DatasetError(f"{labels_path}: EMNIST letters labels must be 1..26, found "
+                           f"{labels.min()}..{labels.max()} (is this another EMNIST split?)")
+    # EMNIST stores each image transposed (column-major); flip it upright.
+    pixels = np.ascontiguousarray(images.transpose(0, 2, 1))
+    return ImageSet(images_path.name, pixels, labels - 1, np.full(len(labels), images_path.name))
+
+
+# --------------------------------------------------------------------- splitting
+
+def split_by_writer(writers: np.ndarray, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, held out) with about ``fraction`` of the writers held
+    out, so validation measures how the network reads *new* people."""
+    unique = np.unique(writers)
+    rng = np.random.default_rng(seed)
+    if len(unique) < 2:  # one writer (or unknown): fall back to a sample split
+        order = rng.permutation(len(writers))
+        cut = int(round(len(writers) * fraction))
+        return np.sort(order[cut:]), np.sort(order[:cut])
+    held = rng.choice(unique, max(1, int(round(len(unique) * fraction))), replace=False)
+    is_held = np.isin(writers, held)
+    return np.flatnonzero(~is_held), np.flatnonzero(is_held)

@@ -1,0 +1,100 @@
+"""The network: Bert Hubert's letters CNN ("Hello Deep Learning"), in PyTorch.
+
+    input 1x28x28
+    conv 3x3 1->32   -> 32x26x26, max-pool 2 -> 32x13x13, GELU
+    conv 3x3 32->64  -> 64x11x11, max-pool 2 (rounding up) -> 64x6x6, GELU
+    conv 3x3 64->128 -> 128x4x4,  max-pool 2 -> 128x2x2, GELU
+    flatten 512 -> linear 64, GELU -> linear 128, GELU -> linear 26 -> log-softmax
+
+137,178 parameters.  One forward pass returns the log-probabilities *and*
+every intermediate activation by name, so the app shows what the network
+computed rather than recomputing it.
+"""
+from __future__ import annotations
+
+import string
+
+import torch
+from torch import nn
+
+CLASSES = tuple(string.ascii_lowercase)   # label 0 = 'a' ... 25 = 'z', case folded
+
+# Hubert's input normalisation; a trained checkpoint stores its own.
+DEFAULT_INPUT_MEAN = 0.172575
+DEFAULT_INPUT_STD = 0.25
+
+
+class LetterNet(nn.Module):
+    """Three conv blocks (conv, max-pool, GELU) and three linear layers."""
+
+    def __init__(self, input_mean: float = DEFAULT_INPUT_MEAN,
+                 input_std: float = DEFAULT_INPUT_STD, num_classes: int = len(CLASSES)):
+        super().__init__()
+        # Buffers, not parameters: saved with the weights, never trained.
+        self.register_buffer("input_mean", torch.tensor(float(input_mean)))
+        self.register_buffer("input_std", torch.tensor(float(input_std)))
+        # Named stages, in order; their outputs are the activations the app shows.
+        self.stages = nn.ModuleDict({
+            "conv1": nn.Conv2d(1, 32, 3),
+            "pool1": nn.MaxPool2d(2, ceil_mode=True),
+            "gelu1": nn.GELU(),
+            "conv2": nn.Conv2d(32, 64, 3),
+            "pool2": nn.MaxPool2d(2, ceil_mode=True),   # 11 -> 6: rounds up
+            "gelu2": nn.GELU(),
+            "conv3": nn.Conv2d(64, 128, 3),
+            "pool3": nn.MaxPool2d(2, ceil_mode=True),
+            "gelu3": nn.GELU(),
+            "flatten": nn.Flatten(),
+            "fc1": nn.Linear(512, 64),
+            "gelu4": nn.GELU(),
+            "fc2": nn.Linear(64, 128),
+            "gelu5": nn.GELU(),
+            "fc3": nn.Linear(128, num_classes),
+            "log_softmax": nn.LogSoftmax(dim=1),
+        })
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """images: (N, 28, 28) or (N, 1, 28, 28) in [0, 1], white ink on black.
+
+        Returns (log_probs (N, classes), {stage name: its output}).
+        """
+        if images.dim() == 3:
+            images = images.unsqueeze(1)
+        x = (images - self.input_mean) / self.input_std
+        activations = {"input": x}
+        for name, stage in self.stages.items():
+            x = stage(x)
+            activations[name] = x
+        return x, activations
+
+
+ARCHITECTURES: dict[str, type[nn.Module]] = {"letternet": LetterNet}
+
+
+def build_model(arch: str = "letternet", **kwargs) -> nn.Module:
+    try:
+        return ARCHITECTURES[arch](**kwargs)
+    except KeyError:
+        raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(ARCHITECTURES)}") from None
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def layer_table(model: nn.Module, size: int = 28) -> list[dict]:
+    """Each stage's type, output shape and parameter count, found by running
+    one blank image through the model (so it is true for any architecture)."""
+    with torch.no_grad():
+        _, activations = model(torch.zeros(1, size, size))
+    stages = dict(model.stages.items())
+    table = []
+    for name, out in activations.items():
+        stage = stages.get(name)
+        table.append({
+            "name": name,
+            "type": type(stage).__name__ if stage is not None else "Input",
+            "output_shape": tuple(out.shape[1:]),
+            "parameters": count_parameters(stage) if stage is not None else 0,
+        })
+    return table

@@ -1,0 +1,62 @@
+"""The reader the app uses: a loaded checkpoint that reads one drawing at a time."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .checkpoint import Checkpoint, load_checkpoint
+from .ink import Ink, render
+from .network import CLASSES, count_parameters
+from .paths import SHIPPED_WEIGHTS
+
+
+@dataclass
+class Prediction:
+    image: np.ndarray                    # (28, 28) network input in [0, 1]
+    probabilities: np.ndarray            # (26,) sums to 1
+    activations: dict[str, np.ndarray]   # stage name -> output for this drawing
+    elapsed_ms: float                    # render + forward
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        order = np.argsort(-self.probabilities)[:k]
+        return [(CLASSES[i], float(self.probabilities[i])) for i in order]
+
+
+class Recognizer:
+    def __init__(self, checkpoint: Checkpoint, source: str = ""):
+        self.checkpoint = checkpoint
+        self.source = source
+        # Channels-last convolutions are markedly faster on the CPU.
+        self.model = checkpoint.model.eval().to(memory_format=torch.channels_last)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> "Recognizer":
+        """The checkpoint at ``path`` (the shipped one by default).
+        Raises :class:`CheckpointError` for an unusable file."""
+        path = SHIPPED_WEIGHTS if path is None else path
+        return cls(load_checkpoint(path), str(path))
+
+    def describe(self) -> str:
+        parts = [type(self.model).__name__, f"{count_parameters(self.model):,} parameters"]
+        accuracy = self.checkpoint.meta.get("test_accuracy")
+        if accuracy is not None:
+            parts.append(f"{accuracy:.1%} on {self.checkpoint.meta.get('test_data', 'held-out data')}")
+        return " · ".join(parts)
+
+    @torch.inference_mode()
+    def predict(self, ink: Ink) -> Prediction:
+        """Read one drawing.  Raises ``ValueError`` for empty or invalid ink."""
+        started = time.perf_counter()
+        image = render(ink, self.checkpoint.raster)
+        x = torch.from_numpy(image)[None, None].contiguous(memory_format=torch.channels_last)
+        log_probs, activations = self.model(x)
+        return Prediction(
+            image=image,
+            probabilities=log_probs[0].exp().numpy(),
+            activations={name: a[0].contiguous().numpy() for name, a in activations.items()},
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )

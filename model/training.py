@@ -1,0 +1,215 @@
+"""Training: the loop, with no Qt and no printing (the CLI is ``model.train``).
+
+The loop reports through an ``on_progress`` callback and checks ``should_stop``
+between batches, so a GUI worker thread or the CLI can drive it alike.
+Stroke data is rendered batch by batch by the same rasterizer the app uses,
+each drawing with its own random distortion.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .data import Dataset, split_by_writer
+from .evaluation import predict_log_probs, score
+from .ink import Augment, RasterConfig
+from .network import build_model
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 12
+    batch_size: int = 128
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.05
+    val_fraction: float = 0.05       # of the writers, held out when no --val set is given
+    clean_labels: bool = False       # drop labels that cross-validated models contradict
+    clean_epochs: int = 2
+    seed: int = 0
+    arch: str = "letternet"
+    device: str = "cpu"              # "cpu", "cuda" or "auto"
+    augment: Augment = field(default_factory=Augment)
+    raster: RasterConfig = field(default_factory=RasterConfig)
+
+
+@dataclass
+class Progress:
+    phase: str              # "clean" or "train"
+    epoch: int              # 1-based
+    epochs: int
+    step: int               # batches done in this phase
+    steps: int              # batches in this phase
+    loss: float             # running mean of the training loss
+    samples_per_s: float
+    eta_s: float            # seconds left in this phase
+    val_accuracy: float | None = None   # set on the last step of an epoch
+
+
+@dataclass
+class TrainResult:
+    model: nn.Module
+    history: list[dict]             # one row per epoch: loss, val_accuracy
+    val_accuracy: float | None
+    stopped: bool                   # True when should_stop() ended it early
+    seconds: float
+    train_size: int
+    dropped_labels: int = 0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class Pool:
+    """Several data sets seen as one index space, for mixed batches."""
+
+    def __init__(self, sets: list[Dataset]):
+        self.sets = [s for s in sets if len(s)]
+        self.owner = np.concatenate([np.full(len(s), i) for i, s in enumerate(self.sets)]).astype(np.int64)
+        self.local = np.concatenate([np.arange(len(s)) for s in self.sets]).astype(np.int64)
+        self.labels = np.concatenate([s.labels for s in self.sets])
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def batch(self, indices: np.ndarray, raster: RasterConfig, augment: Augment | None,
+              rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        images, labels = [], []
+        for i, dataset in enumerate(self.sets):
+            mine = indices[self.owner[indices] == i]
+            if len(mine):
+                images.append(dataset.images(self.local[mine], raster, augment, rng))
+                labels.append(self.labels[mine])
+        return torch.cat(images), torch.from_numpy(np.concatenate(labels))
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def input_stats(pool: Pool, raster: RasterConfig, rng: np.random.Generator) -> tuple[float, float]:
+    """Mean and std of the rendered training images (on a sample of them)."""
+    sample = rng.choice(len(pool), min(len(pool), 2000), replace=False)
+    images, _ = pool.batch(sample, raster, None, rng)
+    return float(images.mean()), float(images.std().clamp_min(1e-3))
+
+
+def train(train_sets: list[Dataset], config: TrainConfig = TrainConfig(), *,
+          val_sets: list[Dataset] | None = None, model: nn.Module | None = None,
+          on_progress: ProgressCallback | None = None,
+          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+    """Train (or fine-tune ``model``) and return the result.  Without
+    ``val_sets``, a writer-disjoint part of the training data validates."""
+    started = time.perf_counter()
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    should_stop = should_stop or (lambda: False)
+    if val_sets is None:
+        train_sets, val_sets = _hold_out_writers(train_sets, config.val_fraction, config.seed)
+    dropped = 0
+    if config.clean_labels:
+        train_sets, dropped = clean_labels(train_sets, config, on_progress, should_stop)
+    pool = Pool(train_sets)
+    if len(pool) == 0:
+        raise ValueError("no training samples")
+    if model is None:
+        mean, std = input_stats(pool, config.raster, rng)
+        model = build_model(config.arch, input_mean=mean, input_std=std)
+    history, stopped = fit(model, pool, config, rng, val_sets, "train", on_progress, should_stop)
+    val_accuracy = history[-1]["val_accuracy"] if history else None
+    return TrainResult(model.cpu().eval(), history, val_accuracy, stopped,
+                       time.perf_counter() - started, len(pool), dropped)
+
+
+def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Generator,
+        val_sets: list[Dataset], phase: str, on_progress: ProgressCallback | None,
+        should_stop: Callable[[], bool], epochs: int | None = None) -> tuple[list[dict], bool]:
+    """The loop itself: AdamW with a one-cycle learning rate, channels-last
+    tensors (much faster convolutions on the CPU), mixed batches from the pool."""
+    epochs = epochs or config.epochs
+    device = pick_device(config.device)
+    model.to(device, memory_format=torch.channels_last).train()
+    steps_per_epoch = max(1, len(pool) // config.batch_size)   # drop the ragged last batch
+    total = steps_per_epoch * epochs
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=total, pct_start=0.15)
+    history, step, phase_start = [], 0, time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        order, loss_sum = rng.permutation(len(pool)), 0.0
+        for b in range(steps_per_epoch):
+            if should_stop():
+                model.eval()
+                return history, True
+            images, labels = pool.batch(order[b * config.batch_size:(b + 1) * config.batch_size],
+                                        config.raster, config.augment, rng)
+            images = images.unsqueeze(1).to(device, memory_format=torch.channels_last)
+            log_probs, _ = model(images)
+            loss = F.cross_entropy(log_probs, labels.to(device), label_smoothing=config.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            step += 1
+            loss_sum += loss.item()
+            last = b == steps_per_epoch - 1
+            val_accuracy = None
+            if last:
+                val_accuracy = _val_accuracy(model, val_sets, config.raster)
+                history.append({"epoch": epoch, "loss": loss_sum / steps_per_epoch, "val_accuracy": val_accuracy})
+                model.train()
+            if on_progress and (last or step % 10 == 0):
+                elapsed = time.perf_counter() - phase_start
+                on_progress(Progress(phase, epoch, epochs, step, total, loss_sum / (b + 1),
+                                     step * config.batch_size / elapsed,
+                                     elapsed / step * (total - step), val_accuracy))
+    model.eval()
+    return history, False
+
+
+def _val_accuracy(model: nn.Module, val_sets: list[Dataset], raster: RasterConfig) -> float | None:
+    if not val_sets or not sum(map(len, val_sets)):
+        return None
+    hits = sum(score(predict_log_probs(model, s, raster), s.labels)["accuracy"] * len(s) for s in val_sets)
+    return hits / sum(map(len, val_sets))
+
+
+def _hold_out_writers(sets: list[Dataset], fraction: float, seed: int) -> tuple[list[Dataset], list[Dataset]]:
+    train_sets, val_sets = [], []
+    for s in sets:
+        keep, held = split_by_writer(s.writers, fraction, seed)
+        train_sets.append(s.subset(keep))
+        val_sets.append(s.subset(held))
+    return train_sets, val_sets
+
+
+def clean_labels(sets: list[Dataset], config: TrainConfig, on_progress: ProgressCallback | None,
+                 should_stop: Callable[[], bool]) -> tuple[list[Dataset], int]:
+    """Drop samples whose label a model that never saw them confidently
+    contradicts (2-fold, writer-disjoint cross-validation)."""
+    cleaned, dropped = [], 0
+    for s in sets:
+        fold_a, fold_b = split_by_writer(s.writers, 0.5, config.seed + 1)
+        suspect = np.zeros(len(s), dtype=bool)
+        for fold, (train_idx, judge_idx) in enumerate(((fold_a, fold_b), (fold_b, fold_a)), 1):
+            rng = np.random.default_rng(config.seed)
+            pool = Pool([s.subset(train_idx)])
+            mean, std = input_stats(pool, config.raster, rng)
+            judge_model = build_model(config.arch, input_mean=mean, input_std=std)
+            _, stopped = fit(judge_model, pool, config, rng, [], f"clean {fold}/2", on_progress, should_stop,
+                             epochs=config.clean_epochs)
+            if stopped:
+                return sets, 0
+            probs = np.exp(predict_log_probs(judge_model, s.subset(judge_idx), config.raster))
+            own = probs[np.arange(len(judge_idx)), s.labels[judge_idx]]
+            suspect[judge_idx] = (own < 0.02) & (probs.max(axis=1) > 0.9)
+        dropped += int(suspect.sum())
+        cleaned.append(s.subset(np.flatnonzero(~suspect)))
+    return cleaned, dropped

@@ -1,0 +1,21 @@
+"""Shared test setup."""
+import os
+
+# Must run before anything imports Qt: with no display, Qt's default (xcb)
+# platform plugin aborts the whole pytest process instead of failing a test.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """The shared handwriting data sets, kept beside the checkout (too big for git)."""
+    path = Path(os.environ.get("LETTERLENS_DATA") or ROOT.parent / "shared" / "data")
+    if not path.is_dir():
+        pytest.skip(f"shared handwriting data not found at {path} (set LETTERLENS_DATA to point elsewhere)")
+    return path
