@@ -67,7 +67,7 @@ def bench_predict(recognizer: Recognizer, repeats: int) -> dict:
 def bench_training(samples: int) -> dict:
     batch = synthetic_inks(samples)
     data = StrokeSet("synthetic", batch, np.arange(samples) % 26, np.zeros(samples).astype(str))
-    render_ms = time_ms(lambda: render_batch(batch.subset(np.arange(256)), RasterConfig(), Augment(),
+    render_ms = time_ms(lambda: render_batch(batch.subset(np.arange(min(256, samples))), RasterConfig(), Augment(),
                                              np.random.default_rng(0)), 10, warmup=2)
     config = TrainConfig(epochs=1)
     model = LetterNet()
@@ -76,9 +76,9 @@ def bench_training(samples: int) -> dict:
     start = time.perf_counter()
     fit(model, Pool([data]), config, np.random.default_rng(0), [], "bench", None, lambda: False, epochs=1)
     seconds = time.perf_counter() - start
-    steps = samples // config.batch_size
+    steps = max(1, samples // config.batch_size)   # as fit() counts them
     return {"render_batch_256_ms_median": float(np.median(render_ms)),
-            "train_samples_per_s": steps * config.batch_size / seconds}
+            "train_samples_per_s": steps * min(samples, config.batch_size) / seconds}
 
 
 def peak_rss_mb() -> float | None:

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import pickle
 import tempfile
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, *, arch: str = "l
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a checkpoint is no secret
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -83,6 +85,10 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         raise CheckpointError(f"{path}: no such file")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        # Not torch's text: it suggests loading unsafely, which we never do.
+        raise CheckpointError(f"{path}: not a readable checkpoint (corrupt, or it holds objects "
+                              f"other than weights, which are never loaded)") from exc
     except Exception as exc:  # torch raises many types for a damaged file
         raise CheckpointError(f"{path}: not a readable checkpoint (corrupt or truncated?): "
                               f"{_first_line(exc)}") from exc

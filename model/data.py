@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,7 +145,7 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
         raise DatasetError(f"{path}: cannot read the archive (truncated or corrupt?): {exc}") from exc
 
 
@@ -256,6 +257,8 @@ def split_by_writer(writers: np.ndarray, fraction: float, seed: int = 0) -> tupl
     out, so validation measures how the network reads *new* people."""
     unique = np.unique(writers)
     rng = np.random.default_rng(seed)
+    if fraction <= 0:
+        return np.arange(len(writers)), np.zeros(0, dtype=np.int64)
     if len(unique) < 2:  # one writer (or unknown): fall back to a sample split
         order = rng.permutation(len(writers))
         cut = int(round(len(writers) * fraction))

@@ -59,6 +59,7 @@ class Augment:
     scale: float = 0.12         # size factor in [1 - scale, 1 + scale/3]
     shift_px: float = 1.5
     jitter_px: float = 0.35     # independent noise per stroke offset and point
+    elastic_px: float = 1.0     # amplitude of a smooth random warp (style variation)
     pen_scale: tuple[float, float] = (0.7, 1.4)
 
 
@@ -125,6 +126,9 @@ def render(ink: Ink, config: RasterConfig = RasterConfig()) -> np.ndarray:
 
     Raises ``ValueError`` for an empty drawing or non-finite coordinates.
     """
+    if isinstance(ink, np.ndarray) and ink.ndim == 2:
+        # One (k, 2) array would be read as k one-point strokes: refuse the mix-up.
+        raise ValueError("ink must be a list of strokes; wrap a single stroke as [stroke]")
     return render_batch(InkBatch.from_inks([ink]), config)[0].numpy()
 
 
@@ -155,6 +159,7 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
         shift = rng.uniform(-augment.shift_px, augment.shift_px, (n, 2))
         centre = config.size / 2
         points = (points - centre) * size[owner, None] + centre + shift[owner]
+        points = _elastic(points, owner, augment.elastic_px, rng)
         points = _jitter(points, batch, augment.jitter_px, rng)
         pen_radius = pen_radius * rng.uniform(*augment.pen_scale, n)
 
@@ -192,7 +197,10 @@ def _frame(points: np.ndarray, owner: np.ndarray, counts: np.ndarray,
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     low = np.minimum.reduceat(points, starts, axis=0)
     high = np.maximum.reduceat(points, starts, axis=0)
-    extent = (high - low).max(axis=1)
+    with np.errstate(over="ignore"):
+        extent = (high - low).max(axis=1)
+    if not np.isfinite(extent).all():  # coordinates near the float limit
+        raise ValueError("ink coordinates are too large to frame")
     # A dot (or ink too small to measure against its own coordinates) is
     # drawn as a dot at the centre instead of being blown up to noise.
     magnitude = np.abs(np.concatenate([low, high], axis=1)).max(axis=1)
@@ -200,6 +208,21 @@ def _frame(points: np.ndarray, owner: np.ndarray, counts: np.ndarray,
     scale = np.where(is_dot, 0.0, config.long_side / np.where(is_dot, 1.0, extent))
     centre = (low + high) / 2
     return (points - centre[owner]) * scale[owner, None] + config.size / 2
+
+
+def _elastic(points: np.ndarray, owner: np.ndarray, amplitude: float,
+             rng: np.random.Generator, waves: int = 3) -> np.ndarray:
+    """Displace points by a smooth random field: a sum of a few long plane
+    waves (wavelengths of 10 to 40 px) per drawing.  Smooth fields bend loops
+    and proportions the way different hands do, without tearing strokes."""
+    n = int(owner.max()) + 1
+    direction = rng.uniform(0, 2 * np.pi, (n, waves))
+    frequency = rng.uniform(1 / 40, 1 / 10, (n, waves))
+    wave_vector = 2 * np.pi * frequency[..., None] * np.stack([np.cos(direction), np.sin(direction)], -1)
+    phase = rng.uniform(0, 2 * np.pi, (n, waves))
+    push = rng.normal(0, amplitude / np.sqrt(waves), (n, waves, 2))
+    angle = np.einsum("pkd,pd->pk", wave_vector[owner], points) + phase[owner]  # (P, waves)
+    return points + np.einsum("pk,pkd->pd", np.sin(angle), push[owner])
 
 
 def _jitter(points: np.ndarray, batch: InkBatch, jitter_px: float,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,9 +43,12 @@ class Recognizer:
 
     def describe(self) -> str:
         parts = [type(self.model).__name__, f"{count_parameters(self.model):,} parameters"]
-        accuracy = self.checkpoint.meta.get("test_accuracy")
-        if accuracy is not None:
-            parts.append(f"{accuracy:.1%} on {self.checkpoint.meta.get('test_data', 'held-out data')}")
+        meta = self.checkpoint.meta
+        if meta.get("val_accuracy") is not None:
+            held_out = meta.get("val_data")
+            names = ", ".join(Path(name).stem.removesuffix("_strokes") for name in held_out) \
+                if isinstance(held_out, dict) else "held-out writers"
+            parts.append(f"{meta['val_accuracy']:.1%} on {names}")
         return " · ".join(parts)
 
     @torch.inference_mode()

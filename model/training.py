@@ -7,6 +7,7 @@ each drawing with its own random distortion.
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -71,9 +72,10 @@ class Pool:
 
     def __init__(self, sets: list[Dataset]):
         self.sets = [s for s in sets if len(s)]
-        self.owner = np.concatenate([np.full(len(s), i) for i, s in enumerate(self.sets)]).astype(np.int64)
-        self.local = np.concatenate([np.arange(len(s)) for s in self.sets]).astype(np.int64)
-        self.labels = np.concatenate([s.labels for s in self.sets])
+        none = [np.zeros(0, dtype=np.int64)]  # so that no sets at all is an empty pool
+        self.owner = np.concatenate(none + [np.full(len(s), i) for i, s in enumerate(self.sets)])
+        self.local = np.concatenate(none + [np.arange(len(s)) for s in self.sets])
+        self.labels = np.concatenate(none + [s.labels for s in self.sets])
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -141,11 +143,13 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
     total = steps_per_epoch * epochs
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=total, pct_start=0.15)
+    average = copy.deepcopy(model)   # EMA of the weights: what we validate and return
     history, step, phase_start = [], 0, time.perf_counter()
     for epoch in range(1, epochs + 1):
         order, loss_sum = rng.permutation(len(pool)), 0.0
         for b in range(steps_per_epoch):
             if should_stop():
+                model.load_state_dict(average.state_dict())
                 model.eval()
                 return history, True
             images, labels = pool.batch(order[b * config.batch_size:(b + 1) * config.batch_size],
@@ -158,11 +162,12 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
             optimizer.step()
             schedule.step()
             step += 1
+            _update_average(average, model, step)
             loss_sum += loss.item()
             last = b == steps_per_epoch - 1
             val_accuracy = None
             if last:
-                val_accuracy = _val_accuracy(model, val_sets, config.raster)
+                val_accuracy = _val_accuracy(average, val_sets, config.raster)
                 history.append({"epoch": epoch, "loss": loss_sum / steps_per_epoch, "val_accuracy": val_accuracy})
                 model.train()
             if on_progress and (last or step % 10 == 0):
@@ -170,8 +175,18 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
                 on_progress(Progress(phase, epoch, epochs, step, total, loss_sum / (b + 1),
                                      step * config.batch_size / elapsed,
                                      elapsed / step * (total - step), val_accuracy))
+    model.load_state_dict(average.state_dict())
     model.eval()
     return history, False
+
+
+@torch.no_grad()
+def _update_average(average: nn.Module, model: nn.Module, step: int, decay: float = 0.999) -> None:
+    """Exponential moving average of the weights: smooths out the last noisy
+    steps for free.  The decay ramps up so short fine-tunes average few steps."""
+    decay = min(decay, (1 + step) / (10 + step))
+    for mean, current in zip(average.parameters(), model.parameters()):
+        mean.lerp_(current, 1 - decay)
 
 
 def _val_accuracy(model: nn.Module, val_sets: list[Dataset], raster: RasterConfig) -> float | None:

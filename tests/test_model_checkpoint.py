@@ -1,0 +1,150 @@
+"""Checkpoints: round trip, atomic save, and refusing every kind of bad file."""
+import datetime as dt
+import os
+import pickle
+import re
+
+import pytest
+import torch
+
+import model.checkpoint
+from model import CLASSES, CheckpointError, LetterNet, RasterConfig, load_checkpoint, save_checkpoint
+
+RASTER = RasterConfig(pen_radius=1.2, softness=0.5)
+META = {"epochs": 3, "val_accuracy": 0.5, "history": [{"epoch": 1, "loss": 2.5}], "note": "tiny"}
+
+
+@pytest.fixture
+def net():
+    torch.manual_seed(7)
+    return LetterNet(input_mean=0.3, input_std=0.4)
+
+
+@pytest.fixture
+def saved(tmp_path, net):
+    return save_checkpoint(tmp_path / "net.pt", net, raster=RASTER, meta=META)
+
+
+def test_round_trip_keeps_weights_and_facts(saved, net):
+    checkpoint = load_checkpoint(saved)
+    loaded = checkpoint.model.state_dict()
+    original = net.state_dict()
+    assert loaded.keys() == original.keys()
+    for key in original:
+        assert torch.equal(loaded[key], original[key]), key
+    assert not checkpoint.model.training
+    assert checkpoint.arch == "letternet"
+    assert checkpoint.raster == RASTER
+    assert checkpoint.meta == META
+    info = checkpoint.info
+    assert "state_dict" not in info
+    assert info["classes"] == list(CLASSES)
+    assert info["input_mean"] == pytest.approx(0.3)
+    assert info["input_std"] == pytest.approx(0.4)
+    assert info["parameters"] == 137_178
+    saved_at = dt.datetime.fromisoformat(info["saved_at"])
+    assert saved_at.tzinfo is not None
+    assert abs(dt.datetime.now(dt.timezone.utc) - saved_at) < dt.timedelta(minutes=5)
+    x = torch.rand(2, 28, 28)
+    with torch.no_grad():
+        torch.testing.assert_close(checkpoint.model(x)[0], net.eval()(x)[0], rtol=0, atol=0)
+
+
+def test_save_leaves_no_temporary_files(tmp_path, net):
+    folder = tmp_path / "deep" / "er"
+    save_checkpoint(folder / "a.pt", net)
+    save_checkpoint(folder / "a.pt", net)   # overwriting, too
+    assert sorted(p.name for p in folder.iterdir()) == ["a.pt"]
+
+
+def test_failed_save_keeps_the_previous_file(tmp_path, net, monkeypatch, saved):
+    before = saved.read_bytes()
+
+    def crash(obj, f, *args, **kwargs):
+        f.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(model.checkpoint.torch, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(saved, LetterNet(), meta={"other": True})
+    assert saved.read_bytes() == before
+    assert [p.name for p in saved.parent.iterdir()] == [saved.name]
+    monkeypatch.undo()
+    assert load_checkpoint(saved).meta == META
+
+
+def rewrite(path, **changes):
+    """Re-save a valid checkpoint's payload with some entries changed."""
+    payload = torch.load(path, weights_only=True)
+    for key, value in changes.items():
+        if callable(value):
+            value(payload)
+        else:
+            payload[key] = value
+    torch.save(payload, path)
+
+
+def wrong_shape(payload):
+    payload["state_dict"]["stages.fc3.weight"] = torch.zeros(10, 128)
+
+
+def missing_tensor(payload):
+    del payload["state_dict"]["stages.conv2.bias"]
+
+
+@pytest.mark.parametrize("damage, message", [
+    pytest.param(lambda p: p.write_bytes(os.urandom(4096)), "not a readable checkpoint", id="random-bytes"),
+    pytest.param(lambda p: p.write_bytes(p.read_bytes()[:len(p.read_bytes()) // 2]),
+                 "not a readable checkpoint", id="truncated"),
+    pytest.param(lambda p: p.write_bytes(b""), "not a readable checkpoint", id="empty"),
+    pytest.param(lambda p: p.unlink(), "no such file", id="missing"),
+    pytest.param(lambda p: rewrite(p, _=wrong_shape), "do not fit", id="wrong-shape"),
+    pytest.param(lambda p: rewrite(p, _=missing_tensor), "do not fit", id="missing-tensor"),
+    pytest.param(lambda p: rewrite(p, classes=list("0123456789")), "other classes", id="other-classes"),
+    pytest.param(lambda p: rewrite(p, arch="resnet"), "do not fit", id="unknown-arch"),
+    pytest.param(lambda p: rewrite(p, version=99), "version 99", id="newer-version"),
+    pytest.param(lambda p: torch.save({"weights": torch.zeros(3)}, p), "not a LetterLens checkpoint",
+                 id="foreign-file"),
+])
+def test_bad_checkpoint_raises_readable_error(saved, damage, message):
+    damage(saved)
+    with pytest.raises(CheckpointError, match=message) as info:
+        load_checkpoint(saved)
+    text = str(info.value)
+    assert text.startswith(f"{saved}: ")   # names the file, then says what is wrong
+    assert "\n" not in text
+
+
+def test_corrupt_checkpoint_error_does_not_advise_unsafe_loading(saved):
+    saved.write_bytes(os.urandom(4096))
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(saved)
+    assert "weights_only" not in str(info.value)
+
+
+class Payload:
+    """Runs code when unpickled: makes a folder named ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return os.mkdir, (self.marker,)
+
+
+@pytest.mark.parametrize("writer", ["torch.save", "pickle.dump"])
+def test_malicious_pickle_is_refused_without_running_it(tmp_path, writer):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    payload = {"format": model.checkpoint.FORMAT, "version": 1, "evil": Payload(marker)}
+    with open(path, "wb") as f:
+        torch.save(payload, f) if writer == "torch.save" else pickle.dump(payload, f, protocol=2)
+    with pytest.raises(CheckpointError, match=re.escape(str(path))):
+        load_checkpoint(path)
+    assert not marker.exists(), "loading the checkpoint ran code from the file"
+    # The file really is malicious: an unsafe load would have run it.
+    if writer == "torch.save":
+        torch.load(path, weights_only=False)
+    else:
+        pickle.loads(path.read_bytes())
+    assert marker.is_dir()

@@ -1,0 +1,120 @@
+"""The command lines: ``python -m model.evaluate``, ``model.train`` and ``model.bench``."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from model import CLASSES, LetterNet, load_checkpoint, save_checkpoint
+from model.evaluate import main as evaluate_main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_strokes(path, n, seed=0):
+    """``n`` small drawings (a bar, a ring or a Z) with labels l, o, z, as a stroke .npz."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 2 * np.pi, 24)
+    shapes = [np.array([[0.0, 0.0], [0.0, 1.0]]),
+              np.stack([np.cos(t), np.sin(t)], 1),
+              np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])]
+    kinds = np.arange(n) % 3
+    strokes = [shapes[k] * rng.uniform(20, 80) + rng.normal(0, 1.0, shapes[k].shape) for k in kinds]
+    np.savez_compressed(
+        path,
+        points=np.concatenate(strokes).astype(np.float32),
+        stroke_offsets=np.concatenate([[0], np.cumsum([len(s) for s in strokes])]),
+        sample_offsets=np.arange(n + 1),
+        labels=np.array([11, 14, 25])[kinds],
+        writer=np.array([f"w{i % 5}" for i in range(n)]),
+    )
+    return path
+
+
+def run_module(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    torch.manual_seed(0)
+    weights = save_checkpoint(folder / "untrained.pt", LetterNet(), meta={"note": "untrained"})
+    return {"strokes": write_strokes(folder / "tiny_strokes.npz", 20), "weights": weights, "folder": folder}
+
+
+def test_evaluate_json_prints_one_object(files):
+    done = run_module("model.evaluate", "--strokes", files["strokes"], "--weights", files["weights"], "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)   # fails on anything but exactly one JSON document
+    assert isinstance(result, dict)
+    assert result["n"] == 20
+    assert 0 <= result["accuracy"] <= result["top3"] <= 1
+    assert set(result["per_class"]) == {"l", "o", "z"}
+    assert all(isinstance(v, float) and 0 <= v <= 1 for v in result["per_class"].values())
+    for confusion in result["confusions"]:
+        assert confusion["true"] in CLASSES and confusion["predicted"] in CLASSES
+
+
+def test_evaluate_report_mentions_confusions(files, capsys):
+    assert evaluate_main(["--strokes", str(files["strokes"]), "--weights", str(files["weights"])]) == 0
+    report = capsys.readouterr().out
+    assert report.startswith("tiny_strokes.npz: 20 samples")
+    assert "accuracy" in report and "top-3" in report
+    assert "confusions" in report
+
+
+def test_evaluate_refuses_corrupt_weights_with_exit_code_2(files, tmp_path, capsys):
+    # In-process: main()'s return value is the exit code (`raise SystemExit(main())`).
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"this is not a checkpoint" * 50)
+    assert evaluate_main(["--strokes", str(files["strokes"]), "--weights", str(corrupt), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error:") and "corrupt.pt" in err
+    assert out == ""
+
+
+def test_evaluate_refuses_missing_data_with_exit_code_2(files, tmp_path, capsys):
+    missing = tmp_path / "nothing_strokes.npz"
+    assert evaluate_main(["--strokes", str(missing), "--weights", str(files["weights"])]) == 2
+    assert "nothing_strokes.npz" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_cli_writes_a_loadable_checkpoint(files):
+    data = write_strokes(files["folder"] / "train_strokes.npz", 60, seed=1)
+    out = files["folder"] / "trained" / "tiny.pt"
+    done = run_module("model.train", "--data", data, "--epochs", "1", "--batch-size", "16",
+                      "--threads", "1", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert "saved" in done.stderr and "tiny.pt" in done.stderr
+    checkpoint = load_checkpoint(out)
+    assert checkpoint.arch == "letternet"
+    assert checkpoint.meta["epochs"] == 1
+    assert checkpoint.meta["train_data"] == {"train_strokes.npz": 60}
+    assert len(checkpoint.meta["history"]) == 1
+    assert checkpoint.meta["train_size"] < 60   # some writers were held out to validate
+
+
+@pytest.mark.slow
+def test_bench_json_reports_positive_numbers(files):
+    done = run_module("model.bench", "--json", "--repeats", "5", "--train-samples", "256",
+                      "--weights", files["weights"])
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    for key in ("predict_ms_1thread_median", "predict_ms_1thread_p90", "predict_ms_median",
+                "train_samples_per_s", "peak_rss_mb"):
+        value = result[key]
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), key
+        assert value > 0, key
+    assert result["predict_ms_1thread_p90"] >= result["predict_ms_1thread_median"]
+
+
+def test_bench_training_with_fewer_samples_than_a_batch():
+    from model.bench import bench_training
+    result = bench_training(100)
+    assert result["train_samples_per_s"] > 0

@@ -1,0 +1,94 @@
+"""LetterNet: shapes, named activations, parameter count; and the Recognizer around it."""
+import numpy as np
+import pytest
+import torch
+
+import model
+from model import CLASSES, LetterNet, RasterConfig, count_parameters, layer_table, render
+from model.checkpoint import Checkpoint
+
+ACTIVATION_SHAPES = {
+    "conv1": (32, 26, 26),
+    "pool1": (32, 13, 13),
+    "gelu1": (32, 13, 13),
+    "conv2": (64, 11, 11),
+    "pool2": (64, 6, 6),      # 11 / 2 rounded *up*
+    "gelu2": (64, 6, 6),
+    "conv3": (128, 4, 4),
+    "pool3": (128, 2, 2),
+    "gelu3": (128, 2, 2),
+    "flatten": (512,),
+    "fc1": (64,),
+    "fc2": (128,),
+    "fc3": (26,),
+    "log_softmax": (26,),
+}
+
+
+@pytest.fixture(scope="module")
+def net():
+    torch.manual_seed(0)
+    return LetterNet().eval()
+
+
+def test_output_is_log_probabilities_over_26_letters(net):
+    images = torch.rand(3, 28, 28)
+    with torch.no_grad():
+        log_probs, activations = net(images)
+    assert log_probs.shape == (3, len(CLASSES)) == (3, 26)
+    torch.testing.assert_close(log_probs.exp().sum(dim=1), torch.ones(3))
+    assert torch.equal(activations["log_softmax"], log_probs)
+    # (N, 1, 28, 28) is read the same as (N, 28, 28).
+    with torch.no_grad():
+        torch.testing.assert_close(net(images[:, None])[0], log_probs)
+
+
+def test_every_activation_is_present_by_name_with_its_shape(net):
+    with torch.no_grad():
+        _, activations = net(torch.rand(3, 28, 28))
+    for name, shape in ACTIVATION_SHAPES.items():
+        assert name in activations, f"missing activation {name}"
+        assert tuple(activations[name].shape) == (3, *shape), name
+    assert tuple(activations["input"].shape) == (3, 1, 28, 28)
+    # The input activation is the normalised image.
+    with torch.no_grad():
+        _, blank = net(torch.zeros(1, 28, 28))
+    torch.testing.assert_close(blank["input"], torch.full((1, 1, 28, 28), -net.input_mean.item() / net.input_std.item()))
+
+
+def test_parameter_count_and_layer_table(net):
+    assert count_parameters(net) == 137_178
+    table = layer_table(net)
+    assert sum(row["parameters"] for row in table) == 137_178
+    by_name = {row["name"]: row for row in table}
+    assert by_name["input"]["output_shape"] == (1, 28, 28)
+    for name, shape in ACTIVATION_SHAPES.items():
+        assert by_name[name]["output_shape"] == shape, name
+    assert by_name["conv1"]["parameters"] == 1 * 32 * 9 + 32
+    assert by_name["conv1"]["type"] == "Conv2d"
+    assert by_name["pool2"]["parameters"] == 0
+
+
+def test_build_model_rejects_unknown_architecture():
+    assert isinstance(model.build_model("letternet"), LetterNet)
+    with pytest.raises(ValueError, match="unknown architecture 'resnet'"):
+        model.build_model("resnet")
+
+
+def test_recognizer_reads_one_drawing():
+    torch.manual_seed(1)
+    checkpoint = Checkpoint(LetterNet().eval(), "letternet", RasterConfig(), {"meta": {}})
+    recognizer = model.Recognizer(checkpoint)
+    ink = [np.array([[0, 0], [0, 10], [6, 10]], dtype=float)]
+    prediction = recognizer.predict(ink)
+    np.testing.assert_array_equal(prediction.image, render(ink))
+    assert prediction.probabilities.shape == (26,)
+    assert prediction.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert prediction.activations["pool2"].shape == (64, 6, 6)
+    top = prediction.top(3)
+    assert [p for _, p in top] == sorted((p for _, p in top), reverse=True)
+    assert top[0][1] == pytest.approx(prediction.probabilities.max())
+    assert prediction.elapsed_ms > 0
+    assert "137,178 parameters" in recognizer.describe()
+    with pytest.raises(ValueError, match="empty"):
+        recognizer.predict([])

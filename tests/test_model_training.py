@@ -1,0 +1,129 @@
+"""Training on tiny synthetic data: the loss falls, stopping and progress work, seeds repeat."""
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from model import ImageSet, InkBatch, Progress, StrokeSet, TrainConfig, render_batch, train
+
+SHAPE_LABELS = (11, 14, 25)   # l (a vertical bar), o (a ring), z (a zigzag)
+
+
+def shape_strokes(kind, rng):
+    """One jittered drawing of a vertical bar, a ring or a Z, in 'tablet units'."""
+    size = rng.uniform(50, 150)
+    if kind == 0:
+        t = np.linspace(0, 1, rng.integers(5, 20))
+        points = np.stack([np.zeros_like(t), t], 1)
+    elif kind == 1:
+        t = np.linspace(0, 2 * np.pi, rng.integers(20, 40))
+        points = np.stack([np.cos(t), np.sin(t)], 1) / 2
+    else:
+        points = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=float)
+    points = points * size + rng.normal(0, 0.03 * size, points.shape) + rng.uniform(-500, 500, 2)
+    return [points]
+
+
+def synthetic_shapes(n, seed=0, writers=30):
+    rng = np.random.default_rng(seed)
+    kinds = np.arange(n) % 3
+    ink = InkBatch.from_inks([shape_strokes(k, rng) for k in kinds])
+    labels = np.array(SHAPE_LABELS)[kinds]
+    return StrokeSet("shapes", ink, labels, np.array([f"w{i % writers}" for i in range(n)]))
+
+
+TINY = TrainConfig(epochs=3, batch_size=32, lr=3e-3, seed=5, val_fraction=0.2)
+
+
+@pytest.fixture
+def one_thread():
+    """Single-threaded torch: deterministic kernels, and gentle on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tiny_run():
+    """One short training run shared by several tests (with its progress reports)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        reports = []
+        result = train([synthetic_shapes(600)], TINY, on_progress=reports.append)
+    finally:
+        torch.set_num_threads(threads)
+    return result, reports
+
+
+def test_tiny_run_learns(tiny_run):
+    result, _ = tiny_run
+    assert not result.stopped
+    assert len(result.history) == TINY.epochs
+    assert [row["epoch"] for row in result.history] == [1, 2, 3]
+    assert result.history[-1]["loss"] < result.history[0]["loss"]
+    assert result.val_accuracy == result.history[-1]["val_accuracy"]
+    assert result.val_accuracy > 0.6, "three very different shapes: chance is 1/3"
+    assert result.train_size == 480   # 6 of the 30 writers held out for validation
+    assert not result.model.training
+
+
+def test_progress_reports_are_sane(tiny_run):
+    _, reports = tiny_run
+    assert reports and all(isinstance(p, Progress) for p in reports)
+    steps = (480 // TINY.batch_size) * TINY.epochs
+    for p in reports:
+        assert p.phase == "train"
+        assert p.steps == steps and 1 <= p.step <= p.steps
+        assert 1 <= p.epoch <= p.epochs == TINY.epochs
+        assert p.eta_s >= 0 and p.samples_per_s > 0 and math.isfinite(p.loss)
+    assert [p.step for p in reports] == sorted(p.step for p in reports)
+    assert reports[-1].step == steps and reports[-1].eta_s == 0
+    with_val = [p for p in reports if p.val_accuracy is not None]
+    assert [p.epoch for p in with_val] == [1, 2, 3]   # one report per epoch carries validation
+
+
+def test_same_seed_gives_identical_weights(tiny_run, one_thread):
+    first, _ = tiny_run
+    second = train([synthetic_shapes(600)], TINY)
+    a, b = first.model.state_dict(), second.model.state_dict()
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), f"{key} differs between two runs with the same seed"
+    assert first.history == second.history
+
+
+def test_should_stop_ends_training_early(one_thread):
+    calls = []
+
+    def should_stop():
+        calls.append(1)
+        return len(calls) > 4
+
+    result = train([synthetic_shapes(300)], dataclasses.replace(TINY, epochs=50), should_stop=should_stop)
+    assert result.stopped
+    assert len(calls) == 5                 # checked before every batch, stopped at once
+    assert result.history == [] and result.val_accuracy is None
+    assert not result.model.training
+
+
+def test_image_set_trains_with_image_augmentation(one_thread):
+    shapes = synthetic_shapes(192)
+    pixels = (render_batch(shapes.ink).numpy() * 255).round().astype(np.uint8)
+    images = ImageSet("shape-images", pixels, shapes.labels, shapes.writers)
+    augmented = images.images(np.arange(8), None, TINY.augment, np.random.default_rng(0))
+    assert augmented.shape == (8, 28, 28) and 0 <= augmented.min() and augmented.max() <= 1
+    assert not torch.allclose(augmented, images.images(np.arange(8), None), atol=1e-3)
+    result = train([images], dataclasses.replace(TINY, epochs=2), val_sets=[images.subset(np.arange(30))])
+    assert len(result.history) == 2 and not result.stopped
+    assert result.history[-1]["loss"] < result.history[0]["loss"]
+    assert 0 <= result.val_accuracy <= 1
+
+
+def test_training_without_samples_is_refused():
+    empty = synthetic_shapes(3).subset(np.array([], dtype=np.int64))
+    with pytest.raises(ValueError, match="no training samples"):
+        train([empty], TINY, val_sets=[])
