@@ -14,7 +14,7 @@ import sys
 
 from .checkpoint import CheckpointError, load_checkpoint
 from .data import DatasetError, load_dataset
-from .evaluation import evaluate, format_report
+from .evaluation import evaluate_network, format_report
 from .paths import SHIPPED_WEIGHTS
 
 
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, DatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = evaluate(checkpoint.model, dataset, checkpoint.raster)
+    result = evaluate_network(checkpoint.model, dataset, checkpoint.raster)
     print(json.dumps(result) if args.json else format_report(dataset.name, result))
     return 0
 

@@ -44,7 +44,7 @@ def score(log_probs: np.ndarray, labels: np.ndarray) -> dict:
     }
 
 
-def evaluate(model: nn.Module, dataset: Dataset, raster: RasterConfig) -> dict:
+def evaluate_network(model: nn.Module, dataset: Dataset, raster: RasterConfig) -> dict:
     return score(predict_log_probs(model, dataset, raster), dataset.labels)
 
 

@@ -53,14 +53,14 @@ class Augment:
     slanted or squat letter drawn on the pad would be framed; scale and shift
     happen after framing and imitate framing noise.
     """
-    rotate_deg: float = 12.0
-    shear: float = 0.3
-    aspect: float = 0.25        # log-uniform stretch of x against y, +- this
-    scale: float = 0.12         # size factor in [1 - scale, 1 + scale/3]
-    shift_px: float = 1.5
-    jitter_px: float = 0.35     # independent noise per stroke offset and point
-    elastic_px: float = 1.0     # amplitude of a smooth random warp (style variation)
-    pen_scale: tuple[float, float] = (0.7, 1.4)
+    rotate_deg: float = 8.0
+    shear: float = 0.2
+    aspect: float = 0.15        # log-uniform stretch of x against y, +- this
+    scale: float = 0.08         # size factor in [1 - scale, 1 + scale/3]
+    shift_px: float = 1.0
+    jitter_px: float = 0.2      # independent noise per stroke offset and point
+    elastic_px: float = 0.0     # amplitude of a smooth random warp (off: it cost accuracy)
+    pen_scale: tuple[float, float] = (0.8, 1.25)
 
 
 @dataclass
@@ -159,7 +159,8 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
         shift = rng.uniform(-augment.shift_px, augment.shift_px, (n, 2))
         centre = config.size / 2
         points = (points - centre) * size[owner, None] + centre + shift[owner]
-        points = _elastic(points, owner, augment.elastic_px, rng)
+        if augment.elastic_px:
+            points = _elastic(points, owner, augment.elastic_px, rng)
         points = _jitter(points, batch, augment.jitter_px, rng)
         pen_radius = pen_radius * rng.uniform(*augment.pen_scale, n)
 

@@ -42,7 +42,7 @@ class Recognizer:
         return cls(load_checkpoint(path), str(path))
 
     def describe(self) -> str:
-        parts = [type(self.model).__name__, f"{count_parameters(self.model):,} parameters"]
+        parts = [self.checkpoint.arch, f"{count_parameters(self.model):,} parameters"]
         meta = self.checkpoint.meta
         if meta.get("val_accuracy") is not None:
             held_out = meta.get("val_data")
@@ -61,6 +61,6 @@ class Recognizer:
         return Prediction(
             image=image,
             probabilities=log_probs[0].exp().numpy(),
-            activations={name: a[0].contiguous().numpy() for name, a in activations.items()},
+            activations={name: a[0].numpy() for name, a in activations.items()},  # views, no copies
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )

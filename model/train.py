@@ -16,7 +16,8 @@ import torch
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .data import DatasetError, load_many
-from .training import Progress, ProgressCallback, TrainConfig, clean_labels, train
+from .network import ARCHITECTURES
+from .training import Progress, ProgressCallback, TrainConfig, clean_labels, train_network
 
 
 def _progress_printer(stream=sys.stderr) -> ProgressCallback:
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     defaults = TrainConfig()
     parser.add_argument("--data", nargs="+", required=True, help="data set files or folders")
     parser.add_argument("--val", nargs="*", help="held-out sets (default: hold out some training writers)")
+    parser.add_argument("--arch", default=defaults.arch, choices=sorted(ARCHITECTURES))
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--lr", type=float, default=defaults.lr)
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = dataclasses.replace(defaults, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+    config = dataclasses.replace(defaults, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                  seed=args.seed, clean_labels=args.clean_labels, device=args.device)
     try:
         train_sets = load_many(args.data)
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         config = dataclasses.replace(config, raster=start.raster, arch=start.arch)
     print(f"training on {', '.join(f'{s.name} ({len(s):,})' for s in train_sets)}", file=sys.stderr)
     try:
-        result = train(train_sets, config, val_sets=val_sets, model=start and start.model,
+        result = train_network(train_sets, config, val_sets=val_sets, model=start and start.model,
                        on_progress=_progress_printer())
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved", file=sys.stderr)

@@ -25,7 +25,7 @@ from .network import build_model
 
 @dataclass
 class TrainConfig:
-    epochs: int = 12
+    epochs: int = 16
     batch_size: int = 128
     lr: float = 3e-3
     weight_decay: float = 1e-4
@@ -35,6 +35,7 @@ class TrainConfig:
     clean_epochs: int = 2
     seed: int = 0
     arch: str = "letternet"
+    batch_norm: bool = True          # train from scratch with BatchNorm, folded away at the end
     device: str = "cpu"              # "cpu", "cuda" or "auto"
     augment: Augment = field(default_factory=Augment)
     raster: RasterConfig = field(default_factory=RasterConfig)
@@ -104,7 +105,7 @@ def input_stats(pool: Pool, raster: RasterConfig, rng: np.random.Generator) -> t
     return float(images.mean()), float(images.std().clamp_min(1e-3))
 
 
-def train(train_sets: list[Dataset], config: TrainConfig = TrainConfig(), *,
+def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig(), *,
           val_sets: list[Dataset] | None = None, model: nn.Module | None = None,
           on_progress: ProgressCallback | None = None,
           should_stop: Callable[[], bool] | None = None) -> TrainResult:
@@ -122,10 +123,13 @@ def train(train_sets: list[Dataset], config: TrainConfig = TrainConfig(), *,
     pool = Pool(train_sets)
     if len(pool) == 0:
         raise ValueError("no training samples")
-    if model is None:
+    fresh = model is None
+    if fresh:
         mean, std = input_stats(pool, config.raster, rng)
-        model = build_model(config.arch, input_mean=mean, input_std=std)
+        model = build_model(config.arch, input_mean=mean, input_std=std, batch_norm=config.batch_norm)
     history, stopped = fit(model, pool, config, rng, val_sets, "train", on_progress, should_stop)
+    if fresh and config.batch_norm:
+        model = model.fold_batch_norm()   # the plain network: same function, fewer stages
     val_accuracy = history[-1]["val_accuracy"] if history else None
     return TrainResult(model.cpu().eval(), history, val_accuracy, stopped,
                        time.perf_counter() - started, len(pool), dropped)
@@ -187,6 +191,11 @@ def _update_average(average: nn.Module, model: nn.Module, step: int, decay: floa
     decay = min(decay, (1 + step) / (10 + step))
     for mean, current in zip(average.parameters(), model.parameters()):
         mean.lerp_(current, 1 - decay)
+    for kept, current in zip(average.buffers(), model.buffers()):  # BatchNorm statistics
+        if kept.is_floating_point():
+            kept.lerp_(current, 1 - decay)
+        else:
+            kept.copy_(current)
 
 
 def _val_accuracy(model: nn.Module, val_sets: list[Dataset], raster: RasterConfig) -> float | None:
@@ -217,7 +226,8 @@ def clean_labels(sets: list[Dataset], config: TrainConfig, on_progress: Progress
             rng = np.random.default_rng(config.seed)
             pool = Pool([s.subset(train_idx)])
             mean, std = input_stats(pool, config.raster, rng)
-            judge_model = build_model(config.arch, input_mean=mean, input_std=std)
+            judge_model = build_model(config.arch, input_mean=mean, input_std=std,
+                                      batch_norm=config.batch_norm)
             _, stopped = fit(judge_model, pool, config, rng, [], f"clean {fold}/2", on_progress, should_stop,
                              epochs=config.clean_epochs)
             if stopped:

@@ -118,3 +118,12 @@ def test_bench_training_with_fewer_samples_than_a_batch():
     from model.bench import bench_training
     result = bench_training(100)
     assert result["train_samples_per_s"] > 0
+
+
+def test_cli_modules_do_not_shadow_the_package_functions():
+    """`python -m model.train` / `model.evaluate` are modules; importing them
+    must not replace the package's training and evaluation functions."""
+    import model
+    import model.evaluate  # noqa: F401
+    import model.train  # noqa: F401
+    assert callable(model.train_network) and callable(model.evaluate_network)

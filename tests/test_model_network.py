@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import model
-from model import CLASSES, LetterNet, RasterConfig, count_parameters, layer_table, render
+from model import CLASSES, LetterNet, RasterConfig, build_model, count_parameters, layer_table, render
 from model.checkpoint import Checkpoint
 
 ACTIVATION_SHAPES = {
@@ -92,3 +92,23 @@ def test_recognizer_reads_one_drawing():
     assert "137,178 parameters" in recognizer.describe()
     with pytest.raises(ValueError, match="empty"):
         recognizer.predict([])
+
+
+def test_batch_norm_folds_into_the_plain_network():
+    """Training may use BatchNorm; what ships is Hubert's network computing the same function."""
+    torch.manual_seed(0)
+    trained = build_model("letternet", batch_norm=True)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in trained.modules())
+    optimizer = torch.optim.SGD(trained.parameters(), lr=0.1)
+    for _ in range(5):  # move the BatchNorm statistics and affine terms off their defaults
+        loss = -trained(torch.rand(16, 28, 28))[0][:, 0].mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    trained.eval()
+    plain = trained.fold_batch_norm()
+    images = torch.rand(4, 28, 28)
+    assert count_parameters(plain) == 137_178
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
+    torch.testing.assert_close(plain(images)[0], trained(images)[0], atol=1e-5, rtol=1e-5)
+

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from model import ImageSet, InkBatch, Progress, StrokeSet, TrainConfig, render_batch, train
+from model import ImageSet, InkBatch, Progress, StrokeSet, TrainConfig, render_batch, train_network
 
 SHAPE_LABELS = (11, 14, 25)   # l (a vertical bar), o (a ring), z (a zigzag)
 
@@ -53,7 +53,7 @@ def tiny_run():
     torch.set_num_threads(1)
     try:
         reports = []
-        result = train([synthetic_shapes(600)], TINY, on_progress=reports.append)
+        result = train_network([synthetic_shapes(600)], TINY, on_progress=reports.append)
     finally:
         torch.set_num_threads(threads)
     return result, reports
@@ -88,7 +88,7 @@ def test_progress_reports_are_sane(tiny_run):
 
 def test_same_seed_gives_identical_weights(tiny_run, one_thread):
     first, _ = tiny_run
-    second = train([synthetic_shapes(600)], TINY)
+    second = train_network([synthetic_shapes(600)], TINY)
     a, b = first.model.state_dict(), second.model.state_dict()
     assert a.keys() == b.keys()
     for key in a:
@@ -103,7 +103,7 @@ def test_should_stop_ends_training_early(one_thread):
         calls.append(1)
         return len(calls) > 4
 
-    result = train([synthetic_shapes(300)], dataclasses.replace(TINY, epochs=50), should_stop=should_stop)
+    result = train_network([synthetic_shapes(300)], dataclasses.replace(TINY, epochs=50), should_stop=should_stop)
     assert result.stopped
     assert len(calls) == 5                 # checked before every batch, stopped at once
     assert result.history == [] and result.val_accuracy is None
@@ -117,7 +117,7 @@ def test_image_set_trains_with_image_augmentation(one_thread):
     augmented = images.images(np.arange(8), None, TINY.augment, np.random.default_rng(0))
     assert augmented.shape == (8, 28, 28) and 0 <= augmented.min() and augmented.max() <= 1
     assert not torch.allclose(augmented, images.images(np.arange(8), None), atol=1e-3)
-    result = train([images], dataclasses.replace(TINY, epochs=2), val_sets=[images.subset(np.arange(30))])
+    result = train_network([images], dataclasses.replace(TINY, epochs=2), val_sets=[images.subset(np.arange(30))])
     assert len(result.history) == 2 and not result.stopped
     assert result.history[-1]["loss"] < result.history[0]["loss"]
     assert 0 <= result.val_accuracy <= 1
@@ -126,4 +126,4 @@ def test_image_set_trains_with_image_augmentation(one_thread):
 def test_training_without_samples_is_refused():
     empty = synthetic_shapes(3).subset(np.array([], dtype=np.int64))
     with pytest.raises(ValueError, match="no training samples"):
-        train([empty], TINY, val_sets=[])
+        train_network([empty], TINY, val_sets=[])
