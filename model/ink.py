@@ -141,13 +141,13 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
     """
     n = len(batch)
     points = np.asarray(batch.points, dtype=np.float64)
-    _check(batch, points)
+    counts = batch.point_counts()
+    _check(points, counts)
     if n == 0:
         return torch.zeros((0, config.size, config.size))
     if augment is not None and rng is None:
         rng = np.random.default_rng()
 
-    counts = batch.point_counts()
     owner = np.repeat(np.arange(n), counts)  # drawing index of every point
     pen_radius = np.full(n, config.pen_radius)
 
@@ -168,11 +168,11 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
     return _splat(dense, dense_owner, n, pen_radius, config)
 
 
-def _check(batch: InkBatch, points: np.ndarray) -> None:
+def _check(points: np.ndarray, counts: np.ndarray) -> None:
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"ink points must be an (n, 2) array, got shape {points.shape}")
-    if len(batch) and (batch.point_counts() == 0).any():
-        empty = int(np.flatnonzero(batch.point_counts() == 0)[0])
+    if (counts == 0).any():
+        empty = int(np.flatnonzero(counts == 0)[0])
         raise ValueError(f"drawing {empty} is empty: there is no ink to read")
     if not np.isfinite(points).all():
         raise ValueError("ink has NaN or infinite coordinates")
