@@ -43,7 +43,7 @@ class TrainConfig:
 
 @dataclass
 class Progress:
-    phase: str              # "clean" or "train"
+    phase: str              # "train", or "clean 1/2" and "clean 2/2" for --clean-labels
     epoch: int              # 1-based
     epochs: int
     step: int               # batches done in this phase
@@ -106,11 +106,12 @@ def input_stats(pool: Pool, raster: RasterConfig, rng: np.random.Generator) -> t
 
 
 def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig(), *,
-          val_sets: list[Dataset] | None = None, model: nn.Module | None = None,
-          on_progress: ProgressCallback | None = None,
-          should_stop: Callable[[], bool] | None = None) -> TrainResult:
-    """Train (or fine-tune ``model``) and return the result.  Without
-    ``val_sets``, a writer-disjoint part of the training data validates."""
+                  val_sets: list[Dataset] | None = None, model: nn.Module | None = None,
+                  on_progress: ProgressCallback | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> TrainResult:
+    """Train from scratch, or fine-tune a *copy* of ``model`` (the caller's
+    model is never changed, so a cancelled run leaves it as it was).
+    Without ``val_sets``, a writer-disjoint part of the training data validates."""
     started = time.perf_counter()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -124,7 +125,9 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
     if len(pool) == 0:
         raise ValueError("no training samples")
     fresh = model is None
-    if fresh:
+    if not fresh:
+        model = copy.deepcopy(model)
+    else:
         mean, std = input_stats(pool, config.raster, rng)
         model = build_model(config.arch, input_mean=mean, input_std=std, batch_norm=config.batch_norm)
     history, stopped = fit(model, pool, config, rng, val_sets, "train", on_progress, should_stop)

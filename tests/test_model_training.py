@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from model import ImageSet, InkBatch, Progress, StrokeSet, TrainConfig, render_batch, train_network
+from model import ImageSet, InkBatch, LetterNet, Progress, StrokeSet, TrainConfig, render_batch, train_network
 
 SHAPE_LABELS = (11, 14, 25)   # l (a vertical bar), o (a ring), z (a zigzag)
 
@@ -127,3 +127,13 @@ def test_training_without_samples_is_refused():
     empty = synthetic_shapes(3).subset(np.array([], dtype=np.int64))
     with pytest.raises(ValueError, match="no training samples"):
         train_network([empty], TINY, val_sets=[])
+
+
+def test_fine_tuning_leaves_the_callers_model_untouched():
+    start = LetterNet()
+    before = {k: v.clone() for k, v in start.state_dict().items()}
+    result = train_network([synthetic_shapes(120)], dataclasses.replace(TINY, epochs=1), model=start,
+                           val_sets=[])
+    assert result.model is not start
+    assert all(torch.equal(before[k], v) for k, v in start.state_dict().items())
+    assert any(not torch.equal(before[k], v) for k, v in result.model.state_dict().items())
