@@ -79,6 +79,9 @@ class InkBatch:
 
     @classmethod
     def from_inks(cls, inks: Sequence[Ink]) -> "InkBatch":
+        if any(isinstance(ink, np.ndarray) and ink.ndim == 2 for ink in inks):
+            # One (k, 2) array would be read as k one-point strokes: refuse the mix-up.
+            raise ValueError("ink must be a list of strokes; wrap a single stroke as [stroke]")
         strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for ink in inks for s in ink]
         lengths = [len(s) for s in strokes]
         points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
@@ -126,9 +129,6 @@ def render(ink: Ink, config: RasterConfig = RasterConfig()) -> np.ndarray:
 
     Raises ``ValueError`` for an empty drawing or non-finite coordinates.
     """
-    if isinstance(ink, np.ndarray) and ink.ndim == 2:
-        # One (k, 2) array would be read as k one-point strokes: refuse the mix-up.
-        raise ValueError("ink must be a list of strokes; wrap a single stroke as [stroke]")
     return render_batch(InkBatch.from_inks([ink]), config)[0].numpy()
 
 
@@ -171,9 +171,9 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
 def _check(points: np.ndarray, counts: np.ndarray) -> None:
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"ink points must be an (n, 2) array, got shape {points.shape}")
-    if (counts == 0).any():
-        empty = int(np.flatnonzero(counts == 0)[0])
-        raise ValueError(f"drawing {empty} is empty: there is no ink to read")
+    empty = np.flatnonzero(counts == 0)
+    if len(empty):
+        raise ValueError(f"drawing {empty[0]} is empty: there is no ink to read")
     if not np.isfinite(points).all():
         raise ValueError("ink has NaN or infinite coordinates")
 

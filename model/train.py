@@ -57,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = dataclasses.replace(defaults, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                                 seed=args.seed, clean_labels=args.clean_labels, device=args.device)
+    config = dataclasses.replace(defaults, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size,
+                                 lr=args.lr, seed=args.seed, clean_labels=args.clean_labels,
+                                 device=args.device)
     try:
         train_sets = load_many(args.data)
         val_sets = load_many(args.val) if args.val else None
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"training on {', '.join(f'{s.name} ({len(s):,})' for s in train_sets)}", file=sys.stderr)
     try:
         result = train_network(train_sets, config, val_sets=val_sets, model=start and start.model,
-                       on_progress=_progress_printer())
+                               on_progress=_progress_printer())
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved", file=sys.stderr)
         return 130

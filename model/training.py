@@ -125,11 +125,11 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
     if len(pool) == 0:
         raise ValueError("no training samples")
     fresh = model is None
-    if not fresh:
-        model = copy.deepcopy(model)
-    else:
+    if fresh:
         mean, std = input_stats(pool, config.raster, rng)
         model = build_model(config.arch, input_mean=mean, input_std=std, batch_norm=config.batch_norm)
+    else:
+        model = copy.deepcopy(model)
     history, stopped = fit(model, pool, config, rng, val_sets, "train", on_progress, should_stop)
     if fresh and config.batch_norm:
         model = model.fold_batch_norm()   # the plain network: same function, fewer stages
@@ -152,13 +152,15 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=total, pct_start=0.15)
     average = copy.deepcopy(model)   # EMA of the weights: what we validate and return
     history, step, phase_start = [], 0, time.perf_counter()
+    stopped = False
     for epoch in range(1, epochs + 1):
+        if stopped:
+            break
         order, loss_sum = rng.permutation(len(pool)), 0.0
         for b in range(steps_per_epoch):
             if should_stop():
-                model.load_state_dict(average.state_dict())
-                model.eval()
-                return history, True
+                stopped = True
+                break
             images, labels = pool.batch(order[b * config.batch_size:(b + 1) * config.batch_size],
                                         config.raster, config.augment, rng)
             images = images.unsqueeze(1).to(device, memory_format=torch.channels_last)
@@ -182,9 +184,9 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
                 on_progress(Progress(phase, epoch, epochs, step, total, loss_sum / (b + 1),
                                      step * config.batch_size / elapsed,
                                      elapsed / step * (total - step), val_accuracy))
-    model.load_state_dict(average.state_dict())
+    model.load_state_dict(average.state_dict())   # hand back the averaged weights
     model.eval()
-    return history, False
+    return history, stopped
 
 
 @torch.no_grad()
