@@ -1,43 +1,482 @@
-"""The LetterLens main window.
+"""The LetterLens main window: draw on the left, watch the network on the right.
 
-Deliberately minimal for now: the drawing pad and live feature maps replace
-the placeholder in a later change.  The window never imports `model` itself;
-it is handed a recognizer (anything with ``describe()``), which keeps it
-testable without torch or weights.
+Data flow: the pad emits ``ink_changed`` on every pen move; the window
+coalesces those into at most one prediction per event-loop pass (a zero-delay
+single-shot timer), asks the recognizer for the probabilities and every
+activation in one forward pass, and hands the result to each visible view,
+which replaces its pixel data in place.
 """
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
+                               QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+
+import model
+from gui.dialogs import ModelInfoDialog, ShortcutsDialog
+from gui.drawing_pad import DrawingPad
+from gui.feature_maps import (COLOR_MAP, ChannelPanel, ConvBlockPanel, DenseStrips, ImagePlot, KernelPanel,
+                              PanelFrame)
+from gui.prediction_view import ProbabilityChart, TopLetters
+
+SETTINGS_VERSION = 1
+
+
+def network_shapes(net) -> dict[str, tuple[int, ...]]:
+    """Each activation's shape for one drawing, e.g. {"conv1": (32, 26, 26), ...}."""
+    return {row["name"]: tuple(row["output_shape"]) for row in model.layer_table(net)}
+
+
+def conv_blocks(shapes: dict[str, tuple]) -> dict[int, dict[str, tuple]]:
+    """Group the (C, H, W) stages by their block number: conv1, pool1, gelu1 -> block 1."""
+    blocks: dict[int, dict[str, tuple]] = {}
+    for name, shape in shapes.items():
+        digits = name.lstrip("abcdefghijklmnopqrstuvwxyz_")
+        if len(shape) == 3 and name != "input" and digits.isdigit():
+            blocks.setdefault(int(digits), {})[name] = shape
+    return blocks
+
+
+def dense_stages(shapes: dict[str, tuple]) -> dict[str, int]:
+    """The fully connected layers' outputs (after their activation), in order."""
+    return {name: shape[0] for name, shape in shapes.items()
+            if len(shape) == 1 and name not in ("flatten", "log_softmax")}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, recognizer=None, load_error: str | None = None, parent=None):
+    """``recognizer`` is a :class:`model.Recognizer` (or None when no weights
+    could be loaded); ``settings`` defaults to the user's LetterLens settings."""
+
+    prediction_shown = Signal()      # after every view shows a new drawing (tests, bench)
+
+    def __init__(self, recognizer=None, load_error: str | None = None, settings: QSettings | None = None,
+                 parent=None):
         super().__init__(parent)
+        self.settings = settings if settings is not None else QSettings()
         self.recognizer = recognizer
+        self.prediction: model.Prediction | None = None
+        self.frames_shown = 0
+        self._refresh_pending = False
+        self.last_error_dialog: QMessageBox | None = None
         self.setWindowTitle("LetterLens")
-        self.resize(1280, 800)
 
-        placeholder = QLabel("Draw a letter here soon: the drawing pad and live feature maps are coming.")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        placeholder.setWordWrap(True)
-        self.setCentralWidget(placeholder)
+        self._build_central()
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar(load_error)
+        self._use_recognizer(recognizer)
+        self._restore_settings()
+        self.pad.setFocus()
 
-        quit_action = QAction("&Quit", self)
-        # Windows defines no standard Quit key, so fall back to Ctrl+Q there.
-        quit_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
-                                 or [QKeySequence("Ctrl+Q")])
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)  # macOS moves it to the app menu
-        # close() rather than QApplication.quit(): the app ends with its last
-        # window, and a later closeEvent can still veto (e.g. unsaved work).
-        quit_action.triggered.connect(self.close)
-        self.quit_action = quit_action
-        self.menuBar().addMenu("&File").addAction(quit_action)
+    # ------------------------------------------------------------------ layout
+    def _build_central(self) -> None:
+        self.pad = DrawingPad()
+        self.pad.ink_changed.connect(self.schedule_refresh)
+        self.pad.ink_changed.connect(self._update_edit_actions)
 
-        # A widget rather than showMessage(): temporary messages are wiped as
+        self.undo_button = QPushButton("Undo")
+        self.redo_button = QPushButton("Redo")
+        self.clear_button = QPushButton("Clear")
+        self.pen_width = QSpinBox()
+        self.pen_width.setRange(2, 40)
+        self.pen_width.setSuffix(" px")
+        self.pen_width.setValue(int(DrawingPad.DEFAULT_PEN_WIDTH))
+        self.pen_width.setToolTip("Pen width on screen. The network always reads the same thin pen.")
+        self.pen_width.valueChanged.connect(self.pad.set_pen_width)
+        self.undo_button.clicked.connect(self.pad.undo)
+        self.redo_button.clicked.connect(self.pad.redo)
+        self.clear_button.clicked.connect(self.pad.clear)
+        controls = QHBoxLayout()
+        for button in (self.undo_button, self.redo_button, self.clear_button):
+            controls.addWidget(button)
+        controls.addStretch(1)
+        controls.addWidget(QLabel("Pen"))
+        controls.addWidget(self.pen_width)
+
+        self.input_plot = ImagePlot(color_bar=False)
+        self.input_plot.image.setColorMap(pg.colormap.get("CET-L1"))   # grey: ink is white on black
+        self.input_plot.setFixedSize(124, 124)
+        self.input_view = PanelFrame("What the network sees", self.input_plot)
+        self.input_view.info.setText("28×28 pixels")
+        self.top_letters = TopLetters()
+        seen_and_top = QHBoxLayout()
+        seen_and_top.addWidget(self.input_view)
+        seen_and_top.addWidget(self.top_letters, 1)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 6, 6)
+        left_layout.addWidget(self.pad, 1)
+        left_layout.addLayout(controls)
+        left_layout.addLayout(seen_and_top)
+
+        self.chart = ProbabilityChart(list(model.CLASSES))
+        self.chart.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.chart.setMaximumHeight(220)
+        self.network_area = QWidget()
+        self.network_layout = QVBoxLayout(self.network_area)
+        self.network_layout.setContentsMargins(6, 6, 6, 6)
+        self.network_layout.addWidget(self.chart, 2)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.network_area)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([400, 880])
+        self.setCentralWidget(self.splitter)
+        self.block_panels: dict[int, ConvBlockPanel] = {}
+        self._shapes: dict[str, tuple] = {}
+
+    def _build_network_views(self, shapes: dict[str, tuple]) -> None:
+        """(Re)create the per-layer panels for a network with these activations."""
+        if shapes == self._shapes:
+            return
+        self._shapes = shapes
+        for panel in getattr(self, "_network_rows", []):
+            panel.setParent(None)
+            panel.deleteLater()
+        self.block_panels = {block: ConvBlockPanel(block, stages)
+                             for block, stages in conv_blocks(shapes).items()}
+        self.kernel_panel = KernelPanel()
+        self.dense_panel = DenseStrips(dense_stages(shapes))
+        self.channel_panel = ChannelPanel()
+        blocks_row, details_row = QWidget(), QWidget()
+        for row, panels in ((blocks_row, list(self.block_panels.values())),
+                            (details_row, [self.kernel_panel, self.dense_panel, self.channel_panel])):
+            layout = QHBoxLayout(row)
+            layout.setContentsMargins(0, 0, 0, 0)
+            for panel in panels:
+                layout.addWidget(panel, 1)
+        details_row.layout().setStretch(1, 2)     # the dense strips are wide and flat
+        self.network_layout.addWidget(blocks_row, 5)
+        self.network_layout.addWidget(details_row, 3)
+        self._network_rows = [blocks_row, details_row]
+        first_block = next(iter(self.block_panels.values()), None)
+        if first_block is not None:        # never an empty panel: start on the first map
+            self.channel_panel.select(first_block.stage(), 0, None)
+        for panel in self.block_panels.values():
+            panel.channel_clicked.connect(self.enlarge_channel)
+            panel.stage_changed.connect(lambda _stage: self._refresh_views())
+
+    def panels(self) -> dict[str, QWidget]:
+        """Every view that can be shown or hidden, by its settings key."""
+        views = {f"block{block}": panel for block, panel in self.block_panels.items()}
+        views.update(kernels=self.kernel_panel, dense=self.dense_panel, channel=self.channel_panel,
+                     input=self.input_view)
+        return views
+
+    # ----------------------------------------------------------------- actions
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            keys = QKeySequence.keyBindings(shortcut) if isinstance(shortcut, QKeySequence.StandardKey) \
+                else [QKeySequence(shortcut)]
+            action.setShortcuts(keys)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda checked=False: slot())
+        self.addAction(action)       # shortcuts work even while the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.open_weights_action = a("&Open weights…", self.open_weights, QKeySequence.StandardKey.Open,
+                                     "Load a trained network from a checkpoint file")
+        self.save_png_action = a("Save drawing as &PNG…", self.save_png, QKeySequence.StandardKey.Save)
+        self.save_strokes_action = a("Save drawing as &strokes…", self.save_strokes, "Ctrl+Shift+S",
+                                     "Save the pen strokes as a stroke .npz (loadable for training)")
+        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        if not self.quit_action.shortcuts():       # Windows defines no standard Quit key
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.undo_action = a("&Undo stroke", self.pad.undo, "Ctrl+Z")
+        self.redo_action = a("&Redo stroke", self.pad.redo, "Ctrl+Shift+Z")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.clear_action = a("&Clear", self.pad.clear, "Esc")
+        self.shipped_action = a("Use &shipped model", self.use_shipped_model, None,
+                                "Go back to the network that comes with LetterLens")
+        self.model_info_action = a("Model &info…", self.show_model_info, "Ctrl+I")
+        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        self.about_action = a("&About LetterLens", self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.pen_wider_action = a("Wider pen", lambda: self.pen_width.stepUp(), "Ctrl+]")
+        self.pen_thinner_action = a("Thinner pen", lambda: self.pen_width.stepDown(), "Ctrl+[")
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.open_weights_action, self.save_png_action, self.save_strokes_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action, self.clear_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.pen_wider_action, self.pen_thinner_action])
+        model_menu = bar.addMenu("&Model")
+        model_menu.addActions([self.shipped_action, self.model_info_action])
+        self.model_menu = model_menu
+        self.view_menu = bar.addMenu("&View")
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.shortcuts_action, self.about_action])
+        self.menus = {"file": file_menu, "edit": edit_menu, "model": model_menu, "view": self.view_menu,
+                      "help": help_menu}
+
+    def _build_view_menu(self) -> None:
+        """View: show or hide each panel, and pick each block's stage."""
+        menu = self.view_menu
+        menu.clear()
+        self.panel_actions: dict[str, QAction] = {}
+        titles = {f"block{b}": f"Block {b} feature maps" for b in self.block_panels}
+        titles.update(kernels="Learned conv1 kernels", dense="Fully connected layers",
+                      channel="Enlarged channel", input="What the network sees")
+        for key, panel in self.panels().items():
+            action = QAction(titles[key], self, checkable=True, checked=True)
+            action.toggled.connect(lambda on, key=key: self.set_panel_visible(key, on))
+            self.panel_actions[key] = action
+            menu.addAction(action)
+        menu.addSeparator()
+        self.stage_actions: dict[str, QAction] = {}
+        for block, panel in self.block_panels.items():
+            stage_menu = menu.addMenu(f"Block {block} shows")
+            group = QActionGroup(stage_menu)
+            for name in panel.stage_shapes:
+                action = QAction(panel._stage_label(name), stage_menu, checkable=True)
+                action.setChecked(name == panel.stage())
+                action.triggered.connect(lambda _=False, panel=panel, name=name: panel.set_stage(name))
+                group.addAction(action)
+                stage_menu.addAction(action)
+                self.stage_actions[name] = action
+            panel.stage_changed.connect(lambda name: self.stage_actions[name].setChecked(True))
+
+    def _build_status_bar(self, load_error: str | None) -> None:
+        # Widgets rather than showMessage(): temporary messages are wiped as
         # soon as the pointer passes over a menu item.
+        self.model_label = QLabel()
+        self.timing_label = QLabel("")
+        self.timing_label.setToolTip("Time to rasterize the drawing and run the network, last drawing")
+        self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.timing_label)
+        self._load_error = load_error
+
+    # ------------------------------------------------------------------- model
+    def _use_recognizer(self, recognizer) -> None:
+        self.recognizer = recognizer
+        net = recognizer.model if recognizer is not None else model.build_model()
+        rebuild = network_shapes(net) != self._shapes
+        self._build_network_views(network_shapes(net))
+        if rebuild:
+            self._build_view_menu()
+            self._apply_view_settings()
         if recognizer is not None:
-            text = recognizer.describe()
+            self._warm_up(recognizer)
+            self.kernel_panel.set_kernels(recognizer.model.stages["conv1"].weight.detach().numpy()[:, 0])
+            self.model_label.setText(recognizer.describe())
         else:
-            text = f"No model loaded: {load_error}" if load_error else "No model loaded"
-        self.model_label = QLabel(text)
-        self.statusBar().addWidget(self.model_label)
+            error = self._load_error
+            self.model_label.setText(f"No model loaded: {error}" if error else "No model loaded")
+        self.model_info_action.setEnabled(recognizer is not None)
+        self.shipped_action.setEnabled(recognizer is None or not self.is_shipped(recognizer))
+        self._refresh_views()
+
+    @staticmethod
+    def _warm_up(recognizer) -> None:
+        # torch picks its kernels on the first call (~100 ms): pay that now,
+        # not on the user's first stroke.
+        recognizer.predict([np.array([[0.0, 0.0], [10.0, 20.0]])])
+
+    @staticmethod
+    def is_shipped(recognizer) -> bool:
+        return Path(recognizer.source).resolve() == Path(model.SHIPPED_WEIGHTS).resolve()
+
+    def open_weights(self, path: str | None = None) -> bool:
+        """Load a checkpoint.  On failure, explain why and keep the current model."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open weights", self._last_folder("weights"),
+                                                  "LetterLens checkpoints (*.pt);;All files (*)")
+            if not path:
+                return False
+        try:
+            recognizer = model.Recognizer.load(path)
+        except model.CheckpointError as exc:
+            kept = "The current model stays loaded." if self.recognizer else "No model is loaded."
+            self.show_error("Can't open these weights", f"{exc}\n\n{kept}")
+            return False
+        self.settings.setValue("folders/weights", str(Path(path).parent))
+        self._use_recognizer(recognizer)
+        self.statusBar().showMessage(f"Loaded {Path(path).name}", 4000)
+        return True
+
+    def use_shipped_model(self) -> bool:
+        return self.open_weights(str(model.SHIPPED_WEIGHTS))
+
+    # ------------------------------------------------------------- prediction
+    def schedule_refresh(self) -> None:
+        """Coalesce bursts of pen moves: at most one prediction per event-loop pass."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            QTimer.singleShot(0, self._refresh_views)
+
+    def _refresh_views(self) -> None:
+        self._refresh_pending = False
+        self.prediction, message = None, "Draw a letter"
+        if self.recognizer is None:
+            message = "No model loaded"
+        elif not self.pad.is_empty():
+            try:
+                self.prediction = self.recognizer.predict(self.pad.strokes())
+            except ValueError as exc:          # e.g. a single dot: the network can't read it
+                message = f"Can't read this: {exc}"
+        self._show(self.prediction, message)
+
+    def _show(self, prediction, message: str) -> None:
+        activations = prediction.activations if prediction is not None else None
+        self.top_letters.show_top(prediction.top(3) if prediction is not None else [], message)
+        self.chart.set_probabilities(prediction.probabilities if prediction is not None else None)
+        image = prediction.image if prediction is not None else np.zeros((28, 28), np.float32)
+        if not self.input_view.isHidden() or prediction is None:
+            self.input_plot.show_image(image, (0.0, 1.0))
+        for panel in [*self.block_panels.values(), self.dense_panel, self.channel_panel]:
+            if not panel.isHidden() or prediction is None:    # hidden panels cost nothing
+                panel.show_activations(activations)
+        self.timing_label.setText(f"read in {prediction.elapsed_ms:.1f} ms" if prediction else "")
+        self.frames_shown += 1
+        self.prediction_shown.emit()
+
+    def enlarge_channel(self, stage: str, channel: int) -> None:
+        self.set_panel_visible("channel", True)
+        self.channel_panel.select(stage, channel, self.prediction.activations if self.prediction else None)
+
+    # ------------------------------------------------------------------ files
+    def _last_folder(self, kind: str) -> str:
+        return str(self.settings.value(f"folders/{kind}", str(Path.home())))
+
+    def _drawing_or_warn(self) -> bool:
+        if self.pad.is_empty():
+            self.show_error("Nothing to save", "The pad is empty: draw a letter first.")
+            return False
+        return True
+
+    def save_png(self, path: str | None = None) -> bool:
+        if not self._drawing_or_warn():
+            return False
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save drawing as PNG",
+                                                  str(Path(self._last_folder("drawings")) / "letter.png"),
+                                                  "PNG images (*.png)")
+            if not path:
+                return False
+        if not self.pad.to_image().save(path, "PNG"):
+            self.show_error("Can't save the drawing", f"Could not write {path}.")
+            return False
+        self.settings.setValue("folders/drawings", str(Path(path).parent))
+        self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+        return True
+
+    def save_strokes(self, path: str | None = None, label: str | None = None) -> bool:
+        """Save the strokes as a one-drawing stroke .npz, labelled with the
+        network's reading unless a label is given."""
+        if not self._drawing_or_warn():
+            return False
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save drawing as strokes",
+                                                  str(Path(self._last_folder("drawings")) / "letter.npz"),
+                                                  "Stroke data (*.npz)")
+            if not path:
+                return False
+        if label is None:
+            label = self.prediction.top(1)[0][0] if self.prediction is not None else "a"
+        try:
+            model.save_strokes(path, [self.pad.strokes()], [model.CLASSES.index(label)], ["me"])
+        except (OSError, ValueError) as exc:
+            self.show_error("Can't save the strokes", str(exc))
+            return False
+        self.settings.setValue("folders/drawings", str(Path(path).parent))
+        self.statusBar().showMessage(f"Saved {Path(path).name} (labelled '{label}')", 4000)
+        return True
+
+    # ---------------------------------------------------------------- dialogs
+    def show_error(self, title: str, text: str) -> QMessageBox:
+        """A window-modal error that does not block the event loop."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_error_dialog = box
+        return box
+
+    def show_model_info(self) -> None:
+        if self.recognizer is not None:
+            dialog = ModelInfoDialog(self.recognizer, self)
+            dialog.open()
+            self.model_info_dialog = dialog
+
+    def show_shortcuts(self) -> None:
+        dialog = ShortcutsDialog([a for a in self.actions() if a.shortcuts()], self)
+        dialog.open()
+        self.shortcuts_dialog = dialog
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About LetterLens",
+                          "<h3>LetterLens</h3><p>Draw a letter and watch a convolutional network read it: "
+                          "every layer's feature maps and the probability of each letter update as you draw."
+                          "</p><p>The network is the letters CNN from Bert Hubert's <i>Hello Deep Learning</i>, "
+                          "trained on UNIPEN pen strokes (CC BY 4.0) drawn by the same rasterizer as this pad."
+                          "</p>")
+
+    # ----------------------------------------------------------- view state
+    def set_panel_visible(self, key: str, visible: bool) -> None:
+        panel = self.panels()[key]
+        panel.setVisible(visible)
+        action = self.panel_actions.get(key)
+        if action is not None and action.isChecked() != visible:
+            action.setChecked(visible)
+        if visible and self.prediction is not None:
+            self.schedule_refresh()       # it missed the drawings made while hidden
+
+    def _update_edit_actions(self) -> None:
+        for widget in (self.undo_action, self.undo_button):
+            widget.setEnabled(self.pad.can_undo())
+        for widget in (self.redo_action, self.redo_button):
+            widget.setEnabled(self.pad.can_redo())
+        for widget in (self.clear_action, self.clear_button, self.save_png_action, self.save_strokes_action):
+            widget.setEnabled(not self.pad.is_empty())
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        splitter = self.settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        self.pen_width.setValue(int(self.settings.value("pad/pen_width", DrawingPad.DEFAULT_PEN_WIDTH)))
+        self._update_edit_actions()
+
+    def _apply_view_settings(self) -> None:
+        for key in self.panels():
+            visible = self.settings.value(f"view/{key}", True)
+            self.set_panel_visible(key, visible not in (False, "false", "0"))
+        for block, panel in self.block_panels.items():
+            stage = self.settings.value(f"view/block{block}_stage")
+            if stage:
+                panel.set_stage(str(stage))
+
+    def save_settings(self) -> None:
+        self.settings.setValue("version", SETTINGS_VERSION)
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("pad/pen_width", self.pen_width.value())
+        for key, action in self.panel_actions.items():
+            self.settings.setValue(f"view/{key}", action.isChecked())
+        for block, panel in self.block_panels.items():
+            self.settings.setValue(f"view/block{block}_stage", panel.stage())
+        self.settings.sync()
+
+    def closeEvent(self, event):
+        self.save_settings()
+        super().closeEvent(event)

@@ -3,8 +3,14 @@
 Pure PyTorch/numpy, no Qt.  The GUI uses only the names exported here.
 """
 from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
-from .data import DatasetError, ImageSet, StrokeSet, find_datasets, load_dataset, load_many
+from .data import DatasetError, ImageSet, StrokeSet, find_datasets, load_dataset, load_many, save_strokes
 from .evaluation import evaluate_network
+from .explain import (
+    CLASSIC_KERNELS, KERNEL_LABELS, PRIMER_DEAD_NEURON_INPUTS, PRIMER_DIGIT_NET, PRIMER_GELU_INPUTS,
+    ConvStep, GeluRow, PoolStep, activation_curves, activation_histograms, apply_kernel,
+    architecture_table, as_kernel, conv_step, dead_unit_report, dead_unit_stats, gelu, gelu_table,
+    learned_kernels, max_pool, output_size, pool_step, primer_digit_net, relu, saliency,
+)
 from .ink import Augment, Ink, InkBatch, RasterConfig, render, render_batch
 from .network import CLASSES, LetterNet, build_model, count_parameters, layer_table
 from .paths import SHIPPED_WEIGHTS
@@ -16,5 +22,11 @@ __all__ = [
     "InkBatch", "LetterNet", "Prediction", "Progress", "RasterConfig", "Recognizer",
     "SHIPPED_WEIGHTS", "StrokeSet", "TrainConfig", "TrainResult", "build_model",
     "count_parameters", "evaluate_network", "find_datasets", "layer_table", "load_checkpoint",
-    "load_dataset", "load_many", "render", "render_batch", "save_checkpoint", "train_network",
+    "load_dataset", "load_many", "render", "render_batch", "save_checkpoint", "save_strokes", "train_network",
+    # the Explain panel (model.explain)
+    "CLASSIC_KERNELS", "ConvStep", "GeluRow", "KERNEL_LABELS", "PRIMER_DEAD_NEURON_INPUTS",
+    "PRIMER_DIGIT_NET", "PRIMER_GELU_INPUTS", "PoolStep", "activation_curves", "activation_histograms",
+    "apply_kernel", "architecture_table", "as_kernel", "conv_step", "dead_unit_report",
+    "dead_unit_stats", "gelu", "gelu_table", "learned_kernels", "max_pool", "output_size",
+    "pool_step", "primer_digit_net", "relu", "saliency",
 ]

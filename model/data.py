@@ -200,6 +200,26 @@ def _image_set(path: Path, arrays: dict) -> ImageSet:
     return ImageSet(path.name, images, _labels(path, arrays["labels"], n), _writers(arrays, n, path))
 
 
+def save_strokes(path: str | os.PathLike, inks: list, labels, writers=None) -> Path:
+    """Write drawings as a stroke ``.npz`` (the format :func:`load_dataset`
+    reads), atomically: a half-written file never replaces a good one."""
+    path = Path(path)
+    batch = InkBatch.from_inks(inks)
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.shape != (len(batch),) or (labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES)):
+        raise ValueError(f"need one label 0..{NUM_CLASSES - 1} per drawing, got {labels.tolist()}")
+    arrays = {"points": batch.points.astype(np.float32), "stroke_offsets": batch.stroke_offsets,
+              "sample_offsets": batch.sample_offsets, "labels": labels}
+    if writers is not None:
+        arrays["writer"] = np.asarray(writers, dtype=str)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "wb") as handle:        # a file object: np.savez would append ".npz"
+        np.savez_compressed(handle, **arrays)
+    os.replace(partial, path)
+    return path
+
+
 # ------------------------------------------------------------------- EMNIST IDX
 
 def read_idx(path: str | os.PathLike, magic: int) -> np.ndarray:

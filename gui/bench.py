@@ -1,0 +1,96 @@
+"""UI benchmarks, printed as JSON: ``python -m gui.bench [--json]``.
+
+* ``frame_ms_median`` / ``frame_ms_p99``: a letter is replayed as 60 Hz
+  mouse moves on the real main window (offscreen).  Each figure is the time
+  from sending one move event until the pad, the bar chart and every visible
+  feature map have their new data *and* have repainted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")   # before Qt loads
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEvent, QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+import model  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.replay import fit_to_pad, mouse_events, send_mouse  # noqa: E402
+
+FRAME_S = 1 / 60
+
+
+def sample_letter() -> list[np.ndarray]:
+    """A hand-speed lower-case 'e' (one stroke) and a stray second stroke: ~150 moves."""
+    t = np.linspace(0, 1, 120)
+    angle = 2 * np.pi * (0.05 + 0.85 * t)
+    loop = np.stack([np.where(t < 0.12, t / 0.12, np.cos(angle)), np.where(t < 0.12, 0 * t, -np.sin(angle))], 1)
+    tail = np.stack([np.linspace(0.4, 0.9, 30), np.linspace(0.75, 0.6, 30)], 1)
+    return [loop, tail]
+
+
+def settle(app: QApplication, until=lambda: True, timeout_s: float = 1.0) -> None:
+    deadline = time.perf_counter() + timeout_s
+    app.processEvents()
+    while not until() and time.perf_counter() < deadline:
+        app.processEvents()
+
+
+def bench_frames(app: QApplication, window: MainWindow, rounds: int) -> dict:
+    frames = []
+    for _ in range(rounds):
+        window.pad.clear()
+        strokes = fit_to_pad(sample_letter(), window.pad.width(), window.pad.height())
+        for kind, x, y, held in mouse_events(strokes):
+            tick = time.perf_counter()
+            shown = window.frames_shown
+            send_mouse(window.pad, kind, x, y, held)
+            if kind == QEvent.Type.MouseMove:
+                settle(app, lambda: window.frames_shown > shown)
+                app.processEvents()             # the repaint the new data asked for
+                frames.append((time.perf_counter() - tick) * 1000)
+            while time.perf_counter() - tick < FRAME_S:   # the pen's next sample, 60 Hz
+                app.processEvents()
+    frames = np.array(frames)
+    return {"frame_ms_median": float(np.median(frames)), "frame_ms_p99": float(np.percentile(frames, 99)),
+            "frames": int(len(frames))}
+
+
+def make_window(settings_dir: str) -> MainWindow:
+    settings = QSettings(os.path.join(settings_dir, "bench.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(model.Recognizer.load(), settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gui.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print only the JSON object")
+    parser.add_argument("--rounds", type=int, default=3, help="letters replayed")
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as settings_dir:    # never touch the user's settings
+        window = make_window(settings_dir)
+        settle(app, timeout_s=0.5)
+        result = bench_frames(app, window, args.rounds)
+        result["platform"] = app.platformName()
+        window.close()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:24s} {value:.3f}" if isinstance(value, float) else f"{key:24s} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""Small dialogs: model info and keyboard shortcuts."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout)
+
+import model
+
+
+def _table(headers: list[str], rows: list[list[str]], right_aligned: set[int] = frozenset()) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if c in right_aligned:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class _Dialog(QDialog):
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.layout_ = QVBoxLayout(self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+
+    def finish(self) -> None:
+        self.layout_.addWidget(self.buttons)
+
+
+class ModelInfoDialog(_Dialog):
+    """Each layer's type, output shape and parameters, computed from the loaded
+    network, and what the checkpoint says about its training and accuracy."""
+
+    def __init__(self, recognizer, parent=None):
+        super().__init__("Model info", parent)
+        net = recognizer.model
+        rows = [[row["name"], row["type"], " × ".join(map(str, row["output_shape"])), f"{row['parameters']:,}"]
+                for row in model.layer_table(net)]
+        rows.append(["total", "", "", f"{model.count_parameters(net):,}"])
+        self.table = _table(["Layer", "Type", "Output shape", "Parameters"], rows, right_aligned={3})
+        self.summary = QLabel(self._summary(recognizer))
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setOpenExternalLinks(True)
+        self.layout_.addWidget(self.summary)
+        self.layout_.addWidget(self.table, 1)
+        self.finish()
+        self.resize(520, 620)
+
+    @staticmethod
+    def _summary(recognizer) -> str:
+        meta = recognizer.checkpoint.meta
+        lines = [f"<b>{recognizer.describe()}</b>", f"File: {recognizer.source}"]
+        if meta.get("val_accuracy") is not None:
+            data = meta.get("val_data")
+            on = ", ".join(f"{name} ({n:,} letters)" for name, n in data.items()) \
+                if isinstance(data, dict) else "held-out writers"
+            lines.append(f"Accuracy: <b>{meta['val_accuracy']:.2%}</b> on {on}, writers not seen in training "
+                         "(as the model card reports).")
+        if isinstance(meta.get("train_data"), dict):
+            lines.append("Trained on: " + ", ".join(f"{k} ({v:,})" for k, v in meta["train_data"].items())
+                         + (f", {meta['epochs']} epochs" if meta.get("epochs") else ""))
+        if recognizer.checkpoint.info.get("saved_at"):
+            lines.append(f"Saved: {recognizer.checkpoint.info['saved_at']}")
+        return "<br>".join(lines)
+
+
+class ShortcutsDialog(_Dialog):
+    """Every action that has a keyboard shortcut, read from the actions themselves."""
+
+    def __init__(self, actions, parent=None):
+        super().__init__("Keyboard shortcuts", parent)
+        rows = [[action.text().replace("&", "").rstrip("…"),
+                 ",  ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())]
+                for action in actions]
+        self.table = _table(["Action", "Keys"], sorted(rows))
+        self.layout_.addWidget(self.table, 1)
+        self.layout_.addWidget(QLabel("Draw with the mouse, a pen tablet or a finger."))
+        self.finish()
+        self.resize(420, 440)

@@ -1,0 +1,253 @@
+"""The drawing pad: vector ink from a mouse, a pen tablet or a finger.
+
+The pad keeps the drawing as strokes (lists of x, y points in pad pixels,
+y pointing down), which is exactly the ink format of ``model.ink``: the
+network reads these points through the same rasterizer it was trained with,
+never a screenshot of the widget.
+
+Finished strokes are painted once into a cached pixmap, so a 10,000-point
+drawing costs no more per frame than the stroke under the pen.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+INK_COLOR = QColor("#1b1f24")
+PAPER_COLOR = QColor("#fbfbf8")
+GUIDE_COLOR = QColor("#d9dde3")
+
+
+class DrawingPad(QWidget):
+    """A square canvas with undo/redo.  Emits ``ink_changed`` on every pen
+    move, so a listener can read the drawing live (and coalesce the calls)."""
+
+    ink_changed = Signal()
+    stroke_finished = Signal()
+
+    DEFAULT_PEN_WIDTH = 12.0   # px on screen; cosmetic only, the network's pen is fixed
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._strokes: list[list[tuple[float, float]]] = []
+        self._undo: list[list] = []            # earlier stroke lists
+        self._redo: list[list] = []
+        self._current: list[tuple[float, float]] | None = None
+        self._cache: QPixmap | None = None     # finished strokes, painted once
+        self._overlay: QImage | None = None    # optional heat map over the ink (saliency)
+        self._pen_width = self.DEFAULT_PEN_WIDTH
+        self.setMinimumSize(220, 220)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Draw one letter. Esc clears, Ctrl+Z undoes a stroke.")
+
+    # ----------------------------------------------------------------- ink
+    def strokes(self) -> list[np.ndarray]:
+        """The drawing as ``model`` ink: one (k, 2) float array per stroke."""
+        strokes = self._strokes + ([self._current] if self._current else [])
+        return [np.asarray(s, dtype=np.float32) for s in strokes]
+
+    def is_empty(self) -> bool:
+        return not self._strokes and not self._current
+
+    def point_count(self) -> int:
+        return sum(len(s) for s in self._strokes) + len(self._current or ())
+
+    def set_strokes(self, strokes) -> None:
+        """Replace the drawing (e.g. one loaded from a file); undo brings the old one back."""
+        self._remember()
+        self._current = None
+        self._strokes = [[(float(x), float(y)) for x, y in np.asarray(s, dtype=float).reshape(-1, 2)]
+                         for s in strokes]
+        self._changed()
+
+    # Undo and redo keep whole snapshots of the stroke list.  Strokes are
+    # never modified once finished, so a snapshot only copies references.
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> None:
+        """Take back the last stroke (or the last clear)."""
+        if self._undo and self._current is None:
+            self._redo.append(self._strokes)
+            self._strokes = self._undo.pop()
+            self._changed()
+
+    def redo(self) -> None:
+        if self._redo and self._current is None:
+            self._undo.append(self._strokes)
+            self._strokes = self._redo.pop()
+            self._changed()
+
+    def clear(self) -> None:
+        """Empty the pad.  Undo brings the drawing back."""
+        if self._strokes or self._current:
+            self._current = None
+            self._remember()
+            self._strokes = []
+            self._changed()
+
+    def _remember(self) -> None:
+        self._undo.append(list(self._strokes))
+        self._redo.clear()       # a new edit ends the redo history, as in editors
+
+    # ---------------------------------------------------------------- pen
+    def pen_width(self) -> float:
+        return self._pen_width
+
+    def set_pen_width(self, width: float) -> None:
+        self._pen_width = float(width)
+        self._cache = None
+        self.update()
+
+    def set_overlay(self, image: QImage | None) -> None:
+        """Draw ``image`` (with alpha) over the whole pad, or remove it."""
+        self._overlay = image
+        self.update()
+
+    # -------------------------------------------------------------- input
+    def mousePressEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin(event.position())
+
+    def mouseMoveEvent(self, event):
+        if self._current is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._extend(event.position())
+
+    def mouseReleaseEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton and self._current is not None:
+            self._extend(event.position())
+            self._finish()
+
+    def tabletEvent(self, event):
+        # Accepting stops Qt from synthesising a duplicate mouse event.
+        event.accept()
+        kind = event.type()
+        if kind == QEvent.Type.TabletPress:
+            self._begin(event.position())
+        elif kind == QEvent.Type.TabletMove and self._current is not None:
+            self._extend(event.position())
+        elif kind == QEvent.Type.TabletRelease and self._current is not None:
+            self._finish()
+
+    def event(self, event):
+        kind = event.type()
+        if kind in (QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate, QEvent.Type.TouchEnd):
+            points = event.points()
+            if points:
+                position = points[0].position()   # one finger draws; others are ignored
+                if kind == QEvent.Type.TouchBegin:
+                    self._begin(position)
+                elif self._current is not None:
+                    self._extend(position)
+                    if kind == QEvent.Type.TouchEnd:
+                        self._finish()
+            event.accept()
+            return True
+        if kind == QEvent.Type.TouchCancel:
+            self._current = None
+            self._changed()
+            return True
+        return super().event(event)
+
+    def _clamped(self, position: QPointF) -> tuple[float, float]:
+        # Ink that leaves the pad is pinned to its edge: what the network
+        # reads is then always what the user can see.
+        x = min(max(position.x(), 0.0), self.width() - 1.0)
+        y = min(max(position.y(), 0.0), self.height() - 1.0)
+        return (x, y)
+
+    def _begin(self, position: QPointF) -> None:
+        self._current = [self._clamped(position)]
+        self._changed()
+
+    def _extend(self, position: QPointF) -> None:
+        point = self._clamped(position)
+        if point != self._current[-1]:
+            self._current.append(point)
+            self._changed()
+
+    def _finish(self) -> None:
+        self._remember()
+        self._strokes = self._strokes + [self._current]
+        self._current = None
+        self._cache = None
+        self._changed()
+        self.stroke_finished.emit()
+
+    def _changed(self) -> None:
+        if self._current is None:
+            self._cache = None
+        self.update()
+        self.ink_changed.emit()
+
+    # ------------------------------------------------------------ painting
+    def resizeEvent(self, event):
+        self._cache = None
+        super().resizeEvent(event)
+
+    def paintEvent(self, event):
+        if self._cache is None or self._cache.size() != self.size() * self.devicePixelRatioF():
+            self._cache = self._render_finished()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._cache)
+        if self._current:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._draw_stroke(painter, self._current)
+        if self._overlay is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF(self.rect()), self._overlay)
+        if self.is_empty():
+            painter.setPen(QColor("#8a9099"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Draw a letter here")
+        painter.end()
+
+    def _render_finished(self) -> QPixmap:
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(self.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(PAPER_COLOR)
+        painter = QPainter(pixmap)
+        self._draw_guides(painter)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for stroke in self._strokes:
+            self._draw_stroke(painter, stroke)
+        painter.end()
+        return pixmap
+
+    def _draw_guides(self, painter: QPainter) -> None:
+        # A faint baseline and x-height, like ruled paper, help size letters.
+        painter.setPen(QPen(GUIDE_COLOR, 1, Qt.PenStyle.DashLine))
+        for fraction in (0.3, 0.8):
+            y = round(self.height() * fraction) + 0.5
+            painter.drawLine(QPointF(8, y), QPointF(self.width() - 8, y))
+
+    def _draw_stroke(self, painter: QPainter, stroke) -> None:
+        pen = QPen(INK_COLOR, self._pen_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                   Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        if len(stroke) == 1:
+            painter.drawPoint(QPointF(*stroke[0]))
+            return
+        path = QPainterPath(QPointF(*stroke[0]))
+        for x, y in stroke[1:]:
+            path.lineTo(x, y)
+        painter.drawPath(path)
+
+    def to_image(self) -> QImage:
+        """The drawing on white paper at the pad's size, without guides (for Save as PNG)."""
+        image = QImage(self.size(), QImage.Format.Format_RGB32)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for stroke in self._strokes + ([self._current] if self._current else []):
+            self._draw_stroke(painter, stroke)
+        painter.end()
+        return image

@@ -1,0 +1,342 @@
+"""Live views of the network's insides: feature maps, kernels, dense layers.
+
+Every view owns a fixed set of pyqtgraph ``ImageItem``s created once; a new
+prediction only replaces their pixel data (``setImage``), the fast path that
+pyqtgraph is built for.  All channels of a stage are tiled into ONE image
+(a mosaic), so a 128-channel stage costs one item, not 128.
+
+Colours: one diverging colour map everywhere, symmetric around zero, so
+"blue = negative, dark = zero, warm = positive" means the same on every panel.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+
+COLOR_MAP = pg.colormap.get("CET-D4")      # blue - black - red, perceptually even
+GAP_COLOR = "#3a3f47"                      # shows between tiles (NaN pixels are transparent)
+
+STAGE_TITLES = {"conv": "convolution", "pool": "max-pool", "gelu": "GELU"}
+
+
+def mosaic_shape(channels: int, tile_h: int, tile_w: int) -> tuple[int, int]:
+    """Rows and columns of a near-square arrangement of ``channels`` tiles."""
+    columns = max(1, math.ceil(math.sqrt(channels * tile_h / tile_w)))
+    return math.ceil(channels / columns), columns
+
+
+class Mosaic:
+    """Where each channel's tile lies in the tiled image (1 px gaps)."""
+
+    def __init__(self, channels: int, tile_h: int, tile_w: int):
+        self.channels, self.tile_h, self.tile_w = channels, tile_h, tile_w
+        self.rows, self.columns = mosaic_shape(channels, tile_h, tile_w)
+        self.buffer = np.full((self.rows * (tile_h + 1) - 1, self.columns * (tile_w + 1) - 1), np.nan,
+                              dtype=np.float32)
+
+    def fill(self, maps: np.ndarray) -> np.ndarray:
+        """Copy ``maps`` (C, H, W) into the tiles; returns the (reused) buffer."""
+        view = self.buffer
+        for c in range(self.channels):
+            r, k = divmod(c, self.columns)
+            top, left = r * (self.tile_h + 1), k * (self.tile_w + 1)
+            view[top:top + self.tile_h, left:left + self.tile_w] = maps[c]
+        return view
+
+    def channel_at(self, row: float, col: float) -> int | None:
+        """The channel under mosaic pixel (row, col), or None over a gap or outside."""
+        r, dr = divmod(int(math.floor(row)), self.tile_h + 1)
+        k, dk = divmod(int(math.floor(col)), self.tile_w + 1)
+        if row < 0 or col < 0 or dr == self.tile_h or dk == self.tile_w or k >= self.columns:
+            return None
+        channel = r * self.columns + k
+        return channel if channel < self.channels else None
+
+
+NICE_STEPS = np.array([1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0])
+
+
+def cache_as_pixmap(*items) -> None:
+    """Let Qt keep a pixmap of items that rarely change (axes, colour bars).
+
+    A new frame then blits them instead of re-running their paint code, which
+    for pyqtgraph axes costs about a millisecond each."""
+    for item in items:
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
+    """Colour levels +-peak, the peak rounded up to a "nice" number.
+
+    Rounding keeps the colour bars' ticks still while the pen moves (and
+    spares pyqtgraph re-laying out their axes on every frame)."""
+    peak = float(np.nanmax(np.abs(values))) if values.size else 0.0
+    if not np.isfinite(peak) or peak <= 1e-6:
+        return -1.0, 1.0
+    decade = 10.0 ** np.floor(np.log10(peak))
+    peak = float(decade * NICE_STEPS[np.searchsorted(NICE_STEPS, peak / decade - 1e-9)])
+    return -peak, peak
+
+
+class ImagePlot(pg.GraphicsLayoutWidget):
+    """One image in a fixed-aspect, non-zoomable view, with an optional colour bar.
+
+    ``pixel_hovered(row, col)`` and ``pixel_clicked(row, col)`` report image
+    pixel positions (row down, column right); (-1, -1) when the pointer leaves."""
+
+    pixel_hovered = Signal(int, int)
+    pixel_clicked = Signal(int, int)
+
+    def __init__(self, color_bar: bool = True, parent=None):
+        super().__init__(parent)
+        self.setBackground(GAP_COLOR)
+        self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
+        self.view.setDefaultPadding(0.0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(COLOR_MAP)
+        self.view.addItem(self.image)
+        self.color_bar = None
+        if color_bar:
+            self.color_bar = pg.ColorBarItem(colorMap=COLOR_MAP, values=(-1, 1), interactive=False,
+                                             width=12, rounding=1e-9)
+            self.color_bar.setImageItem(self.image)
+            self.addItem(self.color_bar)
+            cache_as_pixmap(self.color_bar)
+        self.scene().sigMouseMoved.connect(self._moved)
+        self.scene().sigMouseClicked.connect(self._clicked)
+        self._shape = (0, 0)
+        self._levels = (-1.0, 1.0)
+
+    def show_image(self, data: np.ndarray, levels: tuple[float, float]) -> None:
+        """Replace the pixels in place; re-fit the view only when the shape changes."""
+        self.image.setImage(data, autoLevels=False, levels=levels)
+        if self.color_bar is not None and levels != self._levels:
+            self._levels = levels         # unchanged levels: spare the bar's axis a re-layout
+            self.color_bar.setLevels(levels)
+        if data.shape != self._shape:
+            self._shape = data.shape
+            self.view.setRange(xRange=(0, data.shape[1]), yRange=(0, data.shape[0]), padding=0)
+
+    def _pixel(self, scene_pos) -> tuple[int, int] | None:
+        if not self.view.sceneBoundingRect().contains(scene_pos) or self.image.image is None:
+            return None
+        point = self.view.mapSceneToView(scene_pos)
+        row, col = int(math.floor(point.y())), int(math.floor(point.x()))
+        height, width = self.image.image.shape[:2]
+        return (row, col) if 0 <= row < height and 0 <= col < width else None
+
+    def _moved(self, scene_pos) -> None:
+        pixel = self._pixel(scene_pos)
+        self.pixel_hovered.emit(*(pixel or (-1, -1)))
+
+    def _clicked(self, event) -> None:
+        pixel = self._pixel(event.scenePos())
+        if pixel is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.pixel_clicked.emit(*pixel)
+
+    def leaveEvent(self, event):
+        self.pixel_hovered.emit(-1, -1)
+        super().leaveEvent(event)
+
+
+class PanelFrame(QWidget):
+    """A titled box: title on the left, optional controls on the right, body below."""
+
+    def __init__(self, title: str, body: QWidget, parent=None):
+        super().__init__(parent)
+        self.title = QLabel(f"<b>{title}</b>")
+        self.info = QLabel(" ")
+        self.info.setMinimumWidth(40)          # long hover texts must not widen the window
+        self.info.setStyleSheet("color: palette(mid);")
+        self.header = QHBoxLayout()
+        self.header.setContentsMargins(0, 0, 0, 0)
+        self.header.addWidget(self.title)
+        self.header.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addLayout(self.header)
+        layout.addWidget(body, 1)
+        layout.addWidget(self.info)
+
+
+class ConvBlockPanel(PanelFrame):
+    """Every channel of one conv block, at the chosen stage (conv, pool or GELU).
+
+    Hover a tile for its channel and value range; click it to enlarge it."""
+
+    channel_clicked = Signal(str, int)      # stage name, channel
+    stage_changed = Signal(str)
+
+    def __init__(self, block: int, stages: dict[str, tuple[int, int, int]], parent=None):
+        self.plot = ImagePlot()
+        super().__init__(f"Block {block}", self.plot, parent)
+        self.block = block
+        self.stage_shapes = stages                          # name -> (C, H, W)
+        self.mosaics = {name: Mosaic(*shape) for name, shape in stages.items()}
+        self.stage_box = QComboBox()
+        for name in stages:
+            self.stage_box.addItem(self._stage_label(name), name)
+        self.stage_box.setToolTip("Which output of this block to show")
+        self.header.addWidget(self.stage_box)
+        self.stage_box.currentIndexChanged.connect(lambda _: self._stage_switched())
+        self.plot.pixel_hovered.connect(self._hovered)
+        self.plot.pixel_clicked.connect(self._clicked)
+        self._maps: np.ndarray | None = None
+        self._stage_switched(emit=False)
+
+    @staticmethod
+    def _stage_label(name: str) -> str:
+        kind = name.rstrip("0123456789")
+        return STAGE_TITLES.get(kind, kind)
+
+    def stage(self) -> str:
+        return self.stage_box.currentData()
+
+    def set_stage(self, name: str) -> None:
+        index = self.stage_box.findData(name)
+        if index >= 0:
+            self.stage_box.setCurrentIndex(index)
+
+    def _stage_switched(self, emit: bool = True) -> None:
+        c, h, w = self.stage_shapes[self.stage()]
+        self.summary = f"{c} channels of {h}×{w} · hover or click a tile"
+        self.info.setText(self.summary)
+        self.show_activations(None)
+        if emit:
+            self.stage_changed.emit(self.stage())
+
+    def show_activations(self, activations: dict[str, np.ndarray] | None) -> None:
+        """Show this block's chosen stage from a prediction (None: blank)."""
+        name = self.stage()
+        mosaic = self.mosaics[name]
+        if activations is None:
+            self._maps = None
+            maps = np.zeros(self.stage_shapes[name], np.float32)
+        else:
+            self._maps = maps = activations[name]
+        self.plot.show_image(mosaic.fill(maps), symmetric_levels(maps))
+
+    def _hovered(self, row: int, col: int) -> None:
+        channel = self.mosaics[self.stage()].channel_at(row, col) if row >= 0 else None
+        if channel is None:
+            self.info.setText(self.summary)
+            return
+        text = f"channel {channel}"
+        if self._maps is not None:
+            values = self._maps[channel]
+            text += f": {values.min():.3g} … {values.max():.3g}"
+        self.info.setText(text + " · click to enlarge")
+        QToolTip.showText(QCursor.pos(), text, self.plot)
+
+    def _clicked(self, row: int, col: int) -> None:
+        channel = self.mosaics[self.stage()].channel_at(row, col)
+        if channel is not None:
+            self.channel_clicked.emit(self.stage(), channel)
+
+
+class ChannelPanel(PanelFrame):
+    """One channel enlarged; it follows the drawing live.  Clicking a pixel
+    emits ``position_clicked(stage, channel, row, col)``."""
+
+    position_clicked = Signal(str, int, int, int)
+
+    def __init__(self, parent=None):
+        self.plot = ImagePlot()
+        super().__init__("Enlarged channel", self.plot, parent)
+        self.stage, self.channel = "", -1
+        self._map: np.ndarray | None = None
+        self.plot.pixel_hovered.connect(self._hovered)
+        self.plot.pixel_clicked.connect(
+            lambda r, c: self.position_clicked.emit(self.stage, self.channel, r, c) if self.stage else None)
+        self.info.setText("click a tile to enlarge it")
+
+    def select(self, stage: str, channel: int, activations: dict | None) -> None:
+        self.stage, self.channel = stage, channel
+        self.title.setText(f"<b>{stage}</b> · channel {channel}")
+        self.show_activations(activations)
+
+    def show_activations(self, activations: dict[str, np.ndarray] | None) -> None:
+        if not self.stage:
+            return
+        if activations is None or self.stage not in activations:
+            self._map = None
+            self.plot.show_image(np.zeros((1, 1), np.float32), (-1, 1))
+            return
+        self._map = activations[self.stage][self.channel]
+        self.plot.show_image(self._map, symmetric_levels(self._map))
+
+    def _hovered(self, row: int, col: int) -> None:
+        if self._map is None or row < 0:
+            return
+        self.info.setText(f"row {row}, column {col}: {self._map[row, col]:.4g}")
+
+
+class KernelPanel(PanelFrame):
+    """The first layer's learned 3×3 kernels: what each conv1 channel looks for."""
+
+    def __init__(self, parent=None):
+        self.plot = ImagePlot()
+        super().__init__("Learned conv1 kernels", self.plot, parent)
+        self.plot.pixel_hovered.connect(self._hovered)
+        self._kernels: np.ndarray | None = None
+        self._mosaic: Mosaic | None = None
+        self.summary = " "
+
+    def set_kernels(self, kernels: np.ndarray) -> None:
+        """kernels: (C, k, k); shown once per model, not per drawing."""
+        self._kernels = kernels
+        self._mosaic = Mosaic(*kernels.shape)
+        self.summary = f"{kernels.shape[0]} kernels of {kernels.shape[1]}×{kernels.shape[2]}"
+        self.info.setText(self.summary)
+        self.plot.show_image(self._mosaic.fill(kernels), symmetric_levels(kernels))
+
+    def _hovered(self, row: int, col: int) -> None:
+        channel = self._mosaic.channel_at(row, col) if self._mosaic and row >= 0 else None
+        if channel is None:
+            self.info.setText(self.summary)
+            return
+        kernel = self._kernels[channel]
+        self.info.setText(f"kernel {channel}: {kernel.min():.2f} … {kernel.max():.2f}")
+
+
+class DenseStrips(PanelFrame):
+    """The fully connected layers as colour strips, one row per layer.
+
+    All rows are one image (shorter layers padded with transparent NaN), so a
+    new drawing costs a single ``setImage``."""
+
+    def __init__(self, stages: dict[str, int], parent=None):
+        """stages: activation name -> width, top to bottom."""
+        self.plot = pg.PlotWidget()
+        super().__init__("Fully connected layers", self.plot, parent)
+        self.plot.setBackground(GAP_COLOR)
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.hideAxis("bottom")
+        self.plot.invertY(True)
+        self.widths = dict(stages)
+        left = self.plot.getAxis("left")
+        left.setTicks([[(row + 0.5, f"{name} ({width})") for row, (name, width) in enumerate(stages.items())]])
+        left.setTextPen("#d8dce2")
+        left.setStyle(tickLength=0)
+        cache_as_pixmap(left)
+        self.buffer = np.full((len(stages), max(stages.values())), np.nan, np.float32)
+        self.image = pg.ImageItem(self.buffer, axisOrder="row-major", levels=(-1.0, 1.0))
+        self.image.setColorMap(COLOR_MAP)
+        self.plot.addItem(self.image)
+        self.plot.setRange(xRange=(0, self.buffer.shape[1]), yRange=(0, len(stages)), padding=0)
+        self.setMinimumHeight(110)
+        self.info.setText("one cell per unit; colours as in the blocks")
+
+    def show_activations(self, activations: dict[str, np.ndarray] | None) -> None:
+        for row, (name, width) in enumerate(self.widths.items()):
+            self.buffer[row, :width] = 0.0 if activations is None else activations[name].reshape(-1)
+        self.image.setImage(self.buffer, autoLevels=False, levels=symmetric_levels(self.buffer))

@@ -1,0 +1,393 @@
+"""The main window, driven as a user drives it: mouse strokes, keys, menus, files."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QImage, QPointingDevice, QTabletEvent
+from PySide6.QtTest import QTest
+
+import model
+from gui.main_window import MainWindow
+from gui.replay import draw, fit_to_pad, send_mouse
+
+
+# ------------------------------------------------------------------ letters
+def _line(p, q, n=20):
+    return np.linspace(p, q, n)
+
+
+def _arc(a0, a1, n=50):
+    a = np.linspace(a0, a1, n)
+    return np.stack([np.cos(a), np.sin(a)], 1)
+
+
+# Plain, unambiguous shapes the shipped network reads with > 90 % confidence.
+LETTERS = {
+    "o": [_arc(-np.pi / 2, 1.5 * np.pi + 0.2, 60)],
+    "x": [_line([0, 0], [1, 1.2]), _line([1, 0], [0, 1.2])],
+    "z": [np.concatenate([_line([0, 0], [1, 0]), _line([1, 0], [0, 1.2]), _line([0, 1.2], [1, 1.2])])],
+    "e": [np.concatenate([_line([-1, 0], [1, 0]), _arc(0, -np.pi * 1.7, 60)])],
+}
+
+
+@pytest.fixture(scope="session")
+def letters_file(tmp_path_factory):
+    """A small stroke file, written as any user's export would be."""
+    path = tmp_path_factory.mktemp("letters") / "letters_strokes.npz"
+    labels = [model.CLASSES.index(letter) for letter in LETTERS]
+    return model.save_strokes(path, list(LETTERS.values()), labels, ["test"] * len(LETTERS))
+
+
+@pytest.fixture(scope="session")
+def recognizer():
+    return model.Recognizer.load()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, recognizer, settings):
+    window = MainWindow(recognizer, settings=settings)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def draw_letter(qtbot, window, ink) -> None:
+    """Replay ``ink`` on the pad as press, moves and release, then let the views catch up."""
+    strokes = fit_to_pad(ink, window.pad.width(), window.pad.height())
+    with qtbot.waitSignal(window.prediction_shown, timeout=2000):
+        draw(window.pad, strokes)
+
+
+def panel_images(window) -> dict[str, np.ndarray]:
+    images = {f"block{b}": p.plot.image.image for b, p in window.block_panels.items()}
+    images.update(dense=window.dense_panel.image.image, channel=window.channel_panel.plot.image.image,
+                  input=window.input_plot.image.image)
+    return {name: np.array(image, copy=True) for name, image in images.items()}
+
+
+# --------------------------------------------------------------- drawing
+def test_mouse_drawn_letters_are_read_live(qtbot, window, letters_file):
+    samples = model.load_dataset(letters_file)
+    for i in range(len(samples)):
+        window.pad.clear()
+        before = panel_images(window)
+        draw_letter(qtbot, window, samples.ink.ink(i))
+        expected = model.CLASSES[samples.labels[i]]
+        assert window.prediction.top(1)[0][0] == expected
+        assert window.top_letters.letter.text() == expected
+        assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
+        assert int(np.argmax(window.chart.values())) == samples.labels[i]
+        after = panel_images(window)
+        changed = {name for name in before
+                   if before[name].shape != after[name].shape or not np.allclose(before[name], after[name],
+                                                                                   equal_nan=True)}
+        assert changed == set(before), f"panels that did not update: {set(before) - changed}"
+        assert window.timing_label.text().startswith("read in")
+
+
+def test_prediction_updates_while_the_pen_is_still_down(qtbot, window):
+    strokes = fit_to_pad(LETTERS["x"], window.pad.width(), window.pad.height())
+    first = strokes[0]
+    send_mouse(window.pad, QEvent.Type.MouseButtonPress, *first[0], True)
+    shown = window.frames_shown
+    for x, y in first[1:]:
+        send_mouse(window.pad, QEvent.Type.MouseMove, x, y, True)
+    qtbot.waitUntil(lambda: window.frames_shown > shown, timeout=2000)
+    assert window.prediction is not None           # read before the release
+    assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
+    send_mouse(window.pad, QEvent.Type.MouseButtonRelease, *first[-1], False)
+
+
+def test_move_events_are_coalesced_into_fewer_predictions(qtbot, window):
+    strokes = fit_to_pad(LETTERS["o"], window.pad.width(), window.pad.height())
+    shown = window.frames_shown
+    draw(window.pad, strokes)           # 60 events sent without the event loop running
+    qtbot.waitUntil(lambda: window.frames_shown > shown, timeout=2000)
+    qtbot.wait(50)
+    assert 1 <= window.frames_shown - shown < len(strokes[0]) // 2
+
+
+def test_empty_pad_shows_no_prediction_and_no_error(window):
+    assert window.pad.is_empty()
+    assert window.prediction is None
+    assert window.chart.values().sum() == 0
+    assert window.top_letters.letter.text() == "–"
+    assert window.top_letters.confidence.text() == "Draw a letter"
+    assert window.last_error_dialog is None
+
+
+def test_undo_redo_and_clear(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert len(window.pad.strokes()) == 2
+    window.undo_action.trigger()
+    assert len(window.pad.strokes()) == 1
+    window.redo_action.trigger()
+    assert len(window.pad.strokes()) == 2
+    qtbot.waitUntil(lambda: window.prediction is not None and window.prediction.top(1)[0][0] == "x")
+    window.clear_button.click()
+    assert window.pad.is_empty()
+    qtbot.waitUntil(lambda: window.prediction is None)
+    assert window.chart.values().sum() == 0
+    window.undo_action.trigger()             # a clear can be undone: nothing is lost
+    assert len(window.pad.strokes()) == 2
+    assert window.redo_action.isEnabled()          # ...and redone again
+    window.redo_action.trigger()
+    assert window.pad.is_empty()
+
+
+def test_keyboard_shortcuts_undo_and_clear(qtbot, window):
+    window.activateWindow()
+    qtbot.waitActive(window)
+    draw_letter(qtbot, window, LETTERS["x"])
+    QTest.keyClick(window.pad, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.pad.strokes()) == 1
+    QTest.keyClick(window.pad, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert len(window.pad.strokes()) == 2
+    QTest.keyClick(window.pad, Qt.Key.Key_Escape)
+    assert window.pad.is_empty()
+
+
+def test_new_stroke_after_undo_drops_the_redo_history(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["x"])
+    window.pad.undo()
+    assert window.pad.can_redo()
+    draw_letter(qtbot, window, [LETTERS["x"][1]])
+    assert not window.pad.can_redo()
+
+
+def test_pen_width_control_changes_only_the_screen_pen(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["o"])
+    image = window.prediction.image.copy()
+    window.pen_width.setValue(30)
+    assert window.pad.pen_width() == 30
+    window.pad.ink_changed.emit()
+    qtbot.waitUntil(lambda: window.prediction is not None and window.prediction.image is not None)
+    np.testing.assert_array_equal(window.prediction.image, image)   # the network's pen is fixed
+
+
+def test_ink_off_the_pad_is_pinned_to_its_edge(qtbot, window):
+    pad = window.pad
+    send_mouse(pad, QEvent.Type.MouseButtonPress, 50, 50, True)
+    for x, y in [(-400, 80), (pad.width() + 300, -200), (pad.width() * 3, pad.height() * 3)]:
+        send_mouse(pad, QEvent.Type.MouseMove, x, y, True)
+    send_mouse(pad, QEvent.Type.MouseButtonRelease, pad.width() * 3, pad.height() * 3, False)
+    points = pad.strokes()[0]
+    assert points[:, 0].min() >= 0 and points[:, 0].max() <= pad.width() - 1
+    assert points[:, 1].min() >= 0 and points[:, 1].max() <= pad.height() - 1
+    qtbot.waitUntil(lambda: window.prediction is not None)
+
+
+def test_ten_thousand_points_neither_freeze_nor_crash(qtbot, window):
+    t = np.linspace(0, 60 * np.pi, 10_000)
+    spiral = np.stack([200 + t * np.cos(t), 200 + t * np.sin(t)], 1)
+    window.pad.set_strokes([spiral])
+    qtbot.waitUntil(lambda: window.prediction is not None, timeout=3000)
+    assert window.pad.point_count() == 10_000
+    assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_single_dot_is_handled_without_an_error_dialog(qtbot, window):
+    send_mouse(window.pad, QEvent.Type.MouseButtonPress, 100, 100, True)
+    send_mouse(window.pad, QEvent.Type.MouseButtonRelease, 100, 100, False)
+    qtbot.wait(20)
+    assert window.last_error_dialog is None
+    assert window.top_letters.confidence.text()       # either a reading or a plain message
+
+
+def test_touch_draws_a_stroke(qtbot, window):
+    device = QTest.createTouchDevice()
+    QTest.touchEvent(window.pad, device).press(0, QPoint(40, 40)).commit()
+    for x in range(50, 200, 10):
+        QTest.touchEvent(window.pad, device).move(0, QPoint(x, x)).commit()
+    QTest.touchEvent(window.pad, device).release(0, QPoint(200, 200)).commit()
+    assert len(window.pad.strokes()) == 1
+    assert len(window.pad.strokes()[0]) >= 10
+
+
+def test_pen_tablet_draws_a_stroke(window):
+    device = QPointingDevice.primaryPointingDevice()
+    for kind, x in [(QEvent.Type.TabletPress, 30), (QEvent.Type.TabletMove, 80), (QEvent.Type.TabletMove, 130),
+                    (QEvent.Type.TabletRelease, 130)]:
+        local = QPointF(x, x)
+        event = QTabletEvent(kind, device, local, window.pad.mapToGlobal(local), 0.5, 0.0, 0.0, 0.0, 0.0, 0.0,
+                             Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton)
+        window.pad.tabletEvent(event)
+    assert [tuple(p) for p in window.pad.strokes()[0]] == [(30, 30), (80, 80), (130, 130)]
+
+
+# ------------------------------------------------------------- feature maps
+def test_stage_choice_switches_the_block_and_its_menu(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["e"])
+    block = window.block_panels[2]
+    block.set_stage("gelu2")
+    qtbot.waitUntil(lambda: block.plot.image.image.shape == block.mosaics["gelu2"].buffer.shape)
+    assert window.stage_actions["gelu2"].isChecked()
+    window.stage_actions["pool2"].trigger()
+    assert block.stage() == "pool2"
+
+
+def test_clicking_a_tile_enlarges_that_channel(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["e"])
+    block = window.block_panels[1]
+    mosaic = block.mosaics[block.stage()]
+    # Channel 7's tile centre, in mosaic pixels, then in widget coordinates.
+    row, col = divmod(7, mosaic.columns)
+    centre = QPointF(col * (mosaic.tile_w + 1) + mosaic.tile_w / 2, row * (mosaic.tile_h + 1) + mosaic.tile_h / 2)
+    scene = block.plot.view.mapViewToScene(centre)
+    QTest.mouseClick(block.plot.viewport(), Qt.MouseButton.LeftButton, pos=block.plot.mapFromScene(scene))
+    assert (window.channel_panel.stage, window.channel_panel.channel) == (block.stage(), 7)
+    np.testing.assert_allclose(window.channel_panel.plot.image.image, window.prediction.activations["conv1"][7])
+
+
+def test_hovering_a_tile_names_the_channel_and_range(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["e"])
+    block = window.block_panels[3]
+    block._hovered(0, 0)
+    values = window.prediction.activations[block.stage()][0]
+    assert block.info.text().startswith(f"channel 0: {values.min():.3g} … {values.max():.3g}")
+
+
+def test_kernels_are_the_loaded_models_first_layer(window, recognizer):
+    kernels = recognizer.model.stages["conv1"].weight.detach().numpy()[:, 0]
+    np.testing.assert_allclose(window.kernel_panel._kernels, kernels)
+
+
+# ------------------------------------------------------------------- menus
+def menu_titles(window) -> list[str]:
+    return [action.text() for action in window.menuBar().actions()]
+
+
+def test_menus_hold_the_promised_actions(window):
+    assert menu_titles(window) == ["&File", "&Edit", "&Model", "&View", "&Help"]
+    file_actions = window.menus["file"].actions()
+    for action in (window.open_weights_action, window.save_png_action, window.save_strokes_action,
+                   window.quit_action):
+        assert action in file_actions
+    assert window.shipped_action in window.menus["model"].actions()
+    assert window.model_info_action in window.menus["model"].actions()
+    assert window.shortcuts_action in window.menus["help"].actions()
+
+
+def test_model_info_lists_each_layer_of_the_loaded_model(qtbot, window, recognizer):
+    window.model_info_action.trigger()
+    dialog = window.model_info_dialog
+    qtbot.waitExposed(dialog)
+    rows = model.layer_table(recognizer.model)
+    table = dialog.table
+    assert table.rowCount() == len(rows) + 1
+    assert table.item(1, 0).text() == "conv1" and table.item(1, 2).text() == "32 × 26 × 26"
+    assert table.item(table.rowCount() - 1, 3).text() == "137,178"
+    assert "97." in dialog.summary.text()           # the model card's accuracy
+    dialog.close()
+
+
+def test_shortcuts_dialog_is_read_from_the_actions(qtbot, window):
+    window.shortcuts_action.trigger()
+    table = window.shortcuts_dialog.table
+    pairs = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert "Ctrl+Z" in pairs["Undo stroke"]
+    assert pairs["Clear"] == "Esc"
+    window.shortcuts_dialog.close()
+
+
+def test_view_menu_hides_panels_and_the_choice_is_remembered(qtbot, window, recognizer, settings):
+    window.panel_actions["block3"].trigger()
+    assert window.block_panels[3].isHidden()
+    window.block_panels[1].set_stage("pool1")
+    window.resize(window.width(), 500)     # the offscreen screen is only 800x600: vary the height
+    window.close()
+
+    again = MainWindow(recognizer, settings=settings)
+    qtbot.addWidget(again)
+    assert again.block_panels[3].isHidden()
+    assert not again.panel_actions["block3"].isChecked()
+    assert again.block_panels[1].stage() == "pool1"
+    assert again.height() == 500
+
+
+def test_hidden_panels_are_not_updated(qtbot, window):
+    window.set_panel_visible("block2", False)
+    before = np.array(window.block_panels[2].plot.image.image, copy=True)
+    draw_letter(qtbot, window, LETTERS["o"])
+    np.testing.assert_array_equal(window.block_panels[2].plot.image.image, before)
+
+
+# ------------------------------------------------------------------- files
+def test_corrupt_weights_show_a_dialog_and_keep_the_model(qtbot, window, tmp_path):
+    draw_letter(qtbot, window, LETTERS["z"])
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"PK\x03\x04 this is not a checkpoint" * 10)
+    model_before = window.recognizer
+    assert window.open_weights(str(bad)) is False
+    dialog = window.last_error_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "broken.pt" in dialog.text() and "current model stays loaded" in dialog.text()
+    dialog.done(0)                               # dismiss, as a user would
+    assert window.recognizer is model_before
+    window.pad.clear()
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert window.prediction.top(1)[0][0] == "x"
+
+
+def test_truncated_weights_are_refused(window, tmp_path):
+    good = model.SHIPPED_WEIGHTS.read_bytes()
+    cut = tmp_path / "cut.pt"
+    cut.write_bytes(good[: len(good) // 2])
+    assert window.open_weights(str(cut)) is False
+    assert "cut.pt" in window.last_error_dialog.text()
+    window.last_error_dialog.done(0)
+
+
+def test_open_weights_uses_the_file_dialog_and_switches_models(qtbot, window, tmp_path, monkeypatch):
+    copy = tmp_path / "copy.pt"
+    copy.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
+    monkeypatch.setattr("gui.main_window.QFileDialog.getOpenFileName", lambda *a, **k: (str(copy), ""))
+    assert not window.shipped_action.isEnabled()
+    window.open_weights_action.trigger()
+    assert window.recognizer.source == str(copy)
+    assert window.shipped_action.isEnabled()
+    window.shipped_action.trigger()
+    assert window.is_shipped(window.recognizer)
+
+
+def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):
+    draw_letter(qtbot, window, LETTERS["e"])
+    png, npz = tmp_path / "e.png", tmp_path / "e.npz"
+    assert window.save_png(str(png))
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (window.pad.width(), window.pad.height())
+    assert window.save_strokes(str(npz))
+    saved = model.load_dataset(npz)
+    assert len(saved) == 1 and model.CLASSES[saved.labels[0]] == "e"
+    np.testing.assert_allclose(np.concatenate(saved.ink.ink(0)), np.concatenate(window.pad.strokes()), atol=1e-3)
+
+
+def test_saving_an_empty_drawing_explains_instead(window, tmp_path):
+    assert window.save_png(str(tmp_path / "nothing.png")) is False
+    assert "empty" in window.last_error_dialog.text()
+    assert not (tmp_path / "nothing.png").exists()
+    window.last_error_dialog.done(0)
+
+
+def test_window_without_a_model_still_draws(qtbot, settings):
+    window = MainWindow(None, load_error="weights/letternet.pt does not exist", settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    draw(window.pad, fit_to_pad(LETTERS["o"], window.pad.width(), window.pad.height()))
+    qtbot.wait(20)
+    assert window.model_label.text() == "No model loaded: weights/letternet.pt does not exist"
+    assert window.top_letters.confidence.text() == "No model loaded"
+    assert not window.model_info_action.isEnabled()
+
+
+def test_file_quit_closes_window(qtbot, window):
+    window.quit_action.trigger()
+    assert not window.isVisible()
