@@ -13,6 +13,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("LetterLens")
     app.setOrganizationName("LetterLens")
 
+    # One thread: a letter is too small to split, and a multi-threaded torch
+    # fighting a background retrain for the CPU makes the pad stutter.
+    model.set_cpu_threads(1)
+
     # A missing or broken checkpoint must not stop the app from opening:
     # say so in the status bar (and on stderr) instead.
     try:

@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="letters replayed")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    model.set_cpu_threads(1)        # as the app does
     with tempfile.TemporaryDirectory() as settings_dir:    # never touch the user's settings
         window = make_window(settings_dir)
         settle(app, timeout_s=0.5)

@@ -14,15 +14,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
-                               QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox,
+                               QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 import model
 from gui.dialogs import ModelInfoDialog, ShortcutsDialog
 from gui.drawing_pad import DrawingPad
-from gui.feature_maps import (COLOR_MAP, ChannelPanel, ConvBlockPanel, DenseStrips, ImagePlot, KernelPanel,
+from gui.explain_window import ExplainWindow, saliency_overlay
+from gui.feature_maps import (ChannelPanel, ConvBlockPanel, DenseStrips, ImagePlot, KernelPanel,
                               PanelFrame)
 from gui.prediction_view import ProbabilityChart, TopLetters
+from gui.replay import fit_to_pad
+from gui.retrain_dialog import RetrainDialog
+from gui.samples_dialog import SamplesDialog
 
 SETTINGS_VERSION = 1
 
@@ -55,7 +59,7 @@ class MainWindow(QMainWindow):
     prediction_shown = Signal()      # after every view shows a new drawing (tests, bench)
 
     def __init__(self, recognizer=None, load_error: str | None = None, settings: QSettings | None = None,
-                 parent=None):
+                 samples_path=None, parent=None):
         super().__init__(parent)
         self.settings = settings if settings is not None else QSettings()
         self.recognizer = recognizer
@@ -63,6 +67,10 @@ class MainWindow(QMainWindow):
         self.frames_shown = 0
         self._refresh_pending = False
         self.last_error_dialog: QMessageBox | None = None
+        self.explain_window: ExplainWindow | None = None
+        self.retrain_dialog: RetrainDialog | None = None
+        self.samples = None                 # My samples (a model.SampleStore), when it opens
+        self.samples_dialog: SamplesDialog | None = None
         self.setWindowTitle("LetterLens")
 
         self._build_central()
@@ -71,6 +79,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar(load_error)
         self._use_recognizer(recognizer)
         self._restore_settings()
+        self.open_samples(samples_path)
         self.pad.setFocus()
 
     # ------------------------------------------------------------------ layout
@@ -98,6 +107,23 @@ class MainWindow(QMainWindow):
         controls.addWidget(QLabel("Pen"))
         controls.addWidget(self.pen_width)
 
+        # Teaching: label the drawing and keep it in My samples.
+        self.label_edit = QLineEdit()
+        self.label_edit.setMaxLength(1)
+        self.label_edit.setFixedWidth(44)
+        self.label_edit.setPlaceholderText("a–z")
+        self.label_edit.setToolTip("The letter you drew; Enter adds it to My samples")
+        self.label_edit.returnPressed.connect(lambda: self.add_sample(self.label_edit.text()))
+        self.add_sample_button = QPushButton("Add to my samples")
+        self.add_sample_button.setToolTip("Keep this drawing, labelled, to teach the network your handwriting. "
+                                          "Clicking a bar in the chart does the same.")
+        self.add_sample_button.clicked.connect(lambda: self.add_sample(self.label_edit.text()))
+        teach = QHBoxLayout()
+        teach.addWidget(QLabel("This is"))
+        teach.addWidget(self.label_edit)
+        teach.addWidget(self.add_sample_button)
+        teach.addStretch(1)
+
         self.input_plot = ImagePlot(color_bar=False)
         self.input_plot.image.setColorMap(pg.colormap.get("CET-L1"))   # grey: ink is white on black
         self.input_plot.setFixedSize(124, 124)
@@ -113,11 +139,13 @@ class MainWindow(QMainWindow):
         left_layout.setContentsMargins(6, 6, 6, 6)
         left_layout.addWidget(self.pad, 1)
         left_layout.addLayout(controls)
+        left_layout.addLayout(teach)
         left_layout.addLayout(seen_and_top)
 
         self.chart = ProbabilityChart(list(model.CLASSES))
         self.chart.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.chart.setMaximumHeight(220)
+        self.chart.letter_clicked.connect(self.add_sample)
         self.network_area = QWidget()
         self.network_layout = QVBoxLayout(self.network_area)
         self.network_layout.setContentsMargins(6, 6, 6, 6)
@@ -201,9 +229,19 @@ class MainWindow(QMainWindow):
         self.shipped_action = a("Use &shipped model", self.use_shipped_model, None,
                                 "Go back to the network that comes with LetterLens")
         self.model_info_action = a("Model &info…", self.show_model_info, "Ctrl+I")
+        self.samples_action = a("My &samples…", self.show_samples, "Ctrl+M",
+                                "Browse, delete, export and import the drawings you labelled")
+        self.retrain_action = a("&Retrain…", self.show_retrain, "Ctrl+R",
+                                "Train or fine-tune the network in the background, on public data or your own")
         self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self.about_action = a("&About LetterLens", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.explain_action = a("&Explain…", self.show_explain, "Ctrl+E",
+                                "Kernels, convolution step by step, activations and the architecture, "
+                                "on your drawing")
+        self.saliency_action = a("&Saliency overlay", self.schedule_refresh, "Ctrl+L",
+                                 "Tint the pad where the ink pushed the network towards its answer")
+        self.saliency_action.setCheckable(True)
         self.pen_wider_action = a("Wider pen", lambda: self.pen_width.stepUp(), "Ctrl+]")
         self.pen_thinner_action = a("Thinner pen", lambda: self.pen_width.stepDown(), "Ctrl+[")
 
@@ -218,6 +256,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([self.pen_wider_action, self.pen_thinner_action])
         model_menu = bar.addMenu("&Model")
+        model_menu.addActions([self.retrain_action, self.samples_action])
+        model_menu.addSeparator()
         model_menu.addActions([self.shipped_action, self.model_info_action])
         self.model_menu = model_menu
         self.view_menu = bar.addMenu("&View")
@@ -230,6 +270,8 @@ class MainWindow(QMainWindow):
         """View: show or hide each panel, and pick each block's stage."""
         menu = self.view_menu
         menu.clear()
+        menu.addActions([self.explain_action, self.saliency_action])
+        menu.addSeparator()
         self.panel_actions: dict[str, QAction] = {}
         titles = {f"block{b}": f"Block {b} feature maps" for b in self.block_panels}
         titles.update(kernels="Learned conv1 kernels", dense="Fully connected layers",
@@ -311,6 +353,80 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loaded {Path(path).name}", 4000)
         return True
 
+    def use_model(self, recognizer) -> None:
+        """Swap in a model made in this session (e.g. just retrained)."""
+        self._use_recognizer(recognizer)
+        self.statusBar().showMessage("Now reading with the new model", 4000)
+
+    # ------------------------------------------------------------ my samples
+    def open_samples(self, path=None) -> bool:
+        """Open My samples.  A broken database is reported, never overwritten:
+        the app runs on without it unless the user asks for a fresh one."""
+        try:
+            self.samples = model.SampleStore.open(path)
+            return True
+        except model.SampleStoreError as exc:
+            self.samples = None
+            box = self.show_error("My samples are unavailable", f"{exc}\n\nLetterLens works without them; "
+                                  "nothing in the file was changed.")
+            if exc.can_set_aside:
+                self.fresh_samples_button = box.addButton("Start a new collection (keep the old file)",
+                                                          QMessageBox.ButtonRole.AcceptRole)
+                self.fresh_samples_button.clicked.connect(lambda: self.start_fresh_samples(path))
+            return False
+
+    def start_fresh_samples(self, path=None) -> None:
+        try:
+            self.samples, moved = model.SampleStore.open_fresh_beside(path)
+        except model.SampleStoreError as exc:
+            self.show_error("My samples are unavailable", str(exc))
+            return
+        if moved is not None:
+            self.statusBar().showMessage(f"The old samples file was kept as {moved.name}", 8000)
+
+    def add_sample(self, letter: str) -> bool:
+        """Label the drawing on the pad and keep it in My samples, then clear the pad for the next one."""
+        if self.pad.is_empty():
+            self.statusBar().showMessage("Draw a letter first, then label it", 4000)
+            return False
+        if self.samples is None:
+            self.show_error("My samples are unavailable", "The sample database could not be opened.")
+            return False
+        try:
+            self.samples.add(self.pad.strokes(), letter)
+        except ValueError as exc:
+            self.statusBar().showMessage(f"Not added: {exc}", 5000)
+            return False
+        except model.SampleStoreError as exc:
+            self.show_error("Can't save the sample", str(exc))
+            return False
+        self.label_edit.clear()
+        self.pad.clear()
+        count = self.samples.counts_by_label()[letter.lower()]
+        self.statusBar().showMessage(f"Added as '{letter.lower()}' to My samples ({count} of that letter); "
+                                     "Ctrl+Z brings the drawing back", 5000)
+        if self.samples_dialog is not None:
+            self.samples_dialog.refresh()
+        return True
+
+    def show_samples(self) -> None:
+        if self.samples_dialog is None:
+            self.samples_dialog = SamplesDialog(self)
+        self.samples_dialog.refresh()
+        self.samples_dialog.show()
+        self.samples_dialog.raise_()
+
+    def show_drawing(self, ink) -> None:
+        """Put a stored drawing on the pad (undoable), scaled to fit."""
+        self.pad.set_strokes(fit_to_pad(ink, self.pad.width(), self.pad.height()))
+
+    def show_retrain(self) -> None:
+        if self.retrain_dialog is None:
+            self.retrain_dialog = RetrainDialog(self, self.settings.value("retrain/data_folder"))
+        self.retrain_dialog.show()
+        self.retrain_dialog.raise_()
+        self.retrain_dialog.activateWindow()
+
     def use_shipped_model(self) -> bool:
         return self.open_weights(str(model.SHIPPED_WEIGHTS))
 
@@ -343,9 +459,18 @@ class MainWindow(QMainWindow):
         for panel in [*self.block_panels.values(), self.dense_panel, self.channel_panel]:
             if not panel.isHidden() or prediction is None:    # hidden panels cost nothing
                 panel.show_activations(activations)
+        self.pad.set_overlay(saliency_overlay(self.recognizer, prediction, self.pad.strokes(), self.pad.size())
+                             if prediction is not None and self.saliency_action.isChecked() else None)
         self.timing_label.setText(f"read in {prediction.elapsed_ms:.1f} ms" if prediction else "")
         self.frames_shown += 1
         self.prediction_shown.emit()
+
+    def show_explain(self) -> None:
+        if self.explain_window is None:
+            self.explain_window = ExplainWindow(self)
+        self.explain_window.show()
+        self.explain_window.raise_()
+        self.explain_window.activateWindow()
 
     def enlarge_channel(self, stage: str, channel: int) -> None:
         self.set_panel_visible("channel", True)
@@ -478,5 +603,20 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event):
+        dialog = self.retrain_dialog
+        if dialog is not None and dialog.is_training():
+            answer = QMessageBox.question(self, "Training is running",
+                                          "A retrain is still running. Stop it and quit?\n"
+                                          "The current model and your samples are kept.")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            dialog.stop_training()        # waits for the thread: no half-finished thread or file
         self.save_settings()
+        for child in (self.retrain_dialog, self.explain_window, self.samples_dialog):
+            if child is not None:
+                child.close()
+        if self.samples is not None:
+            self.samples.close()
+            self.samples = None
         super().closeEvent(event)

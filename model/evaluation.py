@@ -44,6 +44,15 @@ def score(log_probs: np.ndarray, labels: np.ndarray) -> dict:
     }
 
 
+def confusion_matrix(model: nn.Module, datasets: list[Dataset], raster: RasterConfig) -> np.ndarray:
+    """(classes, classes) counts: row = true letter, column = the network's reading."""
+    matrix = np.zeros((len(CLASSES), len(CLASSES)), dtype=np.int64)
+    for dataset in datasets:
+        predicted = predict_log_probs(model, dataset, raster).argmax(axis=1)
+        np.add.at(matrix, (dataset.labels, predicted), 1)
+    return matrix
+
+
 def evaluate_network(model: nn.Module, dataset: Dataset, raster: RasterConfig) -> dict:
     return score(predict_log_probs(model, dataset, raster), dataset.labels)
 

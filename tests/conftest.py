@@ -19,3 +19,10 @@ def shared_data_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared handwriting data not found at {path} (set LETTERLENS_DATA to point elsewhere)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def private_user_data(tmp_path, monkeypatch):
+    """Every test gets its own empty user data folder (My samples): tests
+    never read or write the real user's."""
+    monkeypatch.setenv("LETTERLENS_HOME", str(tmp_path / "user-data"))

@@ -1,0 +1,416 @@
+"""Model ▸ Retrain…: pick data, train in the background, compare, swap in.
+
+The dialog is non-modal: the pad keeps reading drawings with the current
+model while a run trains.  Nothing changes until the user presses "Use this
+model"; the shipped weights are never written.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QGridLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout)
+
+import model
+from gui.feature_maps import ImagePlot
+from gui.training_run import TrainingJob, TrainingRun
+
+HOLD_OUT = "hold out 5% of the training writers"
+MY_SAMPLES = "my samples"
+
+
+def default_data_folder() -> Path | None:
+    """The handwriting kept beside a source checkout, when it is there."""
+    folder = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+    return folder if folder.is_dir() else None
+
+
+def clock(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class RetrainDialog(QDialog):
+    """``window`` is the main window: its recognizer is the current model,
+    its ``use_model`` swaps a new one in, its ``samples`` is My samples."""
+
+    model_ready = Signal(object)      # the finished TrainingOutcome
+
+    def __init__(self, window, data_folder: str | Path | None = None, parent=None):
+        super().__init__(parent or window)
+        self.main_window = window
+        self.setWindowTitle("Retrain the network")
+        self.sources: dict[str, object] = {}        # key -> data set (loaded once)
+        self.run: TrainingRun | None = None
+        self.outcome = None
+        self.losses: list[float] = []
+        self.accuracies: list[tuple[int, float]] = []
+        self._started = 0.0
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_data_box())
+        layout.addWidget(self._build_settings_box())
+        layout.addWidget(self._build_progress_box(), 1)
+        layout.addWidget(self._build_result_box(), 1)
+        layout.addLayout(self._build_buttons())
+        self.resize(760, 820)
+        self._set_state("idle")
+        folder = Path(data_folder) if data_folder else default_data_folder()
+        if folder is not None and folder.is_dir():
+            self.add_sources(model.find_datasets(folder))
+        self._add_my_samples()
+
+    # ---------------------------------------------------------------- layout
+    def _build_data_box(self) -> QGroupBox:
+        box = QGroupBox("Data")
+        self.source_list = QListWidget()
+        self.source_list.setMinimumHeight(90)
+        self.source_list.setToolTip("Tick the sets to train on")
+        add_files = QPushButton("Add files…")
+        add_files.clicked.connect(self._choose_files)
+        add_folder = QPushButton("Add folder…")
+        add_folder.clicked.connect(self._choose_folder)
+        self.val_box = QComboBox()
+        self.val_box.addItem(HOLD_OUT, None)
+        self.val_box.setToolTip("Writers used to measure accuracy: they must not be in the training data")
+        buttons = QHBoxLayout()
+        buttons.addWidget(add_files)
+        buttons.addWidget(add_folder)
+        buttons.addStretch(1)
+        buttons.addWidget(QLabel("Validate on"))
+        buttons.addWidget(self.val_box)
+        column = QVBoxLayout(box)
+        column.addWidget(self.source_list)
+        column.addLayout(buttons)
+        return box
+
+    def _build_settings_box(self) -> QGroupBox:
+        box = QGroupBox("Training")
+        self.finetune_radio = QRadioButton("Fine-tune the current model")
+        self.scratch_radio = QRadioButton("Start from scratch")
+        self.mode_group = QButtonGroup(self)
+        self.mode_group.addButton(self.finetune_radio)
+        self.mode_group.addButton(self.scratch_radio)
+        self.finetune_radio.setChecked(self.main_window.recognizer is not None)
+        self.scratch_radio.setChecked(self.main_window.recognizer is None)
+        self.finetune_radio.setEnabled(self.main_window.recognizer is not None)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 100)
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(8, 1024)
+        self.batch_size.setSingleStep(32)
+        self.batch_size.setValue(model.TrainConfig().batch_size)
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 1e-1)
+        self.lr.setSingleStep(1e-4)
+        self.mode_group.buttonToggled.connect(lambda *_: self._mode_defaults())
+        self._mode_defaults()
+        form = QFormLayout()
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Learning rate", self.lr)
+        grid = QGridLayout(box)
+        grid.addWidget(self.finetune_radio, 0, 0)
+        grid.addWidget(self.scratch_radio, 1, 0)
+        grid.addLayout(form, 0, 1, 2, 1)
+        grid.setColumnStretch(0, 1)
+        return box
+
+    def _mode_defaults(self) -> None:
+        """A fine-tune wants few epochs and a gentle learning rate; from scratch, the shipped recipe."""
+        if self.finetune_radio.isChecked():
+            self.epochs.setValue(1)
+            self.lr.setValue(model.FinetuneConfig().lr)
+        else:
+            recipe = model.TrainConfig()
+            self.epochs.setValue(recipe.epochs)
+            self.lr.setValue(recipe.lr)
+
+    def _build_progress_box(self) -> QGroupBox:
+        box = QGroupBox("Progress")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("not started")
+        self.status = QLabel(" ")
+        self.loss_plot = pg.PlotWidget(title="training loss")
+        self.acc_plot = pg.PlotWidget(title="validation accuracy")
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setBackground(None)
+            plot.setMenuEnabled(False)
+            plot.setMinimumHeight(130)
+            plot.showGrid(y=True, alpha=0.2)
+        self.loss_plot.setLabel("bottom", "batch")
+        self.acc_plot.setLabel("bottom", "epoch")
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#e0662b", width=2))
+        self.acc_curve = self.acc_plot.plot(pen=pg.mkPen("#2b7de0", width=2), symbol="o", symbolSize=6)
+        plots = QHBoxLayout()
+        plots.addWidget(self.loss_plot)
+        plots.addWidget(self.acc_plot)
+        column = QVBoxLayout(box)
+        column.addWidget(self.progress_bar)
+        column.addWidget(self.status)
+        column.addLayout(plots, 1)
+        return box
+
+    def _build_result_box(self) -> QGroupBox:
+        box = QGroupBox("Result")
+        self.result_label = QLabel("Train a model to compare it with the current one.")
+        self.result_label.setWordWrap(True)
+        self.confusion_plot = ImagePlot(color_bar=False)
+        self.confusion_plot.image.setColorMap(pg.colormap.get("CET-L17"))
+        self.confusion_plot.setMinimumSize(190, 190)
+        self.confusion_plot.pixel_hovered.connect(self._confusion_hovered)
+        self.confusion_info = QLabel("Confusion matrix: rows are the true letters, columns the readings.")
+        self.confusion_info.setWordWrap(True)
+        text = QVBoxLayout()
+        text.addWidget(self.result_label)
+        text.addWidget(self.confusion_info)
+        text.addStretch(1)
+        row = QHBoxLayout(box)
+        row.addLayout(text, 1)
+        row.addWidget(self.confusion_plot)
+        return box
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.start_button = QPushButton("Start")
+        self.start_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel training")
+        self.use_button = QPushButton("Use this model")
+        self.save_button = QPushButton("Save as…")
+        self.close_button = QPushButton("Close")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.use_button.clicked.connect(self.use_model)
+        self.save_button.clicked.connect(lambda: self.save_as())
+        self.close_button.clicked.connect(self.close)
+        row = QHBoxLayout()
+        for button in (self.start_button, self.cancel_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        for button in (self.use_button, self.save_button, self.close_button):
+            row.addWidget(button)
+        return row
+
+    # --------------------------------------------------------------- sources
+    def add_sources(self, paths) -> int:
+        """Load data set files (checked, named, counted); returns how many were added."""
+        added = 0
+        for path in map(Path, paths):
+            key = str(path.resolve())
+            if key in self.sources:
+                continue
+            try:
+                dataset = model.load_dataset(path)
+            except model.DatasetError as exc:
+                self.main_window.show_error("Can't use this data set", str(exc))
+                continue
+            self.sources[key] = dataset
+            item = QListWidgetItem(f"{path.name}  ·  {len(dataset):,} letters")
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(str(path))
+            # Validation sets (Chars74K here) start unticked and are offered for validation.
+            validation = "chars74k" in path.name.lower()
+            item.setCheckState(Qt.CheckState.Unchecked if validation else Qt.CheckState.Checked)
+            self.source_list.addItem(item)
+            self.val_box.addItem(f"{path.name} ({len(dataset):,})", key)
+            if validation and self.val_box.currentData() is None:
+                self.val_box.setCurrentIndex(self.val_box.count() - 1)
+            added += 1
+        return added
+
+    def _add_my_samples(self) -> None:
+        store = getattr(self.main_window, "samples", None)
+        count = store.count() if store is not None else 0
+        item = QListWidgetItem(f"My samples  ·  {count:,} letters" if store is not None
+                               else "My samples  ·  unavailable")
+        item.setData(Qt.ItemDataRole.UserRole, MY_SAMPLES)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        if count == 0:
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            item.setToolTip("Label drawings in the main window to collect samples of your own")
+        self.source_list.addItem(item)
+
+    def _choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add data sets", "",
+                                                "Handwriting (*.npz *idx3-ubyte.gz);;All files (*)")
+        self.add_sources(paths)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add every data set in a folder")
+        if folder:
+            try:
+                found = model.find_datasets(folder)
+            except model.DatasetError as exc:
+                self.main_window.show_error("Can't use this folder", str(exc))
+                return
+            if not found:
+                self.main_window.show_error("No data sets found", f"{folder} holds no .npz or EMNIST IDX files.")
+            self.add_sources(found)
+
+    def checked_keys(self) -> list[str]:
+        items = (self.source_list.item(i) for i in range(self.source_list.count()))
+        return [item.data(Qt.ItemDataRole.UserRole) for item in items
+                if item.checkState() == Qt.CheckState.Checked]
+
+    def set_checked(self, keys: set[str]) -> None:
+        for i in range(self.source_list.count()):
+            item = self.source_list.item(i)
+            checked = item.data(Qt.ItemDataRole.UserRole) in keys
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    # -------------------------------------------------------------- training
+    def job(self) -> TrainingJob | None:
+        keys = self.checked_keys()
+        val_key = self.val_box.currentData()
+        train_sets = [self.sources[k] for k in keys if k != MY_SAMPLES and k != val_key]
+        my_samples = None
+        if MY_SAMPLES in keys:
+            my_samples = self.main_window.samples.as_dataset()
+        if not train_sets and my_samples is None:
+            self.main_window.show_error("Nothing to train on", "Tick at least one data set (not the validation set).")
+            return None
+        base = self.main_window.recognizer if self.finetune_radio.isChecked() else None
+        return TrainingJob(train_sets, [self.sources[val_key]] if val_key else [], base, my_samples,
+                           epochs=self.epochs.value(), batch_size=self.batch_size.value(), lr=self.lr.value())
+
+    def start(self) -> bool:
+        if self.run is not None and self.run.is_running():
+            return False
+        job = self.job()
+        if job is None:
+            return False
+        self.outcome = None
+        self.losses, self.accuracies = [], []
+        self.loss_curve.setData([], [])
+        self.acc_curve.setData([], [])
+        self.run = TrainingRun(job, self)
+        self.run.progress.connect(self._progress)
+        self.run.finished.connect(self._finished)
+        self.run.failed.connect(self._failed)
+        self._started = time.perf_counter()
+        self.run.start()
+        self._set_state("training")
+        self.status.setText("preparing the data…")
+        return True
+
+    def cancel(self) -> None:
+        if self.run is not None and self.run.is_running():
+            self.run.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("stopping after this batch…")
+
+    def is_training(self) -> bool:
+        return self.run is not None and self.run.is_running()
+
+    def stop_training(self) -> bool:
+        """Cancel and wait for the thread (used when the app closes)."""
+        return self.run.stop() if self.run is not None else True
+
+    def _progress(self, p) -> None:
+        self.progress_bar.setValue(int(1000 * p.step / max(1, p.steps)))
+        self.progress_bar.setFormat(f"{p.phase} · epoch {p.epoch}/{p.epochs} · %p% · ETA {clock(p.eta_s)}")
+        self.status.setText(f"loss {p.loss:.3f} · {p.samples_per_s:,.0f} samples/s · "
+                            f"{clock(time.perf_counter() - self._started)} so far")
+        self.losses.append(p.loss)
+        self.loss_curve.setData(np.arange(len(self.losses)), np.array(self.losses))
+        if p.val_accuracy is not None:
+            self.accuracies.append((p.epoch, p.val_accuracy))
+            epochs, accuracies = zip(*self.accuracies)
+            self.acc_curve.setData(np.array(epochs), np.array(accuracies))
+
+    def _finished(self, outcome) -> None:
+        result = outcome.result
+        if result.stopped:
+            self._set_state("idle")
+            self.progress_bar.setFormat("cancelled: the current model is unchanged")
+            self.status.setText(f"stopped after {clock(result.seconds)}")
+            return
+        self.outcome = outcome
+        self._set_state("done")
+        self.progress_bar.setValue(1000)
+        self.progress_bar.setFormat(f"done in {clock(result.seconds)}")
+        new = f"{result.val_accuracy:.2%}" if result.val_accuracy is not None else "not measured"
+        current = f"{outcome.current_accuracy:.2%}" if outcome.current_accuracy is not None else "—"
+        on = ", ".join(outcome.meta["val_data"]) if isinstance(outcome.meta["val_data"], dict) \
+            else outcome.meta["val_data"]
+        self.result_label.setText(f"<p>Validation accuracy on {on}:</p>"
+                                  f"<p><b>new model {new}</b> &nbsp;·&nbsp; current model {current}</p>"
+                                  f"<p>Trained on {result.train_size:,} drawings.</p>")
+        if outcome.confusion is not None:
+            matrix = outcome.confusion.astype(np.float32)
+            rates = matrix / np.maximum(1, matrix.sum(axis=1, keepdims=True))
+            self.confusion_plot.show_image(rates, (0.0, 1.0))
+        self.model_ready.emit(outcome)
+
+    def _failed(self, message: str) -> None:
+        self._set_state("idle")
+        self.progress_bar.setFormat("failed")
+        self.status.setText(message)
+        self.main_window.show_error("Training failed", f"{message}\n\nThe current model is unchanged.")
+
+    def _confusion_hovered(self, row: int, col: int) -> None:
+        if row < 0 or self.outcome is None or self.outcome.confusion is None:
+            return
+        matrix = self.outcome.confusion
+        self.confusion_info.setText(f"'{model.CLASSES[row]}' read as '{model.CLASSES[col]}': "
+                                    f"{matrix[row, col]} of {matrix[row].sum()}")
+
+    def _set_state(self, state: str) -> None:
+        training = state == "training"
+        self.start_button.setEnabled(not training)
+        self.cancel_button.setEnabled(training)
+        self.use_button.setEnabled(state == "done")
+        self.save_button.setEnabled(state == "done")
+        for widget in (self.source_list, self.val_box, self.finetune_radio, self.scratch_radio, self.epochs,
+                       self.batch_size, self.lr):
+            widget.setEnabled(not training)
+        if not training:
+            self.finetune_radio.setEnabled(self.main_window.recognizer is not None)
+
+    # ---------------------------------------------------------------- result
+    def new_recognizer(self) -> model.Recognizer:
+        outcome = self.outcome
+        info = {"meta": outcome.meta, "saved_at": None}
+        checkpoint = model.Checkpoint(outcome.result.model, "letternet", outcome.raster, info)
+        return model.Recognizer(checkpoint, source="retrained (not saved)")
+
+    def use_model(self) -> None:
+        if self.outcome is not None:
+            self.main_window.use_model(self.new_recognizer())
+
+    def save_as(self, path: str | None = None) -> bool:
+        if self.outcome is None:
+            return False
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save the new model", "letternet-retrained.pt",
+                                                  "LetterLens checkpoints (*.pt)")
+            if not path:
+                return False
+        if Path(path).resolve() == Path(model.SHIPPED_WEIGHTS).resolve():
+            self.main_window.show_error("Choose another file", "The shipped weights are never overwritten.")
+            return False
+        try:
+            model.save_checkpoint(path, self.outcome.result.model, raster=self.outcome.raster,
+                                  meta=self.outcome.meta)
+        except OSError as exc:
+            self.main_window.show_error("Can't save the model", str(exc))
+            return False
+        self.status.setText(f"saved {Path(path).name}")
+        return True
+
+    def closeEvent(self, event):
+        if self.is_training():
+            answer = QMessageBox.question(self, "Training is running",
+                                          "Stop training and close this window?")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.stop_training()
+        super().closeEvent(event)

@@ -1,0 +1,160 @@
+"""Model ▸ My samples…: browse, delete (with undo), export and import the
+user's own labelled drawings, kept in the model package's SQLite store."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QListView, QListWidget,
+                               QListWidgetItem, QPushButton, QVBoxLayout)
+
+import model
+
+THUMB = 56
+
+
+def thumbnail(ink) -> QIcon:
+    """The drawing as the network sees it (dark ink on white, for a light list)."""
+    try:
+        image = model.render(ink)
+    except ValueError:
+        image = np.zeros((28, 28), np.float32)
+    pixels = np.ascontiguousarray(255 - (image * 255).astype(np.uint8))
+    qimage = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
+    return QIcon(QPixmap.fromImage(qimage).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                                  Qt.TransformationMode.SmoothTransformation))
+
+
+class SamplesDialog(QDialog):
+    def __init__(self, window, parent=None):
+        super().__init__(parent or window)
+        self.main_window = window
+        self.store = window.samples
+        self.deleted: list[list] = []          # undo stack of deleted batches
+        self.setWindowTitle("My samples")
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.filter = QComboBox()
+        self.filter.addItem("all letters", None)
+        for letter in model.CLASSES:
+            self.filter.addItem(letter, letter)
+        self.filter.currentIndexChanged.connect(lambda _: self.refresh())
+        self.grid = QListWidget()
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(THUMB, THUMB))
+        self.grid.setGridSize(QSize(THUMB + 24, THUMB + 34))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.grid.itemDoubleClicked.connect(self._open_on_pad)
+        self.grid.itemSelectionChanged.connect(self._update_buttons)
+
+        self.delete_button = QPushButton("Delete")
+        self.undo_button = QPushButton("Undo delete")
+        self.export_button = QPushButton("Export…")
+        self.import_button = QPushButton("Import…")
+        close = QPushButton("Close")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.export_button.clicked.connect(lambda: self.export())
+        self.import_button.clicked.connect(lambda: self.import_())
+        close.clicked.connect(self.close)
+        QShortcut(QKeySequence.StandardKey.Delete, self, self.delete_selected)
+        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo_delete)
+
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(QLabel("Show"))
+        top.addWidget(self.filter)
+        buttons = QHBoxLayout()
+        for button in (self.delete_button, self.undo_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        for button in (self.import_button, self.export_button, close):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(QLabel("Double-click a sample to put it on the pad. Label drawings in the main "
+                                "window: type the letter and press Enter, or click its bar."))
+        layout.addLayout(buttons)
+        self.resize(640, 480)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the store (it is small: thumbnails are 28×28 renders)."""
+        self.grid.clear()
+        if self.store is None:
+            self.summary.setText("My samples are unavailable: the sample database could not be opened.")
+            self._update_buttons()
+            return
+        letter = self.filter.currentData()
+        for info in self.store.list():
+            if letter is not None and info.label != letter:
+                continue
+            item = QListWidgetItem(thumbnail(self.store.ink(info.id)), f"{info.label} · #{info.id}")
+            item.setData(Qt.ItemDataRole.UserRole, info.id)
+            item.setToolTip(f"'{info.label}', drawn {info.created.replace('T', ' ')}")
+            self.grid.addItem(item)
+        counts = {k: v for k, v in self.store.counts_by_label().items() if v}
+        total = sum(counts.values())
+        per_letter = ", ".join(f"{k} {v}" for k, v in counts.items())
+        self.summary.setText(f"<b>{total} sample{'s' if total != 1 else ''}</b>"
+                             + (f": {per_letter}" if per_letter else " yet") + f"<br>Stored in {self.store.path}")
+        self._update_buttons()
+
+    def selected_ids(self) -> list[int]:
+        return [item.data(Qt.ItemDataRole.UserRole) for item in self.grid.selectedItems()]
+
+    def delete_selected(self) -> int:
+        ids = self.selected_ids()
+        if not ids or self.store is None:
+            return 0
+        self.deleted.append(self.store.delete(ids))
+        self.refresh()
+        return len(ids)
+
+    def undo_delete(self) -> int:
+        if not self.deleted or self.store is None:
+            return 0
+        restored = self.store.restore(self.deleted.pop())
+        self.refresh()
+        return restored
+
+    def export(self, path: str | None = None) -> bool:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export my samples", "my_samples_strokes.npz",
+                                                  "Stroke data (*.npz)")
+            if not path:
+                return False
+        try:
+            written = self.store.export(path)
+        except (OSError, ValueError, model.SampleStoreError) as exc:
+            self.main_window.show_error("Can't export the samples", str(exc))
+            return False
+        self.summary.setText(self.summary.text() + f"<br>Exported to {written.name}")
+        return True
+
+    def import_(self, path: str | None = None) -> int:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import samples", "", "Stroke data (*.npz)")
+            if not path:
+                return 0
+        try:
+            added = self.store.import_(path)
+        except (model.DatasetError, model.SampleStoreError) as exc:
+            self.main_window.show_error("Can't import these samples", str(exc))
+            return 0
+        self.refresh()
+        return added
+
+    def _open_on_pad(self, item: QListWidgetItem) -> None:
+        self.main_window.show_drawing(self.store.ink(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _update_buttons(self) -> None:
+        usable = self.store is not None
+        self.delete_button.setEnabled(usable and bool(self.grid.selectedItems()))
+        self.undo_button.setEnabled(usable and bool(self.deleted))
+        self.export_button.setEnabled(usable and self.store.count() > 0)
+        self.import_button.setEnabled(usable)

@@ -1,0 +1,151 @@
+"""Training in the background: the model package's loop on a QThread.
+
+The worker runs ``model.train_network`` (or ``model.finetune_on_samples``)
+and reports through Qt signals, which are queued across threads, so the UI
+thread only ever touches widgets.  Cancelling sets a flag that the training
+loop checks between batches; the caller's model is never modified (training
+works on a copy), so a cancelled run changes nothing.
+"""
+from __future__ import annotations
+
+import threading
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+import model
+
+
+@dataclass
+class TrainingJob:
+    """Everything one run needs, decided in the dialog."""
+    train_sets: list                    # model data sets (the replay data when fine-tuning on My samples)
+    val_sets: list                      # scored after training; empty: hold out training writers
+    base: model.Recognizer | None       # the model to fine-tune, None to start from scratch
+    my_samples: object | None = None    # a StrokeSet of the user's drawings, or None
+    epochs: int = 2
+    batch_size: int = 128
+    lr: float = 5e-4
+    seed: int = 0
+
+    @property
+    def fine_tune(self) -> bool:
+        return self.base is not None
+
+
+@dataclass
+class TrainingOutcome:
+    result: model.TrainResult
+    raster: model.RasterConfig
+    confusion: np.ndarray | None                # of the new model, on the validation sets
+    current_accuracy: float | None              # the model in use, on the same sets
+    meta: dict = field(default_factory=dict)    # what a checkpoint should record
+
+
+class TrainingWorker(QObject):
+    progress = Signal(object)       # model.Progress
+    finished = Signal(object)       # TrainingOutcome (result.stopped tells a cancelled run)
+    failed = Signal(str)
+
+    def __init__(self, job: TrainingJob):
+        super().__init__()
+        self.job = job
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self.finished.emit(self._train())
+        except Exception as exc:        # shown to the user; the app carries on
+            traceback.print_exc()
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+
+    def _train(self) -> TrainingOutcome:
+        job = self.job
+        raster = job.base.checkpoint.raster if job.base else model.RasterConfig()
+        common = dict(on_progress=self.progress.emit, should_stop=self._stop.is_set)
+        if job.my_samples is not None and job.fine_tune:
+            config = model.FinetuneConfig(lr=job.lr, seed=job.seed)
+            result = model.finetune_on_samples(job.base.model, job.my_samples, job.train_sets, config,
+                                               val_sets=job.val_sets, raster=raster, **common)
+        else:
+            sets = job.train_sets + ([job.my_samples] if job.my_samples is not None else [])
+            config = model.TrainConfig(epochs=job.epochs, batch_size=job.batch_size, lr=job.lr, seed=job.seed,
+                                       raster=raster, batch_norm=not job.fine_tune)
+            result = model.train_network(sets, config, val_sets=job.val_sets or None,
+                                         model=job.base.model if job.base else None, **common)
+        confusion = current = None
+        if job.val_sets and not result.stopped:
+            confusion = model.confusion_matrix(result.model, job.val_sets, raster)
+            if job.base is not None:
+                base = model.confusion_matrix(job.base.model, job.val_sets, raster)
+                current = float(np.trace(base) / max(1, base.sum()))
+        meta = {
+            "train_data": {s.name: len(s) for s in job.train_sets},
+            "my_samples": len(job.my_samples) if job.my_samples is not None else 0,
+            "val_data": {s.name: len(s) for s in job.val_sets} if job.val_sets else "held-out training writers",
+            "val_accuracy": result.val_accuracy,
+            "history": result.history,
+            "epochs": job.epochs,
+            "seed": job.seed,
+            "wall_time_s": round(result.seconds, 1),
+            "finetuned_from": job.base.source if job.base else None,
+            "trained_in": "LetterLens retrain dialog",
+        }
+        return TrainingOutcome(result, raster, confusion, current, meta)
+
+
+class TrainingRun(QObject):
+    """A worker and its thread, started together and always stopped together."""
+
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, job: TrainingJob, parent=None):
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("LetterLens training")
+        self.worker = TrainingWorker(job)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.progress.connect(self.progress)
+        self.worker.finished.connect(self._done)
+        self.worker.failed.connect(self._failed)
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self.thread.start(QThread.Priority.LowPriority)   # the pad's thread comes first
+
+    def is_running(self) -> bool:
+        return self._running
+
+    def cancel(self) -> None:
+        self.worker.cancel()
+
+    def stop(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel and wait for the thread to end (so Qt never destroys a running thread)."""
+        self.worker.cancel()
+        self.thread.quit()
+        ended = self.thread.wait(timeout_ms)
+        self._running = not ended
+        return ended
+
+    def _done(self, outcome) -> None:
+        self._finish()
+        self.finished.emit(outcome)
+
+    def _failed(self, message: str) -> None:
+        self._finish()
+        self.failed.emit(message)
+
+    def _finish(self) -> None:
+        self._running = False
+        self.thread.quit()
+        self.thread.wait()

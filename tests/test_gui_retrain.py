@@ -1,0 +1,175 @@
+"""Model ▸ Retrain…: background training, progress, cancel, swap, faults."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtWidgets import QMessageBox
+
+import model
+from gui.main_window import MainWindow
+from test_gui_main_window import LETTERS, draw_letter
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def jittered_letters(n_each: int, seed: int):
+    """Small, quick data: noisy copies of the test letters, labelled."""
+    rng = np.random.default_rng(seed)
+    inks, labels = [], []
+    for letter, ink in LETTERS.items():
+        for _ in range(n_each):
+            shear = np.array([[1, rng.normal(0, 0.15)], [0, 1]])
+            inks.append([(s @ shear) * rng.uniform(0.8, 1.2) + rng.normal(0, 0.02, s.shape) for s in ink])
+            labels.append(model.CLASSES.index(letter))
+    return inks, labels
+
+
+@pytest.fixture
+def data_folder(tmp_path):
+    folder = tmp_path / "data"
+    for name, n_each, seed in (("tiny_strokes.npz", 24, 1), ("chars74k_tiny_strokes.npz", 4, 2)):
+        inks, labels = jittered_letters(n_each, seed)
+        writers = [f"{name}-{i % 5}" for i in range(len(labels))]
+        model.save_strokes(folder / name, inks, labels, writers)
+    return folder
+
+
+@pytest.fixture
+def window(qtbot, settings, data_folder):
+    settings.setValue("retrain/data_folder", str(data_folder))
+    window = MainWindow(model.Recognizer.load(), settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    if window.retrain_dialog is not None:
+        window.retrain_dialog.stop_training()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def open_dialog(window, epochs=1, batch_size=16):
+    window.retrain_action.trigger()
+    dialog = window.retrain_dialog
+    assert dialog.isVisible()
+    dialog.epochs.setValue(epochs)
+    dialog.batch_size.setValue(batch_size)
+    return dialog
+
+
+def weights(recognizer) -> torch.Tensor:
+    return torch.cat([p.detach().flatten().clone() for p in recognizer.model.parameters()])
+
+
+def test_dialog_lists_sources_with_counts_and_picks_validation(window):
+    dialog = open_dialog(window)
+    texts = [dialog.source_list.item(i).text() for i in range(dialog.source_list.count())]
+    assert "tiny_strokes.npz  ·  96 letters" in texts
+    assert "chars74k_tiny_strokes.npz  ·  16 letters" in texts
+    assert any(t.startswith("My samples") for t in texts)
+    assert dialog.val_box.currentText() == "chars74k_tiny_strokes.npz (16)"
+    assert dialog.finetune_radio.isChecked()
+    dialog.scratch_radio.setChecked(True)
+    assert dialog.epochs.value() == model.TrainConfig().epochs      # defaults follow the mode
+    dialog.close()
+
+
+def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
+    dialog = open_dialog(window, epochs=2)
+    before = weights(window.recognizer)
+    progress = []
+    dialog.start_button.click()
+    dialog.run.progress.connect(progress.append)
+    with qtbot.waitSignal(dialog.model_ready, timeout=60_000) as finished:
+        assert dialog.cancel_button.isEnabled()
+        draw_letter(qtbot, window, LETTERS["o"])      # the pad stays live while it trains
+        assert window.prediction is not None
+    outcome = finished.args[0]
+    assert progress and progress[-1].step == progress[-1].steps
+    assert len(dialog.accuracies) == 2 and dialog.losses
+    assert outcome.confusion.shape == (26, 26) and outcome.confusion.sum() == 16
+    assert outcome.current_accuracy is not None
+    assert "new model" in dialog.result_label.text()
+    assert dialog.use_button.isEnabled()
+
+    dialog.use_button.click()
+    assert not torch.equal(weights(window.recognizer), before)
+    assert window.shipped_action.isEnabled()
+    window.pad.clear()
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
+
+    window.shipped_action.trigger()                   # and back
+    assert torch.equal(weights(window.recognizer), before)
+
+
+def test_save_as_writes_a_loadable_checkpoint_but_never_the_shipped_one(qtbot, window, tmp_path):
+    dialog = open_dialog(window)
+    with qtbot.waitSignal(dialog.model_ready, timeout=60_000):
+        dialog.start_button.click()
+    shipped = model.SHIPPED_WEIGHTS.read_bytes()
+    assert dialog.save_as(str(model.SHIPPED_WEIGHTS)) is False
+    assert model.SHIPPED_WEIGHTS.read_bytes() == shipped
+    window.last_error_dialog.done(0)
+    path = tmp_path / "mine.pt"
+    assert dialog.save_as(str(path))
+    loaded = model.Recognizer.load(path)
+    assert torch.equal(weights(loaded), weights(dialog.new_recognizer()))
+    assert loaded.checkpoint.meta["trained_in"] == "LetterLens retrain dialog"
+
+
+def test_cancel_stops_within_a_second_and_keeps_the_model(qtbot, window):
+    dialog = open_dialog(window, epochs=100)
+    current = window.recognizer
+    before = weights(current)
+    dialog.start_button.click()
+    with qtbot.waitSignal(dialog.run.progress, timeout=30_000):
+        pass
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: not dialog.is_training(), timeout=1000)
+    assert window.recognizer is current and torch.equal(weights(current), before)
+    assert "cancelled" in dialog.progress_bar.format()
+    assert dialog.start_button.isEnabled() and not dialog.use_button.isEnabled()
+
+
+def test_closing_the_window_during_training_asks_then_stops_the_thread(qtbot, window, monkeypatch):
+    dialog = open_dialog(window, epochs=100)
+    dialog.start_button.click()
+    with qtbot.waitSignal(dialog.run.progress, timeout=30_000):
+        pass
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
+    window.close()
+    assert asked and window.isVisible() and dialog.is_training()      # "No" keeps everything running
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.close()
+    assert not window.isVisible()
+    assert dialog.run.thread.isFinished() and not dialog.is_training()
+
+
+def test_an_error_inside_training_is_shown_and_the_app_stays_usable(qtbot, window, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of paper")
+    monkeypatch.setattr(model, "train_network", broken)
+    dialog = open_dialog(window)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: window.last_error_dialog is not None, timeout=10_000)
+    assert "out of paper" in window.last_error_dialog.text()
+    window.last_error_dialog.done(0)
+    assert dialog.start_button.isEnabled() and not dialog.is_training()
+    draw_letter(qtbot, window, LETTERS["z"])
+    assert window.prediction.top(1)[0][0] == "z"
+
+
+def test_nothing_ticked_explains_instead_of_training(window):
+    dialog = open_dialog(window)
+    dialog.set_checked(set())
+    assert dialog.start() is False
+    assert "Nothing to train on" in window.last_error_dialog.windowTitle() + window.last_error_dialog.text() \
+        or "Tick" in window.last_error_dialog.text()
+    window.last_error_dialog.done(0)

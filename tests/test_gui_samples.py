@@ -1,0 +1,125 @@
+"""My samples from the window: labelling drawings, browsing, undo, files, faults."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+import model
+from gui.main_window import MainWindow
+from test_gui_main_window import LETTERS, draw_letter
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def make_window(qtbot, settings, **kwargs):
+    window = MainWindow(model.Recognizer.load(), settings=settings, **kwargs)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_typing_the_letter_labels_the_drawing_and_it_survives_a_restart(qtbot, settings):
+    window = make_window(qtbot, settings)
+    draw_letter(qtbot, window, LETTERS["o"])
+    strokes = window.pad.strokes()
+    QTest.keyClicks(window.label_edit, "K")
+    QTest.keyClick(window.label_edit, Qt.Key.Key_Return)
+    assert window.pad.is_empty()                        # ready for the next sample
+    assert window.samples.counts_by_label()["k"] == 1
+    window.close()
+
+    again = make_window(qtbot, settings)               # a new session, the same user folder
+    assert again.samples.count() == 1
+    (info,) = again.samples.list()
+    assert info.label == "k"
+    stored = again.samples.ink(info.id)
+    assert [len(s) for s in stored] == [len(s) for s in strokes]
+
+
+def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
+    window = make_window(qtbot, settings)
+    draw_letter(qtbot, window, LETTERS["x"])
+    window.chart.letter_clicked.emit("y")
+    assert window.samples.counts_by_label()["y"] == 1
+    window.pad.undo()                                   # the drawing comes back
+    assert len(window.pad.strokes()) == 2
+
+
+def test_an_empty_pad_or_a_bad_label_adds_nothing(qtbot, settings):
+    window = make_window(qtbot, settings)
+    assert window.add_sample("a") is False
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert window.add_sample("7") is False
+    assert window.samples.count() == 0
+    assert not window.pad.is_empty()
+
+
+def test_samples_dialog_browses_deletes_undoes_exports_and_imports(qtbot, settings, tmp_path):
+    window = make_window(qtbot, settings)
+    for letter in "oxz":
+        draw_letter(qtbot, window, LETTERS[letter])
+        window.add_sample(letter)
+    window.samples_action.trigger()
+    dialog = window.samples_dialog
+    assert dialog.grid.count() == 3
+    assert "3 samples" in dialog.summary.text()
+    dialog.grid.item(0).setSelected(True)
+    assert dialog.delete_selected() == 1
+    assert dialog.grid.count() == 2 and window.samples.count() == 2
+    assert dialog.undo_delete() == 1
+    assert window.samples.count() == 3
+
+    path = tmp_path / "mine_strokes.npz"
+    assert dialog.export(str(path))
+    exported = model.load_dataset(path)
+    assert sorted(model.CLASSES[i] for i in exported.labels) == ["o", "x", "z"]
+    window.samples.delete([s.id for s in window.samples.list()])
+    assert dialog.import_(str(path)) == 3
+    assert dialog.grid.count() == 3
+
+    dialog.filter.setCurrentIndex(dialog.filter.findData("z"))
+    assert dialog.grid.count() == 1
+    dialog.grid.itemDoubleClicked.emit(dialog.grid.item(0))      # back onto the pad
+    qtbot.waitUntil(lambda: window.prediction is not None)
+    assert window.prediction.top(1)[0][0] == "z"
+
+
+def test_a_corrupt_database_is_reported_kept_and_can_be_set_aside(qtbot, settings, tmp_path):
+    path = model.default_store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    garbage = b"this is not an SQLite database, but it might be someone's only copy" * 50
+    path.write_bytes(garbage)
+    window = make_window(qtbot, settings)
+    assert window.samples is None                       # the app still starts
+    dialog = window.last_error_dialog
+    assert dialog.isVisible() and str(path) in dialog.text()
+    assert path.read_bytes() == garbage                 # nothing lost
+    draw_letter(qtbot, window, LETTERS["o"])
+    assert window.prediction.top(1)[0][0] == "o"        # and reads letters
+    window.fresh_samples_button.click()
+    assert window.samples is not None and window.samples.count() == 0
+    kept = [p for p in os.listdir(path.parent) if p.startswith(path.name + ".corrupt-")]
+    assert len(kept) == 1 and (path.parent / kept[0]).read_bytes() == garbage
+
+
+def test_a_locked_database_is_reported_and_the_app_still_starts(qtbot, settings):
+    import sqlite3
+    path = model.default_store_path()
+    first = model.SampleStore.open()
+    first.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        window = make_window(qtbot, settings)
+        assert window.samples is None
+        assert "lock" in window.last_error_dialog.text().lower()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
