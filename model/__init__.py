@@ -4,29 +4,36 @@ Pure PyTorch/numpy, no Qt.  The GUI uses only the names exported here.
 """
 from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from .data import DatasetError, ImageSet, StrokeSet, find_datasets, load_dataset, load_many, save_strokes
-from .evaluation import evaluate_network
+from .evaluation import confusion_matrix, evaluate_network
 from .explain import (
     CLASSIC_KERNELS, KERNEL_LABELS, PRIMER_DEAD_NEURON_INPUTS, PRIMER_DIGIT_NET, PRIMER_GELU_INPUTS,
     ConvStep, GeluRow, PoolStep, activation_curves, activation_histograms, apply_kernel,
     architecture_table, as_kernel, conv_step, dead_unit_report, dead_unit_stats, gelu, gelu_table,
     learned_kernels, max_pool, output_size, pool_step, primer_digit_net, relu, saliency,
 )
-from .ink import Augment, Ink, InkBatch, RasterConfig, render, render_batch
+from .ink import Augment, Ink, InkBatch, RasterConfig, frame_transform, render, render_batch
 from .network import CLASSES, LetterNet, build_model, count_parameters, layer_table
 from .paths import SHIPPED_WEIGHTS
+from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Prediction, Recognizer
+from .runtime import set_cpu_threads
+from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, default_store_path
 from .training import Progress, TrainConfig, TrainResult, train_network
 
 __all__ = [
     "Augment", "CLASSES", "Checkpoint", "CheckpointError", "DatasetError", "ImageSet", "Ink",
     "InkBatch", "LetterNet", "Prediction", "Progress", "RasterConfig", "Recognizer",
     "SHIPPED_WEIGHTS", "StrokeSet", "TrainConfig", "TrainResult", "build_model",
-    "count_parameters", "evaluate_network", "find_datasets", "layer_table", "load_checkpoint",
-    "load_dataset", "load_many", "render", "render_batch", "save_checkpoint", "save_strokes", "train_network",
+    "confusion_matrix", "count_parameters", "evaluate_network", "find_datasets", "layer_table", "load_checkpoint",
+    "load_dataset", "load_many", "render", "render_batch", "save_checkpoint", "save_strokes", "set_cpu_threads", "train_network",
     # the Explain panel (model.explain)
     "CLASSIC_KERNELS", "ConvStep", "GeluRow", "KERNEL_LABELS", "PRIMER_DEAD_NEURON_INPUTS",
     "PRIMER_DIGIT_NET", "PRIMER_GELU_INPUTS", "PoolStep", "activation_curves", "activation_histograms",
     "apply_kernel", "architecture_table", "as_kernel", "conv_step", "dead_unit_report",
     "dead_unit_stats", "gelu", "gelu_table", "learned_kernels", "max_pool", "output_size",
     "pool_step", "primer_digit_net", "relu", "saliency",
+    "frame_transform",   # the rasterizer's framing, to lay a 28x28 map back over the ink
+    # My samples: the user's own drawings, and fine-tuning on them
+    "FinetuneConfig", "Sample", "SampleInfo", "SampleStore", "SampleStoreError",
+    "default_store_path", "finetune_on_samples",
 ]

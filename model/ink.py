@@ -21,6 +21,8 @@ Rendering is three steps, all vectorised over a whole batch:
 """
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -85,9 +87,7 @@ class InkBatch:
         strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for ink in inks for s in ink]
         lengths = [len(s) for s in strokes]
         points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
-        stroke_offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
-        sample_offsets = np.concatenate([[0], np.cumsum([len(ink) for ink in inks], dtype=np.int64)])
-        return cls(points, stroke_offsets, sample_offsets)
+        return cls(points, _offsets(lengths), _offsets([len(ink) for ink in inks]))
 
     def ink(self, i: int) -> list[np.ndarray]:
         """Drawing ``i`` as a list of (k, 2) stroke arrays."""
@@ -109,7 +109,16 @@ class InkBatch:
 
     def point_counts(self) -> np.ndarray:
         """Number of points in each drawing."""
-        return np.diff(self.stroke_offsets[self.sample_offsets])
+        bounds = self.stroke_offsets[self.sample_offsets]
+        return bounds[1:] - bounds[:-1]
+
+
+def _offsets(lengths: Sequence[int]) -> np.ndarray:
+    """``[0, l0, l0 + l1, ...]`` as int64, in three plain array calls: this
+    runs on every stroke of the pad."""
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    offsets[1:] = lengths
+    return offsets.cumsum(out=offsets)
 
 
 def concat_ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -129,7 +138,7 @@ def render(ink: Ink, config: RasterConfig = RasterConfig()) -> np.ndarray:
 
     Raises ``ValueError`` for an empty drawing or non-finite coordinates.
     """
-    return render_batch(InkBatch.from_inks([ink]), config)[0].numpy()
+    return render_batch(InkBatch.from_inks([ink]), config).numpy()[0]
 
 
 def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
@@ -148,7 +157,7 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
     if augment is not None and rng is None:
         rng = np.random.default_rng()
 
-    owner = np.repeat(np.arange(n), counts)  # drawing index of every point
+    owner = np.arange(n).repeat(counts)  # drawing index of every point
     pen_radius = np.full(n, config.pen_radius)
 
     if augment is not None:
@@ -171,9 +180,9 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
 def _check(points: np.ndarray, counts: np.ndarray) -> None:
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"ink points must be an (n, 2) array, got shape {points.shape}")
-    empty = np.flatnonzero(counts == 0)
-    if len(empty):
-        raise ValueError(f"drawing {empty[0]} is empty: there is no ink to read")
+    if not counts.all():
+        empty = np.flatnonzero(counts == 0)[0]
+        raise ValueError(f"drawing {empty} is empty: there is no ink to read")
     if not np.isfinite(points).all():
         raise ValueError("ink has NaN or infinite coordinates")
 
@@ -195,7 +204,31 @@ def _random_shape_matrices(n: int, aug: Augment, rng: np.random.Generator) -> np
 def _frame(points: np.ndarray, owner: np.ndarray, counts: np.ndarray,
            config: RasterConfig) -> np.ndarray:
     """Scale each drawing's bounding box (aspect kept) and centre it."""
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    scale, centre = _framing(points, counts, config)
+    return (points - centre[owner]) * scale[owner, None] + config.size / 2
+
+
+def frame_transform(ink: Ink, config: RasterConfig = RasterConfig()) -> tuple[float, np.ndarray]:
+    """Where :func:`render` puts the ink: ``(scale, offset)`` such that a
+    point ``xy`` of the ink lands at ``xy * scale + offset`` in the
+    (size x size) input, in pixel units (pixel (row, col) covers
+    col <= x < col + 1, row <= y < row + 1).  Computed by the renderer's own
+    framing code (no augmentation).  Scale is 0 for a dot, drawn at the centre.
+
+    Lets a 28x28 map (e.g. a saliency map) be laid back over the strokes.
+    Raises ``ValueError`` for ink that :func:`render` refuses.
+    """
+    batch = InkBatch.from_inks([ink])
+    points, counts = np.asarray(batch.points, dtype=np.float64), batch.point_counts()
+    _check(points, counts)
+    scale, centre = _framing(points, counts, config)
+    return float(scale[0]), config.size / 2 - centre[0] * scale[0]
+
+
+def _framing(points: np.ndarray, counts: np.ndarray,
+             config: RasterConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Each drawing's framing: its scale (n,) and its bounding-box centre (n, 2)."""
+    starts = counts.cumsum() - counts
     low = np.minimum.reduceat(points, starts, axis=0)
     high = np.maximum.reduceat(points, starts, axis=0)
     with np.errstate(over="ignore"):
@@ -204,11 +237,10 @@ def _frame(points: np.ndarray, owner: np.ndarray, counts: np.ndarray,
         raise ValueError("ink coordinates are too large to frame")
     # A dot (or ink too small to measure against its own coordinates) is
     # drawn as a dot at the centre instead of being blown up to noise.
-    magnitude = np.abs(np.concatenate([low, high], axis=1)).max(axis=1)
+    magnitude = np.maximum(np.abs(low), np.abs(high)).max(axis=1)
     is_dot = extent <= 1e-9 * np.maximum(magnitude, 1.0)
     scale = np.where(is_dot, 0.0, config.long_side / np.where(is_dot, 1.0, extent))
-    centre = (low + high) / 2
-    return (points - centre[owner]) * scale[owner, None] + config.size / 2
+    return scale, (low + high) / 2
 
 
 def _elastic(points: np.ndarray, owner: np.ndarray, amplitude: float,
@@ -237,46 +269,106 @@ def _jitter(points: np.ndarray, batch: InkBatch, jitter_px: float,
 
 def _densify(points: np.ndarray, owner: np.ndarray, stroke_offsets: np.ndarray,
              step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Every original point, plus points every ``step`` px along each segment."""
-    # A segment joins point j to j + 1 unless j ends its stroke.
-    is_start = np.ones(len(points), dtype=bool)
-    is_start[stroke_offsets[1:] - 1] = False
-    seg = np.flatnonzero(is_start)
-    a, b = points[seg], points[seg + 1]
-    pieces = np.maximum(np.ceil(np.linalg.norm(b - a, axis=1) / step).astype(np.int64), 1)
+    """Every original point, plus points every ``step`` px along each segment.
+
+    Returns the points as a (2, P) float32 array, x row then y row (the
+    layout :func:`_splat` wants), and the drawing index of each.
+    """
+    # Point j starts a segment to j + 1 unless j ends its stroke.  Every
+    # consecutive pair is measured (no gather) and stroke ends get no points.
+    xy = np.ascontiguousarray(points.T)              # (2, n): long rows for numpy's loops
+    d = xy[:, 1:] - xy[:, :-1]
+    length = np.sqrt(d[0] * d[0] + d[1] * d[1])      # np.linalg.norm's sum, bit for bit
+    pieces = np.ones(len(points), dtype=np.int64)
+    pieces[:-1] = np.maximum(np.ceil(length / step), 1)
     inner = pieces - 1  # new points strictly inside each segment
-    seg_of = np.repeat(np.arange(len(seg)), inner)
-    k = np.arange(int(inner.sum())) - np.repeat(np.cumsum(inner) - inner, inner) + 1
-    t = (k / pieces[seg_of])[:, None]
-    extra = a[seg_of] + t * (b[seg_of] - a[seg_of])
-    return (np.concatenate([points, extra]),
-            np.concatenate([owner, owner[seg[seg_of]]]))
+    inner[stroke_offsets[1:] - 1] = 0
+    seg_of = np.arange(len(points)).repeat(inner)
+    k = np.arange(1, len(seg_of) + 1) - (inner.cumsum() - inner).repeat(inner)
+    # a + t * d, gathered with take (far faster than fancy indexing on axis 1)
+    # and computed in place: a training batch makes megabytes of these.
+    extra = d.take(seg_of, axis=1)
+    extra *= k / pieces[seg_of]
+    extra += xy.take(seg_of, axis=1)
+    # Computed in float64, stored as the float32 the splat works in.
+    dense = np.empty((2, len(points) + len(seg_of)), dtype=np.float32)
+    dense[:, :len(points)] = xy
+    dense[:, len(points):] = extra
+    return dense, np.concatenate([owner, owner[seg_of]])
+
+
+# Points per pass of _splat: a pass's temporaries (about 300 bytes a point)
+# stay small enough to be reused, where megabytes fresh from the OS on every
+# call cost more than the arithmetic.  8k measured fastest of 4k to 32k.
+_SPLAT_CHUNK = 8192
 
 
 def _splat(dense: np.ndarray, owner: np.ndarray, n: int, pen_radius: np.ndarray,
            config: RasterConfig) -> torch.Tensor:
-    """Paint each point's disc into its drawing's image, keeping the maximum."""
+    """Paint each point's disc into its drawing's image, keeping the maximum.
+
+    ``dense`` is (2, P): x row, y row.  A pixel's value falls with its
+    distance to the nearest point of its drawing (one pen radius per
+    drawing), so the maximum is the value at the *smallest* distance: points
+    scatter squared distances with a minimum, and only the images are turned
+    into ink.  Plain numpy for every batch size; the pad's one drawing is a
+    single pass.
+    """
     size = config.size
     # Pixel centres within `reach` of a point at x lie in columns
     # ceil(x - 0.5 - reach) .. that + floor(2 * reach): a small fixed window.
     reach = float(pen_radius.max() + config.softness)
-    offsets = np.arange(int(np.floor(2 * reach)) + 1)
-    xy = torch.from_numpy(dense.astype(np.float32))
-    base = torch.ceil(xy - 0.5 - reach).to(torch.int64)
-    dx, dy = torch.meshgrid(torch.from_numpy(offsets), torch.from_numpy(offsets), indexing="xy")
-    px = base[:, 0:1] + dx.reshape(1, -1)                       # (P, window) pixel columns
-    py = base[:, 1:2] + dy.reshape(1, -1)
-    # Distance from the point to each pixel's centre.
-    dist = torch.hypot(px + 0.5 - xy[:, 0:1], py + 0.5 - xy[:, 1:2])
-    radius = torch.from_numpy(pen_radius.astype(np.float32))[torch.from_numpy(owner)][:, None]
-    value = ((radius + config.softness - dist) / (2 * config.softness)).clamp_(0.0, 1.0)
-    # Pixels off the frame go to one spare slot past the end, which is dropped:
-    # cheaper than boolean masking on this hot path.
-    outside = (px < 0) | (px >= size) | (py < 0) | (py >= size)
-    spare = n * size * size
-    flat = torch.from_numpy(owner)[:, None] * (size * size) + py * size + px
-    flat.masked_fill_(outside, spare)
-    images = torch.zeros(spare + 1)
-    images.scatter_reduce_(0, flat.view(-1), value.view(-1), reduce="amax")
-    images = images[:spare]
-    return images.view(n, size, size)
+    window = _window(math.floor(2 * reach) + 1, size)
+    nearest = np.full(n * window.padded ** 2, np.inf, dtype=np.float32)   # squared distances
+    for start in range(0, dense.shape[1], _SPLAT_CHUNK):
+        part = slice(start, start + _SPLAT_CHUNK)
+        _scatter_nearest(nearest, dense[:, part], owner[part], reach, window)
+    inside = slice(window.span, window.span + size)
+    dist = np.sqrt(nearest.reshape(n, window.padded, window.padded)[:, inside, inside])
+    # Linear anti-aliasing ramp of half-width `softness` around the pen's edge.
+    edge = (pen_radius.astype(np.float32) + np.float32(config.softness))[:, None, None]
+    value = (edge - dist) / np.float32(2 * config.softness)
+    return torch.from_numpy(np.minimum(np.maximum(value, 0.0, out=value), 1.0, out=value))
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A point's pixel window, ``span`` px square, in images of ``size`` px
+    with a border ``span`` px wide all round (``padded`` px square): windows
+    reaching off the frame land in the border, cropped at the end (cheaper
+    than masking)."""
+    span: int
+    size: int
+    padded: int
+    offsets: np.ndarray    # (span, 1): 0 .. span - 1
+    centres: np.ndarray    # (span, 1) float32: offsets + 0.5
+    row_starts: np.ndarray  # (span, 1): offsets * padded
+
+
+@functools.lru_cache(maxsize=16)
+def _window(span: int, size: int) -> _Window:
+    padded = size + 2 * span
+    offsets = np.arange(span)[:, None]
+    arrays = offsets, (offsets + 0.5).astype(np.float32), offsets * padded
+    for array in arrays:
+        array.flags.writeable = False   # shared by every call
+    return _Window(span, size, padded, *arrays)
+
+
+def _scatter_nearest(nearest: np.ndarray, dense: np.ndarray, owner: np.ndarray,
+                     reach: float, window: _Window) -> None:
+    """Lower each pixel of ``nearest`` (flat, bordered images) to the squared
+    distance from its centre to the nearest of these points."""
+    xy = dense.astype(np.float32)                                       # a contiguous copy
+    first = np.ceil(xy - 0.5 - reach)                                   # (2, P) first column / row
+    # A window wholly off the frame is pulled into the border.
+    np.minimum(np.maximum(first, -window.span, out=first), window.size, out=first)
+    # (axis, window, point): the long point axis innermost keeps numpy's loops long.
+    gap = first[:, None, :] + window.centres                            # pixel centres
+    gap -= xy[:, None, :]
+    gap *= gap
+    first = first.astype(np.int64) + window.span
+    rows = (owner * window.padded + first[1]) * window.padded + window.row_starts   # (window, P)
+    cols = first[0] + window.offsets
+    np.minimum.at(nearest, (rows[:, None, :] + cols[None, :, :]).reshape(-1),
+                  (gap[1][:, None, :] + gap[0][None, :, :]).reshape(-1))

@@ -1,22 +1,36 @@
 """Train a network from the command line.
 
     python -m model.train --data DIR_OR_FILE [...] [--val FILE ...] [--epochs N] [--out FILE]
+    python -m model.train --my-samples [--samples-db FILE] [--finetune WEIGHTS]
+                          --data BASE_DATA [--val FILE ...] [--out FILE]
 
 Stroke data is rendered batch by batch by the app's own rasterizer, each
 drawing with its own random distortion.  Shows a progress bar with ETA and
 writes a checkpoint with the facts of the run.
+
+With --my-samples, the network (default: the shipped one) is fine-tuned on
+your own drawings (``python -m model.samples``), mixed with a replay of
+--data, its training data, so that it does not forget everyone else's
+letters.  Files also given as --val are left out of the replay.  Without
+--data, pass --no-replay to accept that other letters will suffer.  The
+result goes to runs/ (never onto the shipped weights).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import sys
+from pathlib import Path
 
+import numpy as np
 import torch
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .data import DatasetError, load_many
-from .network import ARCHITECTURES
+from .data import DatasetError, find_datasets, load_many
+from .network import ARCHITECTURES, CLASSES
+from .paths import SHIPPED_WEIGHTS
+from .personalize import FinetuneConfig, finetune_on_samples
+from .sample_store import SampleStore, SampleStoreError, default_store_path
 from .training import Progress, ProgressCallback, TrainConfig, clean_labels, train_network
 
 
@@ -42,24 +56,41 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m model.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = TrainConfig()
-    parser.add_argument("--data", nargs="+", required=True, help="data set files or folders")
+    parser.add_argument("--data", nargs="+", help="data set files or folders (with --my-samples: "
+                                                   "the replay set, e.g. the base training data)")
     parser.add_argument("--val", nargs="*", help="held-out sets (default: hold out some training writers)")
     parser.add_argument("--arch", default=defaults.arch, choices=sorted(ARCHITECTURES))
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--batch-size", type=int, help=f"default: {defaults.batch_size}; "
+                                                        f"with --my-samples {FinetuneConfig.batch_size}")
+    parser.add_argument("--lr", type=float, help=f"peak learning rate (default: {defaults.lr}; "
+                                                 f"with --my-samples {FinetuneConfig.lr})")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--clean-labels", action="store_true", help=clean_labels.__doc__.split("\n")[0])
     parser.add_argument("--finetune", metavar="WEIGHTS", help="start from this checkpoint")
     parser.add_argument("--device", default=defaults.device, choices=["cpu", "cuda", "auto"])
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
-    parser.add_argument("--out", default="runs/letternet.pt", help="checkpoint to write")
+    parser.add_argument("--out", help="checkpoint to write (default: runs/letternet.pt; "
+                                      "with --my-samples runs/letternet-me.pt)")
+    mine = parser.add_argument_group("fine-tuning on your own drawings")
+    mine.add_argument("--my-samples", action="store_true",
+                      help="fine-tune on the samples database, replaying --data")
+    mine.add_argument("--samples-db", metavar="FILE", help=f"default: {default_store_path()}")
+    mine.add_argument("--steps", type=int, default=FinetuneConfig.steps, help="fine-tuning batches")
+    mine.add_argument("--no-replay", action="store_true",
+                      help="fine-tune on your samples alone (other letters will suffer)")
     args = parser.parse_args(argv)
+    if args.no_replay and (args.data or not args.my_samples):
+        parser.error("--no-replay goes with --my-samples, instead of --data")
+    if not args.data and not args.no_replay:
+        parser.error("--data is required (with --my-samples: the replay set, or pass --no-replay)")
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = dataclasses.replace(defaults, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size,
-                                 lr=args.lr, seed=args.seed, clean_labels=args.clean_labels,
-                                 device=args.device)
+    if args.my_samples:
+        return _finetune_on_my_samples(args)
+    config = dataclasses.replace(defaults, arch=args.arch, epochs=args.epochs,
+                                 batch_size=args.batch_size or defaults.batch_size, lr=args.lr or defaults.lr,
+                                 seed=args.seed, clean_labels=args.clean_labels, device=args.device)
     try:
         train_sets = load_many(args.data)
         val_sets = load_many(args.val) if args.val else None
@@ -91,10 +122,75 @@ def main(argv: list[str] | None = None) -> int:
         "finetuned_from": args.finetune,
         "torch": str(torch.__version__),
     }
-    path = save_checkpoint(args.out, result.model, arch=config.arch, raster=config.raster, meta=meta)
+    path = save_checkpoint(args.out or "runs/letternet.pt", result.model, arch=config.arch,
+                           raster=config.raster, meta=meta)
     val = f", validation accuracy {result.val_accuracy:.2%}" if result.val_accuracy is not None else ""
     print(f"saved {path} after {_clock(result.seconds)}{val}", file=sys.stderr)
     return 0
+
+
+def _finetune_on_my_samples(args: argparse.Namespace) -> int:
+    out = Path(args.out or "runs/letternet-me.pt")
+    if out.resolve() == SHIPPED_WEIGHTS.resolve():
+        # A network fitted to one person's hand must never replace the shipped one.
+        print(f"error: refusing to overwrite the shipped weights {SHIPPED_WEIGHTS}; choose another --out",
+              file=sys.stderr)
+        return 2
+    start_path = args.finetune or SHIPPED_WEIGHTS
+    try:
+        with SampleStore.open(args.samples_db) as store:
+            mine = store.as_dataset()
+        val_sets = load_many(args.val) if args.val else []
+        replay_sets = load_many(_replay_files(args.data or [], args.val or []))
+        start = load_checkpoint(start_path)
+    except (DatasetError, CheckpointError, SampleStoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not len(mine):
+        print(f"error: no samples in {args.samples_db or default_store_path()}: draw some in the app, "
+              f"or import a stroke file (python -m model.samples import FILE)", file=sys.stderr)
+        return 2
+    config = FinetuneConfig(steps=args.steps, batch_size=args.batch_size or FinetuneConfig.batch_size,
+                            lr=args.lr or FinetuneConfig.lr, seed=args.seed, device=args.device)
+    replayed = ", ".join(f"{s.name} ({len(s):,})" for s in replay_sets) or "nothing (--no-replay)"
+    print(f"fine-tuning {start_path} on {len(mine)} samples of yours, replaying {replayed}", file=sys.stderr)
+    try:
+        result = finetune_on_samples(start, mine, replay_sets, config, val_sets=val_sets,
+                                     on_progress=_progress_printer())
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing saved", file=sys.stderr)
+        return 130
+    meta = {
+        "finetuned_from": str(start_path),
+        "my_samples": {CLASSES[c]: int(n) for c, n in zip(*np.unique(mine.labels, return_counts=True))},
+        "replay_data": {s.name: len(s) for s in replay_sets},
+        "train_size": result.train_size,
+        "val_data": {s.name: len(s) for s in val_sets} if val_sets else None,
+        "val_accuracy": result.val_accuracy,
+        "history": result.history,
+        "finetune": {k: v for k, v in dataclasses.asdict(config).items() if k != "augment"},
+        "augment": dataclasses.asdict(config.augment),
+        "wall_time_s": round(result.seconds, 1),
+        "threads": torch.get_num_threads(),
+        "torch": str(torch.__version__),
+    }
+    path = save_checkpoint(out, result.model, arch=start.arch, raster=start.raster, meta=meta)
+    val = f", validation accuracy {result.val_accuracy:.2%}" if result.val_accuracy is not None else ""
+    print(f"saved {path} after {_clock(result.seconds)}{val}", file=sys.stderr)
+    return 0
+
+
+def _replay_files(data: list[str], val: list[str]) -> list[Path]:
+    """The --data files, folders expanded, less any file also given as --val
+    (replaying the validation set would flatter the score)."""
+    held_out = {Path(v).resolve() for v in val}
+    files = []
+    for path in map(Path, data):
+        found = find_datasets(path) if path.is_dir() else [path]
+        if path.is_dir() and not found:
+            raise DatasetError(f"{path}: no data sets found (.npz or EMNIST IDX files)")
+        files += [f for f in found if f.resolve() not in held_out]
+    return files
 
 
 if __name__ == "__main__":

@@ -225,3 +225,75 @@ def test_inkbatch_round_trip_and_subset():
     for name in ("points", "stroke_offsets", "sample_offsets"):
         np.testing.assert_array_equal(getattr(whole, name), getattr(batch, name))
     assert len(batch.subset(np.array([], dtype=np.int64))) == 0
+
+
+# ------------------------------------------------------------------ the splat itself
+
+def brute_force_splat(points, owner, n, pen_radius, config):
+    """The splat's definition, pixel by pixel: the brightest ramp of any point."""
+    centres = np.arange(config.size) + 0.5
+    images = np.zeros((n, config.size, config.size))
+    for (x, y), i in zip(points.T, owner):
+        dist = np.hypot(centres[None, :] - x, centres[:, None] - y)
+        ramp = np.clip((pen_radius[i] + config.softness - dist) / (2 * config.softness), 0, 1)
+        images[i] = np.maximum(images[i], ramp)
+    return images
+
+
+@pytest.mark.parametrize("config", [RasterConfig(), RasterConfig(size=12, pen_radius=1.6, softness=0.3)],
+                         ids=["default", "small-wide-pen"])
+def test_splat_matches_its_pixel_by_pixel_definition(config):
+    from model.ink import _splat
+    rng = np.random.default_rng(5)
+    n = 3
+    # Points inside, on the edge of, just off and far off the frame, in three
+    # drawings with different pen radii (as augmentation makes them).
+    points = np.concatenate([rng.uniform(-3, config.size + 3, (2, 300)),
+                             [[-0.5, config.size, 0.0, config.size - 0.5, -40.0, 1e4],
+                              [0.5, config.size + 1.0, 0.0, config.size + 0.2, 3.0, -1e4]]], axis=1)
+    owner = np.concatenate([np.arange(300) % n, [0, 1, 2, 0, 1, 2]])
+    pen_radius = config.pen_radius * np.array([0.8, 1.0, 1.25])
+    images = _splat(points, owner, n, pen_radius, config)
+    assert images.shape == (n, config.size, config.size) and images.dtype == torch.float32
+    np.testing.assert_allclose(images.numpy(), brute_force_splat(points, owner, n, pen_radius, config),
+                               rtol=0, atol=1e-6)
+
+
+def test_splat_in_several_passes_paints_the_same_images(monkeypatch):
+    import model.ink
+    batch = InkBatch.from_inks(INKS)
+    whole = render_batch(batch, augment=Augment(), rng=np.random.default_rng(1))
+    monkeypatch.setattr(model.ink, "_SPLAT_CHUNK", 7)     # many passes, the last one short
+    torch.testing.assert_close(render_batch(batch, augment=Augment(), rng=np.random.default_rng(1)),
+                               whole, rtol=0, atol=0)
+
+
+# ------------------------------------------------------------ frame_transform
+
+@pytest.mark.parametrize("ink", [L_shape(), L_shape(37.0, (500.0, -80.0)), letter_k(), random_walk(200, seed=3)],
+                         ids=["L", "L-scaled-shifted", "k", "random-walk"])
+def test_frame_transform_puts_every_ink_point_on_a_lit_pixel(ink):
+    from model import frame_transform
+    image = render(ink)
+    scale, offset = frame_transform(ink)
+    points = np.concatenate(ink) * scale + offset
+    cols, rows = np.floor(points).astype(int).T
+    assert ((0 <= rows) & (rows < SIZE) & (0 <= cols) & (cols < SIZE)).all()
+    assert (image[rows, cols] > 0.5).all()         # each point lies on ink, not beside it
+    # Long side spans RasterConfig.long_side, centred in the frame.
+    low, high = points.min(0), points.max(0)
+    assert (high - low).max() == pytest.approx(RasterConfig().long_side)
+    np.testing.assert_allclose((low + high) / 2, [SIZE / 2, SIZE / 2], atol=1e-9)
+
+
+def test_frame_transform_follows_the_config_and_refuses_what_render_refuses():
+    from model import frame_transform
+    config = RasterConfig(size=40, long_side=30.0)
+    scale, offset = frame_transform(letter_k(), config)
+    assert scale == pytest.approx(30.0 / 12.0)        # the k is 12 units tall
+    np.testing.assert_allclose(np.array([3.0, 6.0]) * scale + offset, [20.0, 20.0])   # box centre
+    assert frame_transform([np.array([[5.0, 7.0]])])[0] == 0.0      # a dot is not blown up
+    with pytest.raises(ValueError):
+        frame_transform([])
+    with pytest.raises(ValueError):
+        frame_transform([np.array([[np.nan, 1.0], [2.0, 3.0]])])

@@ -1,0 +1,1 @@
+"""The tabs of View ▸ Explain (see :mod:`gui.explain_window`)."""

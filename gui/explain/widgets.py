@@ -1,0 +1,174 @@
+"""Small widgets shared by the Explain tabs: number grids, markers, notes."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import (QAbstractItemView, QGraphicsRectItem, QHeaderView, QLabel, QTableWidget,
+                               QTableWidgetItem)
+
+from gui.feature_maps import COLOR_MAP, ImagePlot, symmetric_levels
+
+MARK_COLOR = "#ffd24a"          # the selected position, the pooling winner
+TEXT_ON_COLOR = QBrush(QColor("#f4f6f8"))
+MARK_BRUSH, MARK_TEXT = QBrush(QColor(MARK_COLOR)), QBrush(QColor("#111111"))
+
+
+def note(text: str = "") -> QLabel:
+    """A word-wrapped paragraph of plain-language explanation."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    return label
+
+
+def heading(text: str) -> QLabel:
+    return QLabel(f"<b>{text}</b>")
+
+
+def table_item(text: str, right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def compact(table: QTableWidget, fit: bool = True) -> QTableWidget:
+    """Rows just taller than the text; with ``fit``, tall enough to show every row
+    without a scroll bar."""
+    row_height = table.fontMetrics().height() + 6
+    table.verticalHeader().setDefaultSectionSize(row_height)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    for r in range(table.rowCount()):
+        table.setRowHeight(r, row_height)
+    if fit:
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setFixedHeight(table.rowCount() * row_height + table.horizontalHeader().sizeHint().height()
+                             + 2 * table.frameWidth() + 2)
+    return table
+
+
+def fmt(value: float, decimals: int = 6) -> str:
+    """A number as the Explain view prints it: fixed decimals, plain '-' sign."""
+    text = f"{value:.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text     # no "-0.000"
+
+
+def cell_colors(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """(N, 4) bytes: each value's colour in the panels' diverging colour map."""
+    low, high = levels
+    normalised = np.clip((np.asarray(values, float).ravel() - low) / (high - low), 0.0, 1.0)
+    return COLOR_MAP.map(normalised, mode="byte")
+
+
+class NumberGrid(QTableWidget):
+    """A small matrix of numbers (a patch, a kernel, products), each cell
+    tinted with the feature maps' colours.  Editable on request (the custom
+    kernel); :meth:`values` reads the cells back as text."""
+
+    def __init__(self, rows: int = 3, columns: int = 3, decimals: int = 3, editable: bool = False,
+                 cell_width: int = 54, cell_height: int = 24, parent=None):
+        super().__init__(rows, columns, parent)
+        self.decimals = decimals
+        self.cell = (cell_width, cell_height)
+        self.horizontalHeader().hide()
+        self.verticalHeader().hide()
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            header.setMinimumSectionSize(8)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if editable else Qt.FocusPolicy.NoFocus)
+        if editable:
+            triggers = QAbstractItemView.EditTrigger
+            self.setEditTriggers(triggers.DoubleClicked | triggers.SelectedClicked | triggers.EditKeyPressed
+                                 | triggers.AnyKeyPressed)     # click a cell and type
+            self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        else:
+            self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self._bold = QFont(self.font())
+        self._bold.setBold(True)
+        self._highlight: tuple[int, int] | None = None
+        self._resize(rows, columns)
+
+    def _resize(self, rows: int, columns: int) -> None:
+        self.setRowCount(rows)
+        self.setColumnCount(columns)
+        width, height = self.cell
+        for c in range(columns):
+            self.setColumnWidth(c, width)
+        for r in range(rows):
+            self.setRowHeight(r, height)
+        for r in range(rows):
+            for c in range(columns):
+                if self.item(r, c) is None:
+                    item = QTableWidgetItem("")
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.setItem(r, c, item)
+        frame = 2 * self.frameWidth()
+        self.setFixedSize(columns * width + frame, rows * height + frame)
+
+    def set_values(self, values, levels: tuple[float, float] | None = None,
+                   highlight: tuple[int, int] | None = None, decimals: int | None = None) -> None:
+        """Show a 2-D array; ``highlight`` (row, col) marks one cell (the max-pool winner)."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != (self.rowCount(), self.columnCount()):
+            self._resize(*values.shape)
+        levels = levels or symmetric_levels(values)
+        colors = cell_colors(values, levels)
+        decimals = self.decimals if decimals is None else decimals
+        # Programmatic, so not a user's edit (no itemChanged); and the view
+        # repaints once instead of reacting to each cell's change.
+        blocked, model_blocked = self.blockSignals(True), self.model().blockSignals(True)
+        for index, value in enumerate(values.ravel()):
+            r, c = divmod(index, values.shape[1])
+            item = self.item(r, c)
+            item.setText(fmt(value, decimals))
+            if (r, c) == highlight:
+                item.setBackground(MARK_BRUSH)
+                item.setForeground(MARK_TEXT)
+            else:
+                red, green, blue = colors[index][:3]
+                item.setBackground(QColor(int(red), int(green), int(blue)))
+                item.setForeground(TEXT_ON_COLOR)
+        if highlight != self._highlight:          # fonts change rarely: only then
+            for r in range(self.rowCount()):
+                for c in range(self.columnCount()):
+                    self.item(r, c).setFont(self._bold if (r, c) == highlight else self.font())
+            self._highlight = highlight
+        self.model().blockSignals(model_blocked)
+        self.blockSignals(blocked)
+        self.viewport().update()
+
+    def clear_values(self, text: str = "") -> None:
+        blocked = self.blockSignals(True)
+        for r in range(self.rowCount()):
+            for c in range(self.columnCount()):
+                item = self.item(r, c)
+                item.setText(text)
+                item.setBackground(QBrush())
+                item.setForeground(QBrush())
+        self.blockSignals(blocked)
+
+    def texts(self) -> list[list[str]]:
+        return [[self.item(r, c).text() for c in range(self.columnCount())] for r in range(self.rowCount())]
+
+
+def add_marker(plot: ImagePlot, color: str = MARK_COLOR, width: float = 2.0) -> QGraphicsRectItem:
+    """A rectangle drawn over ``plot``'s image, in image pixels (hidden until placed)."""
+    rect = QGraphicsRectItem(0, 0, 1, 1)
+    pen = QPen(QColor(color))
+    pen.setCosmetic(True)           # the same width at any zoom
+    pen.setWidthF(width)
+    rect.setPen(pen)
+    rect.setZValue(10)
+    plot.view.addItem(rect, ignoreBounds=True)
+    rect.hide()
+    return rect
+
+
+def place_marker(marker: QGraphicsRectItem, row: float, col: float, height: float = 1, width: float = 1) -> None:
+    marker.setRect(QRectF(col, row, width, height))
+    marker.show()

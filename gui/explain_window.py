@@ -1,0 +1,102 @@
+"""View ▸ Explain: the CNN primer's lessons, live on the current drawing.
+
+A separate, non-modal window with four tabs (kernels, a convolution step by
+step, activation functions, the architecture), plus the saliency overlay the
+main window lays over the pad.  The numbers come from ``model``'s explain
+functions; this module only shows them.
+
+It follows the main window: after every prediction it refreshes the visible
+tab only, and does nothing at all while hidden (it catches up when shown or
+when another tab is picked).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from gui.explain.activations_tab import ActivationsTab
+from gui.explain.architecture_tab import ArchitectureTab
+from gui.explain.kernels_tab import KernelsTab
+from gui.explain.saliency import saliency_overlay
+from gui.explain.step_tab import StepTab
+
+__all__ = ["ExplainWindow", "saliency_overlay"]
+
+_UNSET = object()
+
+
+class ExplainWindow(QWidget):
+    """Kernels, Step through, Activations, Architecture: one tab each."""
+
+    def __init__(self, main_window):
+        super().__init__(main_window, Qt.WindowType.Window)
+        self.main_window = main_window
+        self.setWindowTitle("LetterLens · Explain")
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.kernels, self.step = KernelsTab(), StepTab()
+        self.activations, self.architecture = ActivationsTab(), ArchitectureTab()
+        self.tabs = QTabWidget()
+        for tab, title in ((self.kernels, "Kernels"), (self.step, "Step through"),
+                           (self.activations, "Activations"), (self.architecture, "Architecture")):
+            self.tabs.addTab(tab, title)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.addWidget(self.status)
+        layout.addWidget(self.tabs, 1)
+        self.resize(1220, 780)
+
+        self._recognizer = _UNSET
+        self._shown: dict[QWidget, object] = {}        # tab -> the prediction it shows
+        self._channel_panel = None
+        main_window.prediction_shown.connect(self.follow)
+        self.tabs.currentChanged.connect(lambda _: self.follow())
+        self._connect_channel_panel()
+
+    # --------------------------------------------------------------- following
+    def follow(self) -> None:
+        """Bring the visible tab up to date with the main window's drawing and model."""
+        self._connect_channel_panel()       # the main window rebuilds its panels for a new network
+        if not self.isVisible():
+            return
+        window = self.main_window
+        if window.recognizer is not self._recognizer:
+            self._recognizer = window.recognizer
+            for index in range(self.tabs.count()):
+                self.tabs.widget(index).set_recognizer(window.recognizer)
+            self._shown.clear()
+        prediction = window.prediction
+        self._show_status(prediction)
+        tab = self.tabs.currentWidget()
+        if self._shown.get(tab, _UNSET) is not prediction:
+            tab.show_prediction(prediction)
+            self._shown[tab] = prediction
+
+    def _show_status(self, prediction) -> None:
+        if self.main_window.recognizer is None:
+            text = "No model is loaded: open weights from the main window's File menu."
+        elif prediction is None:
+            text = "<b>Draw a letter on the pad.</b> Every tab then works on your own drawing, live."
+        else:
+            (letter, p), = prediction.top(1)
+            text = f"Your drawing reads as <b>{letter}</b> ({p:.1%}). Every tab follows it as you draw."
+        self.status.setText(text)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.follow()
+
+    # ------------------------------------------------------------- selection
+    def _connect_channel_panel(self) -> None:
+        panel = getattr(self.main_window, "channel_panel", None)
+        if panel is not None and panel is not self._channel_panel:
+            panel.position_clicked.connect(self.explain_position)
+            self._channel_panel = panel
+
+    def explain_position(self, stage: str, channel: int, row: int, col: int) -> None:
+        """Step through ``stage``[channel, row, col] (a click on the main window's
+        enlarged channel); shows the Step-through tab when this window is open."""
+        self._shown.pop(self.step, None)         # re-shown below with the current drawing
+        if self.step.select(stage, channel, row, col) and self.isVisible():
+            self.tabs.setCurrentWidget(self.step)
+        self.follow()

@@ -1,0 +1,434 @@
+"""My samples: the user's own labelled drawings, kept in an SQLite database
+(command line: ``python -m model.samples``).
+
+The file lives in the user's data folder (see :func:`default_store_path`;
+``LETTERLENS_HOME`` overrides it), so it survives restarts and updates.  One
+row per drawing: the label, the creation time (UTC) and the strokes, packed
+as little-endian float32 ``x, y`` points plus int32 stroke offsets (the
+layout of the stroke ``.npz`` files, one drawing at a time).
+
+Nothing here ever deletes or overwrites a file it cannot read: a damaged or
+foreign file raises :class:`SampleStoreError`, and only an explicit
+:meth:`SampleStore.open_fresh_beside` moves it aside (renamed, not removed).
+Every write is one transaction, so a crash never leaves half a drawing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import sys
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .data import DatasetError, StrokeSet, load_dataset, save_strokes
+from .ink import Ink, InkBatch, render
+from .network import CLASSES
+
+APP_DIR = "LetterLens"
+FILE_NAME = "samples.sqlite"
+HOME_ENV = "LETTERLENS_HOME"
+SCHEMA_VERSION = 1                # PRAGMA user_version; bump with a migration
+APPLICATION_ID = 0x4C4C5331       # PRAGMA application_id, "LLS1": marks the file as ours
+WRITER = "me"
+
+SCHEMA = """
+CREATE TABLE samples (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so undo can restore an id
+    label    TEXT NOT NULL CHECK (length(label) = 1 AND label BETWEEN 'a' AND 'z'),
+    created  TEXT NOT NULL,                      -- UTC, ISO 8601
+    points   BLOB NOT NULL,                      -- float32 little-endian x, y pairs
+    strokes  BLOB NOT NULL                       -- int32 little-endian offsets into points, from 0
+)
+"""
+
+_POINT = np.dtype("<f4")
+_OFFSET = np.dtype("<i4")
+
+
+class SampleStoreError(Exception):
+    """The samples database cannot be used.  ``reason`` says why:
+
+    * ``"corrupt"``: not an SQLite file, or a damaged one;
+    * ``"foreign"``: an SQLite database, but not a LetterLens samples file;
+    * ``"newer"``: written by a newer LetterLens (update the app);
+    * ``"locked"``: another program holds it (another LetterLens window?);
+    * ``"unavailable"``: cannot be opened or written (permissions, disk full...).
+
+    For ``corrupt`` and ``foreign`` (:attr:`can_set_aside`), offer
+    :meth:`SampleStore.open_fresh_beside`, which keeps the file under a new name.
+    """
+
+    def __init__(self, path: Path, reason: str, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.reason = reason
+
+    @property
+    def can_set_aside(self) -> bool:
+        return self.reason in ("corrupt", "foreign")
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    id: int
+    label: str       # 'a'..'z'
+    created: str     # UTC, ISO 8601
+
+
+@dataclass(frozen=True, eq=False)
+class Sample(SampleInfo):
+    """A whole sample, as :meth:`SampleStore.delete` returns it for undo."""
+    ink: list[np.ndarray]
+
+
+# ------------------------------------------------------------------ locations
+
+def default_home() -> Path:
+    """The per-user data folder: ``$LETTERLENS_HOME`` if set, else the
+    platform's convention (XDG on Linux, Application Support on macOS,
+    %APPDATA% on Windows).  Computed without Qt."""
+    if os.environ.get(HOME_ENV):
+        return Path(os.environ[HOME_ENV]).expanduser()
+    home = Path.home()
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming") / APP_DIR
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / APP_DIR
+    return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / APP_DIR
+
+
+def default_store_path() -> Path:
+    return default_home() / FILE_NAME
+
+
+# ---------------------------------------------------------------- validation
+
+def normalise_label(label: str) -> str:
+    """'A' or 'a' -> 'a'; anything but one Latin letter is a ValueError."""
+    if not isinstance(label, str) or len(label) != 1 or label.lower() not in CLASSES:
+        raise ValueError(f"label must be one letter a..z, got {label!r}")
+    return label.lower()
+
+
+def clean_ink(ink: Ink) -> list[np.ndarray]:
+    """The strokes as float32 (k, 2) arrays, empty strokes dropped.  Raises
+    ValueError for ink the rasterizer would refuse (empty, NaN...) or that
+    float32 cannot hold."""
+    if isinstance(ink, np.ndarray) and ink.ndim == 2:
+        raise ValueError("ink must be a list of strokes; wrap a single stroke as [stroke]")
+    strokes = []
+    for stroke in ink:
+        stroke = np.asarray(stroke, dtype=np.float64)
+        if stroke.ndim != 2 or stroke.shape[1] != 2:
+            raise ValueError(f"a stroke must be a (k, 2) array of x, y points, got shape {stroke.shape}")
+        if len(stroke):
+            strokes.append(stroke)
+    render(strokes)   # the rasterizer's own checks: empty drawing, NaN, unframeable
+    with np.errstate(over="ignore"):
+        strokes = [s.astype(np.float32) for s in strokes]
+    if not all(np.isfinite(s).all() for s in strokes):
+        raise ValueError("ink coordinates are too large to store")
+    return strokes
+
+
+def _pack(strokes: list[np.ndarray]) -> tuple[bytes, bytes]:
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in strokes])]).astype(_OFFSET)
+    return np.concatenate(strokes).astype(_POINT).tobytes(), offsets.tobytes()
+
+
+def _unpack(points: bytes, strokes: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """(points (P, 2), offsets) or None when the blobs do not fit together."""
+    if len(points) % (2 * _POINT.itemsize) or len(strokes) % _OFFSET.itemsize:
+        return None
+    xy = np.frombuffer(points, dtype=_POINT).reshape(-1, 2)
+    offsets = np.frombuffer(strokes, dtype=_OFFSET).astype(np.int64)
+    if len(offsets) < 2 or offsets[0] != 0 or offsets[-1] != len(xy) or (np.diff(offsets) < 0).any():
+        return None
+    return xy, offsets
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------- store
+
+class SampleStore:
+    """The user's labelled drawings.  Safe to share between threads."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection):
+        self.path = path
+        self._db = connection
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------- opening
+
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None, *, timeout: float = 1.0) -> "SampleStore":
+        """Open (creating if need be) the store at ``path`` (default:
+        :func:`default_store_path`).  ``timeout``: seconds to wait for a lock
+        held by another program before giving up with ``reason="locked"``."""
+        path = Path(path) if path is not None else default_store_path()
+        if path.is_dir():
+            raise SampleStoreError(path, "unavailable", "is a folder, not a samples database file")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SampleStoreError(path, "unavailable", f"cannot create its folder: {exc}") from exc
+        try:
+            # Autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
+            connection = sqlite3.connect(path, timeout=timeout, isolation_level=None,
+                                         check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise _translate(path, exc) from exc
+        store = cls(path, connection)
+        try:
+            store._prepare()
+        except BaseException:
+            connection.close()
+            raise
+        return store
+
+    @classmethod
+    def open_fresh_beside(cls, path: str | os.PathLike | None = None, *,
+                          timeout: float = 1.0) -> tuple["SampleStore", Path | None]:
+        """Only on the user's explicit request: rename an unusable file to
+        ``samples.sqlite.corrupt-<UTC time>`` (never deleted, so nothing in it
+        is lost) and open a new, empty store in its place.  Returns the store
+        and where the old file went (None if there was no file).  Meant for
+        errors whose ``can_set_aside`` is true: a locked file is in use, and
+        moving it would split the samples between two files."""
+        path = Path(path) if path is not None else default_store_path()
+        moved = None
+        if path.exists():
+            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+            moved = path.with_name(f"{path.name}.corrupt-{stamp}")
+            try:
+                path.rename(moved)
+                journal = path.with_name(path.name + "-journal")   # belongs with its database
+                if journal.exists():
+                    journal.rename(moved.with_name(moved.name + "-journal"))
+            except OSError as exc:
+                raise SampleStoreError(path, "unavailable", f"cannot move it aside: {exc}") from exc
+        return cls.open(path, timeout=timeout), moved
+
+    def _prepare(self) -> None:
+        """Create the schema in a new file; refuse files that are not ours."""
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if version == 0 and app_id == 0 and tables == 0:
+                db.execute(SCHEMA)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                return
+        if app_id != APPLICATION_ID:
+            raise SampleStoreError(self.path, "foreign",
+                                   "is an SQLite database, but not a LetterLens samples file; "
+                                   "it was left as it is. Choose another file, or start a new "
+                                   "collection (the file is kept under a new name)")
+        if version > SCHEMA_VERSION:
+            raise SampleStoreError(self.path, "newer",
+                                   f"was written by a newer LetterLens (format {version}, this one "
+                                   f"reads {SCHEMA_VERSION}); update LetterLens to use these samples")
+        with self._query() as db:
+            problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise _corrupt(self.path, problems[0])
+
+    # ------------------------------------------------------------- plumbing
+
+    @contextmanager
+    def _query(self) -> Iterator[sqlite3.Connection]:
+        """Statements outside a transaction (reads), errors translated."""
+        with self._lock:
+            self._check_open()
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                raise _translate(self.path, exc) from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is saved, or none of it.
+        IMMEDIATE takes the write lock up front, so a busy file fails at once
+        (after the timeout) instead of halfway through."""
+        with self._lock:
+            self._check_open()
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise _translate(self.path, exc) from exc
+
+    def _check_open(self) -> None:
+        if self._db is None:
+            raise SampleStoreError(self.path, "unavailable", "the samples store is closed")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def __enter__(self) -> "SampleStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ samples
+
+    def add(self, ink: Ink, label: str) -> int:
+        """Store one drawing; returns its id.  ValueError for a bad label or ink."""
+        label = normalise_label(label)
+        points, strokes = _pack(clean_ink(ink))
+        with self._transaction() as db:
+            cursor = db.execute("INSERT INTO samples (label, created, points, strokes) VALUES (?, ?, ?, ?)",
+                                (label, _now(), points, strokes))
+            return int(cursor.lastrowid)
+
+    def delete(self, ids: Iterable[int]) -> list[Sample]:
+        """Remove samples (unknown ids are ignored); returns them, whole, so
+        that :meth:`restore` can undo the deletion."""
+        ids = [int(i) for i in ids]
+        with self._transaction() as db:
+            removed = self._samples(db, ids)
+            db.executemany("DELETE FROM samples WHERE id = ?", [(s.id,) for s in removed])
+        return removed
+
+    def restore(self, samples: Iterable[Sample]) -> int:
+        """Put deleted samples back, with their ids and times; returns how
+        many came back (ids already present are left alone)."""
+        rows = [(s.id, normalise_label(s.label), s.created, *_pack(clean_ink(s.ink))) for s in samples]
+        with self._transaction() as db:
+            before = db.total_changes
+            db.executemany("INSERT OR IGNORE INTO samples (id, label, created, points, strokes) "
+                           "VALUES (?, ?, ?, ?, ?)", rows)
+            return db.total_changes - before
+
+    def list(self) -> list[SampleInfo]:
+        with self._query() as db:
+            rows = db.execute("SELECT id, label, created FROM samples ORDER BY id").fetchall()
+        return [SampleInfo(*row) for row in rows]
+
+    def ink(self, sample_id: int) -> list[np.ndarray]:
+        """The strokes of one sample (float32 (k, 2) arrays).  KeyError if absent."""
+        with self._query() as db:
+            found = self._samples(db, [int(sample_id)])
+        if not found:
+            raise KeyError(f"no sample with id {sample_id}")
+        return found[0].ink
+
+    def count(self) -> int:
+        with self._query() as db:
+            return db.execute("SELECT count(*) FROM samples").fetchone()[0]
+
+    def counts_by_label(self) -> dict[str, int]:
+        """Samples per letter, every letter a..z included (0 when none)."""
+        with self._query() as db:
+            counts = dict(db.execute("SELECT label, count(*) FROM samples GROUP BY label"))
+        return {c: counts.get(c, 0) for c in CLASSES}
+
+    def _samples(self, db: sqlite3.Connection, ids: Sequence[int] | None) -> list[Sample]:
+        """Whole samples by id (all of them for None), in id order."""
+        query = "SELECT id, label, created, points, strokes FROM samples"
+        if ids is None:
+            rows = db.execute(query + " ORDER BY id").fetchall()
+        else:
+            rows = sorted(row for i in ids for row in db.execute(query + " WHERE id = ?", (i,)))
+        samples = []
+        for sample_id, label, created, points, strokes in rows:
+            unpacked = _unpack(points, strokes)
+            if unpacked is None or label not in CLASSES:
+                raise _corrupt(self.path, f"sample {sample_id} is garbled")
+            xy, offsets = unpacked
+            ink = [xy[a:b].copy() for a, b in zip(offsets[:-1], offsets[1:])]
+            samples.append(Sample(sample_id, label, created, ink))
+        return samples
+
+    # ----------------------------------------------------- data sets, files
+
+    def as_dataset(self, name: str = "my samples") -> StrokeSet:
+        """All samples as a :class:`StrokeSet` (writer ``"me"``), for training."""
+        with self._query() as db:
+            samples = self._samples(db, None)
+        return _to_stroke_set(name, samples)
+
+    def export(self, path: str | os.PathLike) -> Path:
+        """Write every sample to a stroke ``.npz`` (the project's format, read
+        by :func:`model.load_dataset`), atomically.  ``.npz`` is appended to a
+        name without it.  Returns the path written."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        data = self.as_dataset()
+        inks = [data.ink.ink(i) for i in range(len(data))]
+        return save_strokes(path, inks, data.labels, data.writers)
+
+    def import_(self, path: str | os.PathLike) -> int:
+        """Add the drawings of a stroke ``.npz``; returns how many were new.
+        Drawings already in the store (same label and strokes) are skipped, so
+        importing a file twice adds nothing.  All or nothing: one transaction.
+        Raises DatasetError for an unreadable or image-only file."""
+        data = load_dataset(path)   # checks offsets, labels and NaNs, naming the file
+        if not isinstance(data, StrokeSet):
+            raise DatasetError(f"{path}: holds images, not pen strokes; only stroke files can be imported")
+        now = _now()
+        rows = []
+        for i in range(len(data)):
+            strokes = [s for s in data.ink.ink(i) if len(s)]
+            packed = _pack(strokes)
+            if not np.isfinite(np.frombuffer(packed[0], dtype=_POINT)).all():
+                raise DatasetError(f"{path}: sample {i} has coordinates too large to store")
+            rows.append((CLASSES[data.labels[i]], now, *packed))
+        with self._transaction() as db:
+            known = set(db.execute("SELECT label, points, strokes FROM samples"))
+            fresh = []
+            for row in rows:
+                if row[:1] + row[2:] not in known:
+                    known.add(row[:1] + row[2:])
+                    fresh.append(row)
+            db.executemany("INSERT INTO samples (label, created, points, strokes) VALUES (?, ?, ?, ?)", fresh)
+        return len(fresh)
+
+
+def _to_stroke_set(name: str, samples: list[Sample]) -> StrokeSet:
+    batch = InkBatch.from_inks([s.ink for s in samples])
+    labels = np.array([CLASSES.index(s.label) for s in samples], dtype=np.int64)
+    return StrokeSet(name, batch, labels, np.full(len(samples), WRITER))
+
+
+# -------------------------------------------------------------------- errors
+
+def _corrupt(path: Path, detail: str) -> SampleStoreError:
+    return SampleStoreError(path, "corrupt",
+                            f"the samples database is damaged or not a database ({detail}); it was "
+                            f"left as it is. Restore it from a backup, or start a new collection "
+                            f"(the damaged file is kept under a new name)")
+
+
+def _translate(path: Path, exc: sqlite3.Error) -> SampleStoreError:
+    """sqlite3's exception -> our error with the file name and what to do."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text or "malformed" in text:
+        return _corrupt(path, text)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return SampleStoreError(path, "locked",
+                                "the samples database is in use by another program (another "
+                                "LetterLens window?); close it and try again")
+    return SampleStoreError(path, "unavailable", f"cannot use the samples database: {text}")

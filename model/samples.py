@@ -1,0 +1,55 @@
+"""My samples from the command line: where they are, how many, export and import.
+
+    python -m model.samples [--db FILE] path|count|list|export FILE|import FILE
+
+``export`` writes a stroke ``.npz`` (the format ``model.load_dataset`` reads);
+``import`` adds a stroke ``.npz``'s drawings, skipping any already there.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .data import DatasetError
+from .sample_store import SampleStore, SampleStoreError, default_store_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m model.samples", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help=f"samples database (default: {default_store_path()})")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("path", help="print where the database is")
+    commands.add_parser("count", help="samples in all, and per letter")
+    commands.add_parser("list", help="one line per sample: id, label, created")
+    commands.add_parser("export", help="write all samples to a stroke .npz").add_argument("file")
+    commands.add_parser("import", help="add the drawings of a stroke .npz").add_argument("file")
+    args = parser.parse_args(argv)
+    path = Path(args.db) if args.db else default_store_path()
+    if args.command == "path":
+        print(path)
+        return 0
+    try:
+        with SampleStore.open(path) as store:
+            if args.command == "count":
+                per_letter = " ".join(f"{c}:{n}" for c, n in store.counts_by_label().items() if n)
+                print(f"{store.count()} samples" + (f"  ({per_letter})" if per_letter else ""))
+            elif args.command == "list":
+                for info in store.list():
+                    print(f"{info.id}\t{info.label}\t{info.created}")
+            elif args.command == "export":
+                written = store.export(args.file)
+                print(f"exported {store.count()} samples to {written}", file=sys.stderr)
+            elif args.command == "import":
+                added = store.import_(args.file)
+                print(f"imported {added} new samples from {args.file} ({store.count()} in all)",
+                      file=sys.stderr)
+    except (SampleStoreError, DatasetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,365 @@
+"""View ▸ Explain, driven as a user drives it: the menu, mouse-drawn letters,
+clicks on feature maps, typed kernel values, the saliency toggle.
+
+Tests with "primer" in their name reproduce the CNN primer's worked examples
+through the Explain window's own widgets (corrected where its errata say so).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit
+
+import model
+from test_gui_main_window import LETTERS, draw_letter, recognizer, settings, window  # noqa: F401 (fixtures)
+
+CROSS = [[0, 0, 1, 1, 1, 0, 0]] * 2 + [[1] * 7] * 3 + [[0, 0, 1, 1, 1, 0, 0]] * 2
+TOY = [[1, 1, 2, 4, 5], [3, 2, 1, 0, 1], [0, 1, 3, 2, 2], [1, 0, 1, 3, 1], [2, 1, 4, 1, 0]]
+
+
+@pytest.fixture
+def explain(qtbot, window):
+    window.explain_action.trigger()
+    explain = window.explain_window
+    qtbot.waitExposed(explain)
+    return explain
+
+
+def click_pixel(plot, row: int, col: int) -> None:
+    """A real left click on image pixel (row, col) of an ImagePlot."""
+    scene = plot.view.mapViewToScene(QPointF(col + 0.5, row + 0.5))
+    QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene))
+
+
+def shown(label) -> float:
+    return float(label.text())
+
+
+# ------------------------------------------------------------------ opening
+def test_explain_opens_from_the_view_menu_and_follows_the_drawing(qtbot, window, explain):
+    assert window.explain_action in window.menus["view"].actions()
+    assert explain.isVisible() and explain.isWindow() and not explain.isModal()
+    assert [explain.tabs.tabText(i) for i in range(explain.tabs.count())] == \
+        ["Kernels", "Step through", "Activations", "Architecture"]
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert "reads as <b>x</b>" in explain.status.text()
+    np.testing.assert_array_equal(explain.kernels.input_plot.image.image, window.prediction.image)
+    sobel = explain.kernels.cards["sobel_x"].plot.image.image
+    np.testing.assert_allclose(sobel, model.apply_kernel(window.prediction.image, model.CLASSIC_KERNELS["sobel_x"]))
+    assert sobel.shape == (26, 26)
+
+
+def test_empty_pad_shows_a_friendly_draw_a_letter_state(qtbot, window, explain):
+    assert window.prediction is None
+    assert "Draw a letter" in explain.status.text()
+    for index in range(explain.tabs.count()):      # every tab copes with no drawing
+        explain.tabs.setCurrentIndex(index)
+    assert "Draw a letter" in explain.step.explanation.text()
+    assert "Draw a letter" in explain.activations.dead_note.text()
+    assert explain.step.step is None
+    explain.tabs.setCurrentWidget(explain.activations)
+    draw_letter(qtbot, window, LETTERS["o"])
+    assert explain.activations.report
+    window.clear_action.trigger()
+    qtbot.waitUntil(lambda: "Draw a letter" in explain.status.text())
+    assert "Draw a letter" in explain.activations.dead_note.text()
+    assert window.last_error_dialog is None
+
+
+def test_closing_and_reopening_keeps_one_window_and_skips_work_while_hidden(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["x"])
+    explain.close()
+    assert not explain.isVisible()
+    before = np.array(explain.kernels.input_plot.image.image, copy=True)
+    window.pad.clear()
+    draw_letter(qtbot, window, LETTERS["o"])
+    np.testing.assert_array_equal(explain.kernels.input_plot.image.image, before)    # hidden: not updated
+    window.explain_action.trigger()
+    assert window.explain_window is explain
+    qtbot.waitExposed(explain)
+    np.testing.assert_array_equal(explain.kernels.input_plot.image.image, window.prediction.image)
+    assert "reads as <b>o</b>" in explain.status.text()
+
+
+def test_only_the_visible_tab_is_refreshed(qtbot, window, explain):
+    explain.tabs.setCurrentWidget(explain.kernels)
+    draw_letter(qtbot, window, LETTERS["z"])
+    assert explain.step.prediction is not window.prediction
+    explain.tabs.setCurrentWidget(explain.step)
+    assert explain.step.prediction is window.prediction
+
+
+def test_explain_follows_a_newly_loaded_model(qtbot, window, explain, tmp_path):
+    copy = tmp_path / "copy.pt"
+    copy.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
+    assert window.open_weights(str(copy))
+    explain.tabs.setCurrentWidget(explain.step)
+    draw_letter(qtbot, window, LETTERS["e"])
+    assert explain.step.net is window.recognizer.model
+    explain.step.select("conv2", 2, 3, 3)
+    assert abs(shown(explain.step.values["total"]) - window.prediction.activations["conv2"][2, 3, 3]) <= 1e-5
+    explain.tabs.setCurrentWidget(explain.architecture)
+    assert "137,178 parameters" in explain.architecture.model_title.text()
+
+
+# ------------------------------------------------------------- step-through
+@pytest.mark.parametrize("stage, channel, row, col", [("conv1", 3, 12, 9), ("conv2", 17, 5, 6),
+                                                     ("conv3", 100, 2, 1)])
+def test_clicking_a_conv_map_position_shows_sum_plus_bias_equal_to_the_activation(
+        qtbot, window, explain, stage, channel, row, col):
+    draw_letter(qtbot, window, LETTERS["e"])
+    explain.tabs.setCurrentWidget(explain.step)
+    step = explain.step
+    step.stage_box.setCurrentIndex(step.stage_box.findData(stage))
+    step.channel_spin.setValue(channel)
+    click_pixel(step.map_plot, row, col)
+    assert step.position() == (channel, row, col)
+    activation = float(window.prediction.activations[stage][channel, row, col])
+    result = step.step
+    assert (result.stage, result.channel, result.row, result.col) == (stage, channel, row, col)
+    assert abs(result.per_channel_sums.sum() + result.bias - activation) <= 1e-5
+    # ...and as displayed: the printed sum plus the printed bias is the printed network value.
+    values = step.values
+    assert abs(shown(values["sum"]) + shown(values["bias"]) - activation) <= 1e-5
+    assert abs(shown(values["total"]) - activation) <= 1e-5
+    assert abs(shown(values["activation"]) - activation) <= 1e-5
+    # The grids show the patch, the kernel and their products for the channel picked.
+    k = int(result.top_channels[0])
+    assert step.patch_grid.texts()[0][0] == f"{result.patch[k, 0, 0]:.3f}".replace("-0.000", "0.000")
+    products = np.array([[float(t) for t in row_] for row_ in step.products_grid.texts()])
+    np.testing.assert_allclose(products, result.products[k], atol=6e-4)
+    if stage == "conv1":
+        assert step.top_table.isHidden()
+    else:
+        shown_channels = [int(step.top_table.item(r, 0).text()) for r in range(step.top_table.rowCount())]
+        assert shown_channels == [c for c, _ in result.top(len(shown_channels))]
+
+
+def test_a_contributing_channel_row_shows_that_channels_patch(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["z"])
+    explain.tabs.setCurrentWidget(explain.step)
+    explain.step.select("conv2", 4, 6, 6)
+    table = explain.step.top_table
+    rect = table.visualItemRect(table.item(2, 0))
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    third = int(table.item(2, 0).text())
+    assert explain.step.contributor == third
+    kernel = np.array([[float(t) for t in row] for row in explain.step.kernel_grid.texts()])
+    np.testing.assert_allclose(kernel, explain.step.step.kernel[third], atol=6e-4)
+
+
+def test_clicking_the_main_windows_enlarged_channel_steps_through_it(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["x"])
+    window.enlarge_channel("conv2", 9)
+    click_pixel(window.channel_panel.plot, 4, 7)
+    assert explain.tabs.currentWidget() is explain.step
+    assert (explain.step.stage(), *explain.step.position()) == ("conv2", 9, 4, 7)
+    activation = float(window.prediction.activations["conv2"][9, 4, 7])
+    assert abs(shown(explain.step.values["sum"]) + shown(explain.step.values["bias"]) - activation) <= 1e-5
+
+
+def test_pool_step_highlights_the_winner_which_is_the_pooled_value(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["o"])
+    explain.tabs.setCurrentWidget(explain.step)
+    explain.step.select("pool2", 11, 5, 5)          # pool2 rounds 11 up to 6: a partial corner window
+    step = explain.step.step
+    pooled = float(window.prediction.activations["pool2"][11, 5, 5])
+    assert step.winner_value == pooled and step.partial and step.window.shape == (1, 1)
+    assert abs(shown(explain.step.values["sum"]) - pooled) <= 1e-5
+    assert abs(shown(explain.step.values["activation"]) - pooled) <= 1e-5
+    assert explain.step.kernel_grid.isHidden() and explain.step.top_table.isHidden()
+    explain.step.select("pool1", 0, 6, 4)
+    step = explain.step.step
+    r, c = step.winner[0] - step.origin[0], step.winner[1] - step.origin[1]
+    grid = explain.step.patch_grid
+    assert grid.item(r, c).font().bold() and float(grid.item(r, c).text()) == pytest.approx(step.winner_value,
+                                                                                           abs=6e-4)
+    assert step.winner_value == float(window.prediction.activations["pool1"][0, 6, 4])
+
+
+def test_a_gelu_click_is_explained_through_its_pool(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["e"])
+    window.enlarge_channel("gelu2", 3)
+    click_pixel(window.channel_panel.plot, 2, 2)
+    assert explain.step.stage() == "pool2"
+    gelu = float(window.prediction.activations["gelu2"][3, 2, 2])
+    assert "gelu2" in explain.step.explanation.text()
+    assert f"{gelu:.4f}".replace("-0.0000", "0.0000") in explain.step.explanation.text()
+
+
+def test_step_through_follows_new_drawings(qtbot, window, explain):
+    explain.tabs.setCurrentWidget(explain.step)
+    explain.step.select("conv3", 7, 1, 1)
+    for letter in ("x", "o"):
+        window.pad.clear()
+        draw_letter(qtbot, window, LETTERS[letter])
+        activation = float(window.prediction.activations["conv3"][7, 1, 1])
+        assert abs(shown(explain.step.values["total"]) - activation) <= 1e-5
+
+
+# ----------------------------------------------------------------- kernels
+def test_typing_a_custom_kernel_changes_its_map(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["z"])
+    custom = explain.kernels.custom
+    np.testing.assert_allclose(custom.plot.image.image, window.prediction.image[1:-1, 1:-1])  # identity
+    grid = custom.grid
+    rect = grid.visualItemRect(grid.item(1, 2))
+    QTest.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())   # pick a cell...
+    QTest.keyClick(grid, Qt.Key.Key_Minus)                                         # ...type over it
+    (editor,) = [child for child in grid.findChildren(QLineEdit) if child.isVisible()]
+    QTest.keyClicks(editor, "2")
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: grid.item(1, 2).text() == "-2")      # Qt commits on the next loop pass
+    kernel = np.array([[0, 0, 0], [0, 1, -2], [0, 0, 0]], float)
+    np.testing.assert_array_equal(custom.kernel, kernel)
+    np.testing.assert_allclose(custom.plot.image.image, model.apply_kernel(window.prediction.image, kernel))
+    explain.kernels.set_custom_kernel([[1, 2, 1], [0, 0, 0], [-1, "x", -1]])
+    assert "'x' is not a number" in custom.info.text()
+    last_good = [[1, 2, 1], [0, 0, 0], [-1, 0, 0]]          # typed cell by cell, up to the 'x'
+    np.testing.assert_array_equal(custom.kernel, last_good)
+    np.testing.assert_allclose(custom.plot.image.image, model.apply_kernel(window.prediction.image, last_good))
+
+
+def test_a_learned_kernel_tile_shows_its_numbers_and_its_map(qtbot, window, explain, recognizer):
+    draw_letter(qtbot, window, LETTERS["e"])
+    kernels = explain.kernels
+    mosaic = kernels._kernel_mosaic
+    row, col = divmod(13, mosaic.columns)
+    click_pixel(kernels.kernel_plot, row * (mosaic.tile_h + 1) + 1, col * (mosaic.tile_w + 1) + 1)
+    assert kernels.learned_channel == 13
+    weights = model.learned_kernels(recognizer.model)[13]
+    texts = np.array([[float(t) for t in row_] for row_ in kernels.learned_card.grid.texts()])
+    np.testing.assert_allclose(texts, weights, atol=6e-3)
+    np.testing.assert_array_equal(kernels.learned_card.plot.image.image, window.prediction.activations["conv1"][13])
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("sobel_x", [[3, 3, 0, -3, -3], [1, 1, 0, -1, -1], [0] * 5, [1, 1, 0, -1, -1], [3, 3, 0, -3, -3]]),
+    ("sobel_y", [[3, 1, 0, 1, 3], [3, 1, 0, 1, 3], [0] * 5, [-3, -1, 0, -1, -3], [-3, -1, 0, -1, -3]]),
+    ("sharpen", [[-2, 2, 1, 2, -2], [2, 1, 1, 1, 2], [1] * 5, [2, 1, 1, 1, 2], [-2, 2, 1, 2, -2]]),
+    ("corner", [[-5, 2, 0, 2, -5], [2, 1, 0, 1, 2], [0] * 5, [2, 1, 0, 1, 2], [-5, 2, 0, 2, -5]]),
+    # The primer's errata: the blur's printed map is wrong; this is what it gives.
+    ("blur", [[0.5, 0.7, 0.9, 0.7, 0.5], [0.7, 0.8, 0.9, 0.8, 0.7], [0.9] * 5,
+              [0.7, 0.8, 0.9, 0.8, 0.7], [0.5, 0.7, 0.9, 0.7, 0.5]]),
+])
+def test_primer_classic_kernels_on_the_cross_image_in_the_playground(explain, name, expected):
+    explain.kernels.show_input(np.array(CROSS, float))
+    card = explain.kernels.cards[name]
+    np.testing.assert_allclose(card.plot.image.image, expected, atol=1e-12)
+    printed = np.array([[float(t) for t in row] for row in card.grid.texts()])
+    np.testing.assert_array_equal(printed, model.CLASSIC_KERNELS[name])
+
+
+def test_primer_laplacian_on_the_5x5_image_in_the_playground(explain):
+    explain.kernels.show_input(np.array(TOY, float))
+    np.testing.assert_array_equal(explain.kernels.cards["laplacian"].plot.image.image,
+                                  [[-2, 3, 8], [1, -7, 0], [4, 6, -7]])
+
+
+# -------------------------------------------------------------- activations
+PRIMER_GELU = {-2.0: -0.045, -1.0: -0.159, -0.5: -0.154, 0.0: 0.0, 0.5: 0.346, 1.0: 0.841, 2.0: 1.955,
+               -2.5: -0.015, -1.8: -0.065, -0.3: -0.115, -0.1: -0.046}
+
+
+def test_primer_gelu_table_shown_in_the_activations_tab(explain):
+    explain.tabs.setCurrentWidget(explain.activations)
+    table = explain.activations.gelu_table
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    column = {name: headers.index(name) for name in headers}
+    rows = {float(table.item(r, 0).text()): r for r in range(table.rowCount())}
+    assert set(rows) == set(PRIMER_GELU)
+    for x, printed in PRIMER_GELU.items():
+        r = rows[x]
+        assert float(table.item(r, column["GELU, tanh (primer)"]).text()) == printed
+        assert float(table.item(r, column["ReLU"]).text()) == max(x, 0.0)
+        assert abs(float(table.item(r, column["GELU, exact"]).text()) - printed) <= 1e-3 + 1e-4
+        if x < 0:   # the dead-neuron demonstration: ReLU's gradient is 0, GELU's is not
+            assert float(table.item(r, column["ReLU grad."]).text()) == 0
+            assert float(table.item(r, column["GELU grad."]).text()) != 0
+    bold = {x for x, r in rows.items() if table.item(r, column["GELU, exact"]).font().bold()}
+    assert bold == {-2.0, 2.0, -2.5}
+
+
+def test_dead_unit_note_counts_this_drawings_zeros(qtbot, window, explain):
+    explain.tabs.setCurrentWidget(explain.activations)
+    draw_letter(qtbot, window, LETTERS["x"])
+    tab = explain.activations
+    tab.layer_box.setCurrentIndex(tab.layer_box.findData("gelu1"))
+    pool1 = window.prediction.activations["pool1"]
+    relu_zero, gelu_zero = int((pool1 <= 0).sum()), int((window.prediction.activations["gelu1"] == 0).sum())
+    text = tab.dead_note.text()
+    assert f"{pool1.size:,} values" in text
+    assert f"<b>{relu_zero:,}</b>" in text and f"<b>{gelu_zero:,}</b>" in text
+    assert f"<b>{relu_zero - gelu_zero:,}</b>" in text
+    before = tab.bars["before"].getData()[1]
+    assert before.sum() == pool1.size and tab.bars["relu"].getData()[1].sum() == pool1.size
+    assert tab.summary.rowCount() == 5
+
+
+# ------------------------------------------------------------- architecture
+def test_primer_digit_net_parameter_counts_in_the_architecture_tab(explain):
+    explain.tabs.setCurrentWidget(explain.architecture)
+    table = explain.architecture.primer_table
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())}
+    assert [rows[name][3] for name in ("conv1", "conv2", "fc1", "fc2")] == ["320", "18,496", "204,928", "1,290"]
+    assert rows["total"][3] == "225,034"
+    assert rows["pool2"][2] == "64 × 5 × 5" and rows["flatten"][2] == "1600"
+    assert rows["conv2"][4] == "3x3x32x64 + 64"
+    loaded = explain.architecture.model_table
+    totals = [loaded.item(r, 3).text() for r in range(loaded.rowCount()) if loaded.item(r, 0).text() == "total"]
+    assert totals == ["137,178"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((28, 3, 0, 1, "exact"), 26),        # primer section 4
+    ((28, 3, 1, 1, "exact"), 28),        # ...with padding 1
+    ((4, 2, 0, 2, "exact"), 2),          # the 4x4 max-pool
+    ((11, 2, 0, 2, "ceil"), 6),          # LetterNet's pool2 rounds up
+    ((11, 2, 0, 2, "floor"), 5),         # the primer's design rounds down
+])
+def test_primer_spatial_size_calculator(explain, args, expected):
+    tab = explain.architecture
+    tab.input_spin.setValue(args[0])
+    tab.kernel_spin.setValue(args[1])
+    tab.padding_spin.setValue(args[2])
+    tab.stride_spin.setValue(args[3])
+    tab.rounding_box.setCurrentIndex(tab.rounding_box.findData(args[4]))
+    assert tab.calculate() == expected
+    assert f"output {expected}×{expected}" in tab.result.text()
+
+
+def test_spatial_size_calculator_explains_impossible_sizes(explain):
+    tab = explain.architecture
+    tab.set_inputs(11, 2, 0, 2, "exact")
+    assert tab.calculate() is None and "not a whole number" in tab.result.text()
+    tab.set_inputs(5, 7)
+    assert tab.calculate() is None and "does not fit" in tab.result.text()
+
+
+# ----------------------------------------------------------------- saliency
+def test_saliency_toggle_tints_the_ink_and_clears(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert window.pad._overlay is None                     # off by default
+    frames = window.frames_shown
+    window.saliency_action.trigger()
+    qtbot.waitUntil(lambda: window.frames_shown > frames)
+    overlay = window.pad._overlay
+    assert isinstance(overlay, QImage) and overlay.size() == window.pad.size()
+    rgba = overlay.convertToFormat(QImage.Format.Format_RGBA8888)
+    alpha = np.frombuffer(rgba.constBits(), np.uint8).reshape(rgba.height(), rgba.width(), 4)[..., 3]
+    # Distance of every pad pixel to the nearest ink point.
+    points = np.concatenate(window.pad.strokes())
+    ys, xs = np.mgrid[0:alpha.shape[0]:4, 0:alpha.shape[1]:4]
+    distance = np.min(np.hypot(xs[..., None] - points[:, 0], ys[..., None] - points[:, 1]), axis=-1)
+    sampled = alpha[::4, ::4].astype(float)
+    near, far = sampled[distance < 12], sampled[distance > 60]
+    assert near.mean() > 20 and near.mean() > 5 * max(far.mean(), 1.0)
+    assert distance[np.unravel_index(np.argmax(sampled), sampled.shape)] < 25   # the peak is on the strokes
+    frames = window.frames_shown
+    window.saliency_action.trigger()
+    qtbot.waitUntil(lambda: window.frames_shown > frames)
+    assert window.pad._overlay is None

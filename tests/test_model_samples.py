@@ -1,0 +1,295 @@
+"""My samples: the SQLite store of the user's own drawings, its faults, and its command line."""
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model import DatasetError, SampleStore, SampleStoreError, StrokeSet, default_store_path, load_dataset
+from model.samples import main as samples_main
+
+CROSS = [np.array([[0.0, 0.0], [10.0, 10.5]]), np.array([[0.0, 10.0], [10.0, 0.0]])]
+HOOK = [np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 1.0]])]
+
+
+def scribble(rng, points=50):
+    return [np.cumsum(rng.normal(0, 3, (points, 2)), axis=0)]
+
+
+def same_ink(a, b):
+    return len(a) == len(b) and all(np.allclose(x, y) for x, y in zip(a, b))
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LETTERLENS_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def store(home):
+    with SampleStore.open() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def filled_bytes(tmp_path_factory):
+    path = tmp_path_factory.mktemp("filled") / "filled.sqlite"
+    rng = np.random.default_rng(0)
+    with SampleStore.open(path) as s:
+        for i in range(200):
+            s.add(scribble(rng), "abc"[i % 3])
+    return path.read_bytes()
+
+
+@pytest.fixture
+def filled(tmp_path, filled_bytes):
+    """A store file holding 200 scribbles (many pages), closed again."""
+    path = tmp_path / "filled.sqlite"
+    path.write_bytes(filled_bytes)
+    return path
+
+
+# ------------------------------------------------------------------ where
+
+def test_the_default_file_is_in_letterlens_home(store, home):
+    assert default_store_path() == home / "samples.sqlite"
+    assert store.path == home / "samples.sqlite" and store.path.is_file()
+
+
+@pytest.mark.parametrize("platform, env, expected", [
+    ("linux", {"XDG_DATA_HOME": "/xdg"}, Path("/xdg/LetterLens/samples.sqlite")),
+    ("linux", {}, Path.home() / ".local/share/LetterLens/samples.sqlite"),
+    ("darwin", {}, Path.home() / "Library/Application Support/LetterLens/samples.sqlite"),
+    ("win32", {"APPDATA": "/appdata"}, Path("/appdata/LetterLens/samples.sqlite")),
+])
+def test_the_default_file_follows_platform_conventions(monkeypatch, platform, env, expected):
+    for name in ("LETTERLENS_HOME", "XDG_DATA_HOME", "APPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "platform", platform)
+    assert default_store_path() == expected
+
+
+# -------------------------------------------------------------- samples
+
+def test_add_list_delete_and_restore(store):
+    first, second = store.add(CROSS, "X"), store.add(HOOK, "q")
+    assert [(s.id, s.label) for s in store.list()] == [(first, "x"), (second, "q")]   # stored lower case
+    assert store.count() == 2
+    counts = store.counts_by_label()
+    assert len(counts) == 26 and counts["x"] == counts["q"] == 1 and sum(counts.values()) == 2
+    assert same_ink(store.ink(first), CROSS)
+    assert store.list()[0].created.endswith("+00:00")   # UTC
+
+    removed = store.delete([first, 999])   # unknown ids are ignored
+    assert [s.id for s in removed] == [first] and store.count() == 1
+    with pytest.raises(KeyError):
+        store.ink(first)
+    assert store.restore(removed) == 1
+    assert store.restore(removed) == 0     # undoing twice changes nothing
+    assert [s.id for s in store.list()] == [first, second]
+    assert store.list()[0].created == removed[0].created
+    assert same_ink(store.ink(first), CROSS)
+    assert store.add(HOOK, "a") > second   # a deleted id is never handed out again
+
+
+def test_samples_survive_a_restart(home):
+    with SampleStore.open() as store:
+        ids = [store.add(CROSS, "x"), store.add(HOOK, "h")]
+        before = store.list()
+    with SampleStore.open() as store:
+        assert store.list() == before
+        assert same_ink(store.ink(ids[1]), HOOK)
+
+
+def test_as_dataset_is_a_stroke_set_written_by_me(store):
+    store.add(CROSS, "x")
+    store.add(HOOK, "b")
+    data = store.as_dataset()
+    assert isinstance(data, StrokeSet) and data.name == "my samples"
+    assert data.labels.tolist() == [23, 1] and data.writers.tolist() == ["me", "me"]
+    assert same_ink(data.ink.ink(0), CROSS)
+    assert len(SampleStore.open(store.path.with_name("empty.sqlite")).as_dataset()) == 0
+
+
+@pytest.mark.parametrize("label", ["ab", "", "1", "é", None, "ß"])
+def test_a_bad_label_is_refused(store, label):
+    with pytest.raises(ValueError, match="label"):
+        store.add(CROSS, label)
+    assert store.count() == 0
+
+
+@pytest.mark.parametrize("ink", [
+    [], [np.zeros((0, 2))], [np.array([[np.nan, 0.0], [1.0, 1.0]])], [np.zeros((3, 3))],
+    np.zeros((3, 2)),                              # one stroke not wrapped in a list
+    [np.array([[0.0, 0.0], [1e300, 1.0]])],        # beyond float32
+])
+def test_bad_ink_is_refused(store, ink):
+    with pytest.raises(ValueError):
+        store.add(ink, "a")
+    assert store.count() == 0
+
+
+def test_empty_strokes_are_dropped(store):
+    sample = store.add([np.zeros((0, 2)), *HOOK], "h")
+    assert same_ink(store.ink(sample), HOOK)
+
+
+# ---------------------------------------------------------------- files
+
+def test_export_import_round_trip_through_load_dataset(store, tmp_path):
+    store.add(CROSS, "x")
+    store.add(HOOK, "h")
+    written = store.export(tmp_path / "mine")
+    assert written == tmp_path / "mine.npz"
+    data = load_dataset(written)
+    assert isinstance(data, StrokeSet) and len(data) == 2
+    assert data.labels.tolist() == [23, 7] and data.writers.tolist() == ["me", "me"]
+    assert same_ink(data.ink.ink(0), CROSS)
+
+    assert store.import_(written) == 0    # already there: nothing added twice
+    with SampleStore.open(tmp_path / "other.sqlite") as other:
+        assert other.import_(written) == 2
+        assert [s.label for s in other.list()] == ["x", "h"]
+        assert same_ink(other.ink(other.list()[1].id), HOOK)
+
+
+def test_import_refuses_images_and_broken_files(store, tmp_path):
+    images = tmp_path / "images.npz"
+    np.savez(images, images=np.zeros((2, 28, 28), np.uint8), labels=np.array([0, 1]))
+    with pytest.raises(DatasetError, match="images"):
+        store.import_(images)
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(DatasetError, match="broken.npz"):
+        store.import_(broken)
+    assert store.count() == 0
+
+
+# --------------------------------------------------------------- faults
+
+def corrupt_variants(good: bytes) -> dict[str, bytes]:
+    garbage = np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    return {
+        "not a database": b"these are not the samples you are looking for\n" * 100,
+        "truncated": good[:len(good) // 2],
+        "garbled page": good[:3 * 4096] + garbage + good[4 * 4096:],
+    }
+
+
+@pytest.mark.parametrize("kind", ["not a database", "truncated", "garbled page"])
+def test_a_corrupt_file_is_reported_and_never_touched(filled, kind):
+    bad = corrupt_variants(filled.read_bytes())[kind]
+    filled.write_bytes(bad)
+    files_before = sorted(filled.parent.iterdir())
+    with pytest.raises(SampleStoreError) as caught:
+        SampleStore.open(filled)
+    error = caught.value
+    assert error.reason == "corrupt" and error.can_set_aside
+    assert str(filled) in str(error) and "new collection" in str(error)
+    assert filled.read_bytes() == bad                       # not a byte changed
+    assert sorted(filled.parent.iterdir()) == files_before  # nothing created or removed
+
+
+def test_open_fresh_beside_keeps_the_bad_file_under_a_new_name(filled):
+    bad = b"garbage" * 1000
+    filled.write_bytes(bad)
+    store, moved = SampleStore.open_fresh_beside(filled)
+    with store:
+        assert store.count() == 0 and store.path == filled
+    assert moved.name.startswith("filled.sqlite.corrupt-") and moved.read_bytes() == bad
+
+
+def test_a_garbled_sample_is_reported_when_read(filled):
+    with sqlite3.connect(filled) as raw:
+        raw.execute("UPDATE samples SET points = x'010203' WHERE id = 5")
+    with SampleStore.open(filled) as store:
+        assert store.count() == 200
+        with pytest.raises(SampleStoreError, match="sample 5 is garbled") as caught:
+            store.as_dataset()
+        assert caught.value.reason == "corrupt"
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE notes (text TEXT)")
+    before = path.read_bytes()
+    with pytest.raises(SampleStoreError, match="not a LetterLens samples file") as caught:
+        SampleStore.open(path)
+    assert caught.value.reason == "foreign" and path.read_bytes() == before
+
+
+def test_a_newer_format_asks_for_an_update(filled):
+    with sqlite3.connect(filled) as raw:
+        raw.execute("PRAGMA user_version = 99")
+    with pytest.raises(SampleStoreError, match="newer LetterLens") as caught:
+        SampleStore.open(filled)
+    assert caught.value.reason == "newer" and not caught.value.can_set_aside
+
+
+def test_a_locked_database_gives_a_clear_error_then_works_again(filled):
+    with SampleStore.open(filled, timeout=0.1) as store:
+        other = sqlite3.connect(filled, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")     # another program holds the file
+        try:
+            started = time.perf_counter()
+            with pytest.raises(SampleStoreError, match="in use by another program") as caught:
+                store.add(CROSS, "x")
+            assert caught.value.reason == "locked"
+            assert time.perf_counter() - started < 5   # a short wait, not a hang
+            with pytest.raises(SampleStoreError, match="in use"):
+                SampleStore.open(filled, timeout=0.1)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert store.count() == 200          # the failed write left no trace
+        store.add(CROSS, "x")
+        assert store.count() == 201
+
+
+def test_a_folder_is_not_a_database(tmp_path):
+    with pytest.raises(SampleStoreError, match="folder"):
+        SampleStore.open(tmp_path)
+
+
+def test_a_closed_store_says_so(store):
+    store.close()
+    with pytest.raises(SampleStoreError, match="closed"):
+        store.count()
+
+
+# ------------------------------------------------------------------ CLI
+
+def test_command_line_count_list_export_import(tmp_path, capsys):
+    db, other = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    with SampleStore.open(db) as store:
+        store.add(CROSS, "x")
+        store.add(HOOK, "x")
+    assert samples_main(["--db", str(db), "count"]) == 0
+    assert capsys.readouterr().out.strip() == "2 samples  (x:2)"
+    assert samples_main(["--db", str(db), "list"]) == 0
+    assert [line.split("\t")[:2] for line in capsys.readouterr().out.splitlines()] == [["1", "x"], ["2", "x"]]
+    assert samples_main(["--db", str(db), "export", str(tmp_path / "out.npz")]) == 0
+    assert samples_main(["--db", str(other), "import", str(tmp_path / "out.npz")]) == 0
+    assert "imported 2 new samples" in capsys.readouterr().err
+    assert samples_main(["--db", str(other), "import", str(tmp_path / "missing.npz")]) == 2
+    assert capsys.readouterr().err.startswith("error:")
+    (tmp_path / "junk.sqlite").write_bytes(b"junk" * 100)
+    assert samples_main(["--db", str(tmp_path / "junk.sqlite"), "count"]) == 2
+    assert "damaged" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_cleanly(tmp_path):
+    """The store lives in model.sample_store, so running model.samples as a
+    script does not re-run a module the package already imported."""
+    command = [sys.executable, "-m", "model.samples", "--db", str(tmp_path / "s.sqlite"), "count"]
+    done = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0 samples" and "Warning" not in done.stderr
