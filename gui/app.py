@@ -1,4 +1,5 @@
 """Application entry point: create the QApplication, load the model, show the window."""
+import gc
 import sys
 
 from PySide6.QtWidgets import QApplication
@@ -27,4 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(recognizer, load_error=error)
     window.show()
+    # The thousands of Qt/pyqtgraph objects built so far live as long as the app:
+    # leave them out of the garbage collector's scans, which otherwise stall frames.
+    gc.freeze()
     return app.exec()

@@ -36,17 +36,20 @@ class Mosaic:
     def __init__(self, channels: int, tile_h: int, tile_w: int):
         self.channels, self.tile_h, self.tile_w = channels, tile_h, tile_w
         self.rows, self.columns = mosaic_shape(channels, tile_h, tile_w)
-        self.buffer = np.full((self.rows * (tile_h + 1) - 1, self.columns * (tile_w + 1) - 1), np.nan,
-                              dtype=np.float32)
+        # One tile + gap per cell; the last gap row and column are cut off in `buffer`.
+        self._cells = np.full((self.rows, tile_h + 1, self.columns, tile_w + 1), np.nan, dtype=np.float32)
+        self._tiles = np.full((self.rows * self.columns, tile_h, tile_w), np.nan, dtype=np.float32)
+        self.buffer = self._cells.reshape(self.rows * (tile_h + 1), self.columns * (tile_w + 1))[:-1, :-1]
 
     def fill(self, maps: np.ndarray) -> np.ndarray:
-        """Copy ``maps`` (C, H, W) into the tiles; returns the (reused) buffer."""
-        view = self.buffer
-        for c in range(self.channels):
-            r, k = divmod(c, self.columns)
-            top, left = r * (self.tile_h + 1), k * (self.tile_w + 1)
-            view[top:top + self.tile_h, left:left + self.tile_w] = maps[c]
-        return view
+        """Copy ``maps`` (C, H, W) into the tiles; returns the (reused) buffer.
+
+        Two whole-array copies rather than a loop over channels: the loop
+        cost half a millisecond per frame for the 128-channel stage."""
+        self._tiles[:self.channels] = maps
+        grid = self._tiles.reshape(self.rows, self.columns, self.tile_h, self.tile_w)
+        self._cells[:, :self.tile_h, :, :self.tile_w] = grid.transpose(0, 2, 1, 3)
+        return self.buffer
 
     def channel_at(self, row: float, col: float) -> int | None:
         """The channel under mosaic pixel (row, col), or None over a gap or outside."""

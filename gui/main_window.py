@@ -8,6 +8,7 @@ which replaces its pixel data in place.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.prediction: model.Prediction | None = None
         self.frames_shown = 0
         self._refresh_pending = False
+        self._timing_shown_at = 0.0
         self.last_error_dialog: QMessageBox | None = None
         self.explain_window: ExplainWindow | None = None
         self.retrain_dialog: RetrainDialog | None = None
@@ -461,7 +463,7 @@ class MainWindow(QMainWindow):
                 panel.show_activations(activations)
         self.pad.set_overlay(saliency_overlay(self.recognizer, prediction, self.pad.strokes(), self.pad.size())
                              if prediction is not None and self.saliency_action.isChecked() else None)
-        self.timing_label.setText(f"read in {prediction.elapsed_ms:.1f} ms" if prediction else "")
+        self._show_timing(prediction.elapsed_ms if prediction else None)
         self.frames_shown += 1
         self.prediction_shown.emit()
 
@@ -471,6 +473,13 @@ class MainWindow(QMainWindow):
         self.explain_window.show()
         self.explain_window.raise_()
         self.explain_window.activateWindow()
+
+    def _show_timing(self, elapsed_ms: float | None) -> None:
+        # A few times a second is readable; every frame would re-lay out the status bar.
+        now = time.perf_counter()
+        if elapsed_ms is None or not self.timing_label.text() or now - self._timing_shown_at > 0.25:
+            self._timing_shown_at = now
+            self.timing_label.setText(f"read in {elapsed_ms:.1f} ms" if elapsed_ms is not None else "")
 
     def enlarge_channel(self, stage: str, channel: int) -> None:
         self.set_panel_visible("channel", True)
