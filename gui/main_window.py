@@ -425,6 +425,7 @@ class MainWindow(QMainWindow):
     def show_retrain(self) -> None:
         if self.retrain_dialog is None:
             self.retrain_dialog = RetrainDialog(self, self.settings.value("retrain/data_folder"))
+        self.retrain_dialog.refresh_my_samples()
         self.retrain_dialog.show()
         self.retrain_dialog.raise_()
         self.retrain_dialog.activateWindow()

@@ -226,16 +226,23 @@ class RetrainDialog(QDialog):
         return added
 
     def _add_my_samples(self) -> None:
-        store = getattr(self.main_window, "samples", None)
-        count = store.count() if store is not None else 0
-        item = QListWidgetItem(f"My samples  ·  {count:,} letters" if store is not None
-                               else "My samples  ·  unavailable")
+        item = QListWidgetItem()
         item.setData(Qt.ItemDataRole.UserRole, MY_SAMPLES)
         item.setCheckState(Qt.CheckState.Unchecked)
-        if count == 0:
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
-            item.setToolTip("Label drawings in the main window to collect samples of your own")
+        self.my_samples_item = item
         self.source_list.addItem(item)
+        self.refresh_my_samples()
+
+    def refresh_my_samples(self) -> None:
+        """Recount My samples (the user may have labelled more since the dialog opened)."""
+        item = self.my_samples_item
+        store = getattr(self.main_window, "samples", None)
+        count = store.count() if store is not None else 0
+        item.setText(f"My samples  ·  {count:,} letters" if store is not None else "My samples  ·  unavailable")
+        enabled = item.flags() | Qt.ItemFlag.ItemIsEnabled
+        item.setFlags(enabled if count else enabled & ~Qt.ItemFlag.ItemIsEnabled)
+        item.setToolTip("Your labelled drawings; fine-tuning mixes in the other ticked sets as replay"
+                        if count else "Label drawings in the main window to collect samples of your own")
 
     def _choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Add data sets", "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import model
@@ -173,3 +174,26 @@ def test_nothing_ticked_explains_instead_of_training(window):
     assert "Nothing to train on" in window.last_error_dialog.windowTitle() + window.last_error_dialog.text() \
         or "Tick" in window.last_error_dialog.text()
     window.last_error_dialog.done(0)
+
+
+@pytest.mark.slow
+def test_twenty_drawings_of_an_unusual_shape_teach_it_from_the_menu(qtbot, window, data_folder):
+    """The personal-handwriting loop, as a user does it: draw a star 20 times,
+    label each as 'k', fine-tune on My samples (with replay), use the model."""
+    from model.bench import star_inks
+    stars = star_inks(40, seed=3)
+    assert window.recognizer.predict(stars.ink(39)).top(1)[0][0] != "k"
+    for i in range(20):
+        window.show_drawing(stars.ink(i))
+        assert window.add_sample("k")
+    dialog = open_dialog(window)
+    # My samples plus the tiny public set as replay; validation on the other tiny set.
+    keys = {dialog.source_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.source_list.count())}
+    tiny = next(k for k in keys if k.endswith("tiny_strokes.npz") and "chars74k" not in k)
+    dialog.refresh_my_samples()
+    dialog.set_checked({tiny, "my samples"})
+    with qtbot.waitSignal(dialog.model_ready, timeout=120_000):
+        dialog.start_button.click()
+    dialog.use_button.click()
+    fresh = [window.recognizer.predict(stars.ink(i)).top(1)[0][0] for i in range(20, 40)]
+    assert fresh.count("k") >= 18, fresh
