@@ -71,6 +71,7 @@ class RetrainDialog(QDialog):
         self.source_list = QListWidget()
         self.source_list.setMinimumHeight(90)
         self.source_list.setToolTip("Tick the sets to train on")
+        self.source_list.itemChanged.connect(lambda _: self._update_recipe_fields())
         add_files = QPushButton("Add files…")
         add_files.clicked.connect(self._choose_files)
         add_folder = QPushButton("Add folder…")
@@ -109,8 +110,10 @@ class RetrainDialog(QDialog):
         self.lr.setDecimals(5)
         self.lr.setRange(1e-5, 1e-1)
         self.lr.setSingleStep(1e-4)
-        self.mode_group.buttonToggled.connect(lambda *_: self._mode_defaults())
+        self.mode_group.buttonToggled.connect(lambda *_: (self._mode_defaults(), self._update_recipe_fields()))
         self._mode_defaults()
+        self.recipe_note = QLabel("")
+        self.recipe_note.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch_size)
@@ -119,8 +122,24 @@ class RetrainDialog(QDialog):
         grid.addWidget(self.finetune_radio, 0, 0)
         grid.addWidget(self.scratch_radio, 1, 0)
         grid.addLayout(form, 0, 1, 2, 1)
+        grid.addWidget(self.recipe_note, 2, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         return box
+
+    def personalising(self) -> bool:
+        """Fine-tuning on My samples: a fixed, measured recipe (mixed batches with replay)."""
+        return self.finetune_radio.isChecked() and MY_SAMPLES in self.checked_keys()
+
+    def _update_recipe_fields(self) -> None:
+        fixed = self.personalising()
+        if not hasattr(self, "recipe_note"):
+            return
+        for widget in (self.epochs, self.batch_size):
+            widget.setEnabled(not fixed and not self.is_training())
+        steps = model.FinetuneConfig().steps
+        self.recipe_note.setText(f"Fine-tuning on My samples runs {steps} mixed batches: your drawings and a replay "
+                                 "of the other ticked sets, so it does not forget the other letters. Tick a public "
+                                 "set too." if fixed else "")
 
     def _mode_defaults(self) -> None:
         """A fine-tune wants few epochs and a gentle learning rate; from scratch, the shipped recipe."""
@@ -380,6 +399,7 @@ class RetrainDialog(QDialog):
             widget.setEnabled(not training)
         if not training:
             self.finetune_radio.setEnabled(self.main_window.recognizer is not None)
+        self._update_recipe_fields()
 
     # ---------------------------------------------------------------- result
     def new_recognizer(self) -> model.Recognizer:

@@ -197,3 +197,15 @@ def test_twenty_drawings_of_an_unusual_shape_teach_it_from_the_menu(qtbot, windo
     dialog.use_button.click()
     fresh = [window.recognizer.predict(stars.ink(i)).top(1)[0][0] for i in range(20, 40)]
     assert fresh.count("k") >= 18, fresh
+
+
+def test_my_samples_fine_tune_says_its_recipe_is_fixed(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["o"])
+    window.add_sample("o")
+    dialog = open_dialog(window)
+    assert dialog.epochs.isEnabled() and not dialog.recipe_note.text()
+    dialog.set_checked({"my samples"})
+    assert not dialog.epochs.isEnabled() and not dialog.batch_size.isEnabled()
+    assert "replay" in dialog.recipe_note.text()
+    dialog.scratch_radio.setChecked(True)
+    assert dialog.epochs.isEnabled() and not dialog.recipe_note.text()
