@@ -109,6 +109,8 @@ class DrawingPad(QWidget):
 
     def set_overlay(self, image: QImage | None) -> None:
         """Draw ``image`` (with alpha) over the whole pad, or remove it."""
+        if image is None and self._overlay is None:
+            return            # called on every frame: no repaint when nothing changes
         self._overlay = image
         self.update()
 

@@ -496,20 +496,26 @@ class MainWindow(QMainWindow):
             return False
         return True
 
+    def _drawing_path(self, title: str, name: str, file_filter: str) -> str | None:
+        """Where to save the drawing: asked in the last folder used, or None if cancelled."""
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(self._last_folder("drawings")) / name),
+                                              file_filter)
+        return path or None
+
+    def _drawing_saved(self, path: str, detail: str = "") -> None:
+        self.settings.setValue("folders/drawings", str(Path(path).parent))
+        self.statusBar().showMessage(f"Saved {Path(path).name}{detail}", 4000)
+
     def save_png(self, path: str | None = None) -> bool:
         if not self._drawing_or_warn():
             return False
+        path = path or self._drawing_path("Save drawing as PNG", "letter.png", "PNG images (*.png)")
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save drawing as PNG",
-                                                  str(Path(self._last_folder("drawings")) / "letter.png"),
-                                                  "PNG images (*.png)")
-            if not path:
-                return False
+            return False
         if not self.pad.to_image().save(path, "PNG"):
             self.show_error("Can't save the drawing", f"Could not write {path}.")
             return False
-        self.settings.setValue("folders/drawings", str(Path(path).parent))
-        self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+        self._drawing_saved(path)
         return True
 
     def save_strokes(self, path: str | None = None, label: str | None = None) -> bool:
@@ -517,12 +523,9 @@ class MainWindow(QMainWindow):
         network's reading unless a label is given."""
         if not self._drawing_or_warn():
             return False
+        path = path or self._drawing_path("Save drawing as strokes", "letter.npz", "Stroke data (*.npz)")
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save drawing as strokes",
-                                                  str(Path(self._last_folder("drawings")) / "letter.npz"),
-                                                  "Stroke data (*.npz)")
-            if not path:
-                return False
+            return False
         if label is None:
             label = self.prediction.top(1)[0][0] if self.prediction is not None else "a"
         try:
@@ -530,8 +533,7 @@ class MainWindow(QMainWindow):
         except (OSError, ValueError) as exc:
             self.show_error("Can't save the strokes", str(exc))
             return False
-        self.settings.setValue("folders/drawings", str(Path(path).parent))
-        self.statusBar().showMessage(f"Saved {Path(path).name} (labelled '{label}')", 4000)
+        self._drawing_saved(path, f" (labelled '{label}')")
         return True
 
     # ---------------------------------------------------------------- dialogs

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 import model
 from gui.dialogs import _table
-from gui.explain.widgets import compact, heading, note, table_item
+from gui.explain.widgets import tab_layout, compact, heading, note, table_item
 from gui.feature_maps import cache_as_pixmap
 
 GELU_COLUMNS = ["x", "ReLU", "GELU, tanh (primer)", "GELU, exact", "ReLU grad.", "GELU grad."]
@@ -119,13 +119,7 @@ class ActivationsTab(QWidget):
         right.addWidget(self.dead_note)
         right.addWidget(heading("Every activation stage, this drawing"))
         right.addWidget(self.summary)
-        body = QHBoxLayout()
-        body.addLayout(left, 1)
-        body.addSpacing(10)
-        body.addLayout(right, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note(INTRO))
-        layout.addLayout(body, 1)
+        tab_layout(self, INTRO, [(left, 1), (right, 1)])
 
     # ------------------------------------------------------------------ model
     def set_recognizer(self, recognizer) -> None:

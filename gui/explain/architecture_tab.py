@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 import model
 from gui.dialogs import _table
-from gui.explain.widgets import compact, heading, note, table_item
+from gui.explain.widgets import tab_layout, compact, heading, note, table_item
 
 HEADERS = ["Layer", "Type", "Output shape", "Parameters", "Counted as"]
 
@@ -107,13 +107,7 @@ class ArchitectureTab(QWidget):
         right.addWidget(heading("The primer's digit classifier (28×28 in, 10 classes)"))
         right.addWidget(self.primer_table)
         right.addStretch(1)
-        tables = QHBoxLayout()
-        tables.addLayout(left, 1)
-        tables.addSpacing(10)
-        tables.addLayout(right, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note(INTRO))
-        layout.addLayout(tables, 1)
+        layout = tab_layout(self, INTRO, [(left, 1), (right, 1)])
         layout.addWidget(note(COMPARISON))
         layout.addWidget(calculator)
         self.calculate()

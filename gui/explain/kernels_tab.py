@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import model
-from gui.explain.widgets import NumberGrid, add_marker, heading, note, place_marker
+from gui.explain.widgets import tab_layout, NumberGrid, add_marker, heading, note, place_marker
 from gui.feature_maps import ImagePlot, Mosaic, symmetric_levels
 
 MAP_SIZE = 132          # px for one kernel's map
@@ -146,13 +146,7 @@ class KernelsTab(QWidget):
         learned.addWidget(self.maps_plot, 4, 0, 1, 2)
         learned.setRowStretch(4, 1)
 
-        body = QHBoxLayout()
-        body.addLayout(classic, 3)
-        body.addSpacing(10)
-        body.addLayout(learned, 2)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note(INTRO))
-        layout.addLayout(body, 1)
+        tab_layout(self, INTRO, [(classic, 3), (learned, 2)])
 
     # ------------------------------------------------------------------ model
     def set_recognizer(self, recognizer) -> None:

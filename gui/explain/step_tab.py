@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxL
                                QWidget)
 
 import model
-from gui.explain.widgets import (NumberGrid, add_marker, cell_colors, fmt, heading, note, place_marker,
+from gui.explain.widgets import (NumberGrid, add_marker, cell_colors, fmt, heading, note, place_marker, tab_layout,
                                  table_item)
 from gui.feature_maps import ImagePlot, symmetric_levels
 
@@ -194,16 +194,7 @@ class StepTab(QWidget):
         detail.addWidget(self.explanation)
         detail.addStretch(1)
 
-        body = QHBoxLayout()
-        body.addLayout(maps, 3)
-        body.addSpacing(8)
-        body.addLayout(detail, 4)
-        body.addSpacing(8)
-        body.addLayout(top, 3)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note(INTRO))
-        layout.addLayout(controls)
-        layout.addLayout(body, 1)
+        tab_layout(self, INTRO, [(maps, 3), (detail, 4), (top, 3)], spacing=8, header=controls)
 
     # ------------------------------------------------------------------ model
     def set_recognizer(self, recognizer) -> None:

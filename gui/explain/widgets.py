@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
-from PySide6.QtWidgets import (QAbstractItemView, QGraphicsRectItem, QHeaderView, QLabel, QTableWidget,
-                               QTableWidgetItem)
+from PySide6.QtWidgets import (QAbstractItemView, QGraphicsRectItem, QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gui.feature_maps import COLOR_MAP, ImagePlot, symmetric_levels
 
@@ -21,6 +20,24 @@ def note(text: str = "") -> QLabel:
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     return label
+
+
+def tab_layout(tab: QWidget, intro: str, columns: list[tuple], spacing: int = 10,
+               header=None) -> QVBoxLayout:
+    """Every Explain tab's frame: a plain-language intro, an optional row of
+    controls, then side-by-side columns given as (layout, stretch).  Returns
+    the tab's layout, for extras below."""
+    body = QHBoxLayout()
+    for i, (column, stretch) in enumerate(columns):
+        if i:
+            body.addSpacing(spacing)
+        body.addLayout(column, stretch)
+    layout = QVBoxLayout(tab)
+    layout.addWidget(note(intro))
+    if header is not None:
+        layout.addLayout(header)
+    layout.addLayout(body, 1)
+    return layout
 
 
 def heading(text: str) -> QLabel:
