@@ -11,7 +11,7 @@ drawing costs no more per frame than the stroke under the pen.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -173,8 +173,12 @@ class DrawingPad(QWidget):
     def _extend(self, position: QPointF) -> None:
         point = self._clamped(position)
         if point != self._current[-1]:
+            previous = self._current[-1]
             self._current.append(point)
-            self._changed()
+            # Repaint only around the new segment: the rest of the pad is unchanged.
+            margin = self._pen_width / 2 + 2
+            segment = QRectF(QPointF(*previous), QPointF(*point)).normalized()
+            self._changed(segment.adjusted(-margin, -margin, margin, margin).toAlignedRect())
 
     def _finish(self) -> None:
         self._remember()
@@ -184,10 +188,13 @@ class DrawingPad(QWidget):
         self._changed()
         self.stroke_finished.emit()
 
-    def _changed(self) -> None:
+    def _changed(self, dirty: QRect | None = None) -> None:
         if self._current is None:
             self._cache = None
-        self.update()
+        if dirty is None or self._overlay is not None:
+            self.update()
+        else:
+            self.update(dirty)
         self.ink_changed.emit()
 
     # ------------------------------------------------------------ painting

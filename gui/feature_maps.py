@@ -10,12 +10,13 @@ Colours: one diverging colour map everywhere, symmetric around zero, so
 """
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCursor
+from PySide6.QtGui import QColor, QCursor, QImage
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 COLOR_MAP = pg.colormap.get("CET-D4")      # blue - black - red, perceptually even
@@ -61,7 +62,7 @@ class Mosaic:
         return channel if channel < self.channels else None
 
 
-NICE_STEPS = np.array([1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0])
+NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0)
 
 
 def cache_as_pixmap(*items) -> None:
@@ -78,12 +79,64 @@ def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
 
     Rounding keeps the colour bars' ticks still while the pen moves (and
     spares pyqtgraph re-laying out their axes on every frame)."""
-    peak = float(np.nanmax(np.abs(values))) if values.size else 0.0
-    if not np.isfinite(peak) or peak <= 1e-6:
+    flat = values.ravel()
+    # fmax/fmin skip NaN (padding) without nanmax's copies; all-NaN gives NaN.
+    peak = max(float(np.fmax.reduce(flat)), -float(np.fmin.reduce(flat))) if flat.size else 0.0
+    if not math.isfinite(peak) or peak <= 1e-6:
         return -1.0, 1.0
-    decade = 10.0 ** np.floor(np.log10(peak))
-    peak = float(decade * NICE_STEPS[np.searchsorted(NICE_STEPS, peak / decade - 1e-9)])
+    decade = 10.0 ** math.floor(math.log10(peak))
+    peak = decade * NICE_STEPS[bisect.bisect_left(NICE_STEPS, peak / decade - 1e-9)]
     return -peak, peak
+
+
+def steady_levels(new: tuple[float, float], shown: tuple[float, float]) -> tuple[float, float]:
+    """Keep the ``shown`` levels while ``new`` ones fit inside them and are
+    not much narrower.  While the pen moves the peak wobbles across the
+    "nice" steps; without this the colour bar would flicker and its axis be
+    laid out again several times a second."""
+    fits = shown[0] <= new[0] and new[1] <= shown[1]
+    return shown if fits and 3 * (new[1] - new[0]) >= shown[1] - shown[0] else new
+
+
+class HeatmapItem(pg.ImageItem):
+    """An ``ImageItem`` for float maps, coloured by one colour map, that
+    turns its data into pixels itself.
+
+    pyqtgraph's general path scans the data for NaNs, rescales it through
+    ``nditer`` and, where there are NaNs, builds an RGBA image that Qt
+    converts again on every paint.  Here one table lookup gives an opaque
+    RGB32 image, the format Qt's raster engine draws without converting.
+    NaN pixels (the gaps between tiles, padding) take the gap colour.
+    Everything else (``setImage``, levels, ``setColorMap``, colour bars)
+    is pyqtgraph's own."""
+
+    def __init__(self, color_map: pg.ColorMap = COLOR_MAP, gap_color: str = GAP_COLOR, **kwargs):
+        self._table = np.empty(257, np.uint32)      # 256 colours, then the gap colour
+        self._table[256] = QColor(gap_color).rgb()
+        super().__init__(axisOrder="row-major", **kwargs)
+        self.setColorMap(color_map)
+
+    def setColorMap(self, colorMap) -> None:
+        super().setColorMap(colorMap)
+        red, green, blue = colorMap.getLookupTable(nPts=256, alpha=False).astype(np.uint32).T
+        self._table[:256] = 0xFF000000 | red << 16 | green << 8 | blue     # QImage RGB32: 0xffRRGGBB
+
+    def render(self) -> None:
+        image = self.image
+        self._unrenderable = image is None or image.size == 0 or image.ndim != 2
+        if self._unrenderable:
+            return
+        low, high = self.levels if self.levels is not None else (0.0, 1.0)
+        scale = 256.0 / (high - low) if high > low else 0.0
+        index = np.subtract(image, np.float32(low), dtype=np.float32)
+        index *= np.float32(scale)
+        np.clip(index, 0, 255, out=index)
+        gaps = np.isnan(image)
+        if gaps.any():
+            np.copyto(index, 256, where=gaps)
+        self._pixels = self._table.take(index.astype(np.intp))   # kept: the QImage borrows its memory
+        self.qimage = pg.functions.ndarray_to_qimage(self._pixels, QImage.Format.Format_RGB32)
+        self._renderRequired = False
 
 
 class ImagePlot(pg.GraphicsLayoutWidget):
@@ -101,8 +154,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         self.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
         self.view.setDefaultPadding(0.0)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(COLOR_MAP)
+        self.image = HeatmapItem()
         self.view.addItem(self.image)
         self.color_bar = None
         if color_bar:
@@ -110,7 +162,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
                                              width=12, rounding=1e-9)
             self.color_bar.setImageItem(self.image)
             self.addItem(self.color_bar)
-            cache_as_pixmap(self.color_bar)
+            cache_as_pixmap(self.color_bar.axis)   # the bar's scale: redrawn only when the levels change
         self.scene().sigMouseMoved.connect(self._moved)
         self.scene().sigMouseClicked.connect(self._clicked)
         self._shape = (0, 0)
@@ -118,10 +170,12 @@ class ImagePlot(pg.GraphicsLayoutWidget):
 
     def show_image(self, data: np.ndarray, levels: tuple[float, float]) -> None:
         """Replace the pixels in place; re-fit the view only when the shape changes."""
+        if data.shape == self._shape:
+            levels = steady_levels(levels, self._levels)
         self.image.setImage(data, autoLevels=False, levels=levels)
         if self.color_bar is not None and levels != self._levels:
-            self._levels = levels         # unchanged levels: spare the bar's axis a re-layout
-            self.color_bar.setLevels(levels)
+            self.color_bar.setLevels(levels)    # only on a change: the bar's axis is then laid out again
+        self._levels = levels
         if data.shape != self._shape:
             self._shape = data.shape
             self.view.setRange(xRange=(0, data.shape[1]), yRange=(0, data.shape[0]), padding=0)
@@ -200,7 +254,7 @@ class ConvBlockPanel(PanelFrame):
         return STAGE_TITLES.get(kind, kind)
 
     def stage(self) -> str:
-        return self.stage_box.currentData()
+        return self._stage
 
     def set_stage(self, name: str) -> None:
         index = self.stage_box.findData(name)
@@ -208,6 +262,7 @@ class ConvBlockPanel(PanelFrame):
             self.stage_box.setCurrentIndex(index)
 
     def _stage_switched(self, emit: bool = True) -> None:
+        self._stage = self.stage_box.currentData()     # read once here, not on every frame
         c, h, w = self.stage_shapes[self.stage()]
         self.summary = f"{c} channels of {h}×{w} · hover or click a tile"
         self.info.setText(self.summary)
@@ -332,8 +387,7 @@ class DenseStrips(PanelFrame):
         left.setStyle(tickLength=0)
         cache_as_pixmap(left)
         self.buffer = np.full((len(stages), max(stages.values())), np.nan, np.float32)
-        self.image = pg.ImageItem(self.buffer, axisOrder="row-major", levels=(-1.0, 1.0))
-        self.image.setColorMap(COLOR_MAP)
+        self.image = HeatmapItem(image=self.buffer, levels=(-1.0, 1.0))
         self.plot.addItem(self.image)
         self.plot.setRange(xRange=(0, self.buffer.shape[1]), yRange=(0, len(stages)), padding=0)
         self.setMinimumHeight(110)

@@ -303,6 +303,9 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel()
         self.timing_label = QLabel("")
         self.timing_label.setToolTip("Time to rasterize the drawing and run the network, last drawing")
+        # A fixed size: otherwise each new time re-lays out the whole window.
+        widest = self.timing_label.fontMetrics().horizontalAdvance("read in 0000.0 ms") + 8
+        self.timing_label.setFixedSize(widest, self.timing_label.sizeHint().height())
         self.statusBar().addWidget(self.model_label, 1)
         self.statusBar().addPermanentWidget(self.timing_label)
         self._load_error = load_error

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QWidget
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QStaticText
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsScene, QSizePolicy, QWidget
 
 BAR_COLOR = "#8fa8c8"
 TOP_COLOR = "#e0662b"
@@ -14,16 +14,21 @@ TOP_COLOR = "#e0662b"
 class ProbabilityChart(pg.PlotWidget):
     """One bar per letter, a..z, with the most likely letter highlighted.
 
-    The bars are one ``BarGraphItem`` whose heights are replaced in place on
-    every prediction.  Clicking a bar emits ``letter_clicked`` (used to label
-    a drawing the network got wrong)."""
+    Each bar is a plain Qt rectangle in the plot, resized in place on every
+    prediction: it is drawn entirely in C++, where a pyqtgraph
+    ``BarGraphItem`` re-prepares its arrays and runs Python on every paint.
+    Clicking a bar emits ``letter_clicked`` (used to label a drawing the
+    network got wrong)."""
 
     letter_clicked = Signal(str)
+    BAR_WIDTH = 0.75
 
     def __init__(self, letters: list[str], parent=None):
         super().__init__(parent)
         self.letters = list(letters)
-        self.setBackground(None)
+        # Opaque, in the window's colour: a transparent view makes Qt repaint
+        # the widgets behind it on every frame.
+        self.setBackground(self.palette().color(QPalette.ColorRole.Window))
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.hideButtons()
@@ -36,22 +41,39 @@ class ProbabilityChart(pg.PlotWidget):
         self.showGrid(y=True, alpha=0.15)
         for axis in ("left", "bottom"):   # static: keep them as pixmaps (a frame is then ~1 ms cheaper)
             self.getAxis(axis).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)   # bars move every frame
+        self._bars = []
+        for i in range(len(letters)):
+            bar = QGraphicsRectItem(i - self.BAR_WIDTH / 2, 0.0, self.BAR_WIDTH, 0.0)
+            bar.setPen(QPen(Qt.PenStyle.NoPen))
+            bar.setBrush(QColor(BAR_COLOR))
+            self.addItem(bar)
+            self._bars.append(bar)
         self._heights = np.zeros(len(letters))
-        self._bars = pg.BarGraphItem(x=np.arange(len(letters)), height=self._heights, width=0.75,
-                                     brush=BAR_COLOR, pen=None)
-        self.addItem(self._bars)
+        self._top: int | None = None
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def values(self) -> np.ndarray:
         """The heights now shown (probabilities, or zeros when nothing is drawn)."""
-        return np.asarray(self._bars.opts["height"], dtype=float)
+        return self._heights.copy()
+
+    def highlighted(self) -> str | None:
+        """The letter whose bar is highlighted (the top one), if any."""
+        return None if self._top is None else self.letters[self._top]
 
     def set_probabilities(self, probabilities: np.ndarray | None) -> None:
         heights = np.zeros(len(self.letters)) if probabilities is None else np.asarray(probabilities, float)
-        brushes = [BAR_COLOR] * len(self.letters)
-        if probabilities is not None:
-            brushes[int(np.argmax(heights))] = TOP_COLOR
-        self._bars.setOpts(height=heights, brushes=brushes)
+        for i, (bar, height) in enumerate(zip(self._bars, heights.tolist())):
+            if height != self._heights[i]:
+                bar.setRect(i - self.BAR_WIDTH / 2, 0.0, self.BAR_WIDTH, height)
+        self._heights = heights.copy()
+        top = None if probabilities is None else int(np.argmax(heights))
+        if top != self._top:
+            if self._top is not None:
+                self._bars[self._top].setBrush(QColor(BAR_COLOR))
+            if top is not None:
+                self._bars[top].setBrush(QColor(TOP_COLOR))
+            self._top = top
 
     def _clicked(self, event) -> None:
         position = self.plotItem.vb.mapSceneToView(event.scenePos())
@@ -61,39 +83,61 @@ class ProbabilityChart(pg.PlotWidget):
 
 
 class TopLetters(QWidget):
-    """The best guess in large type with its probability, and the next two."""
+    """The best guess in large type with its probability, and the next two.
+
+    Painted here rather than by three QLabels: a label whose text changes
+    asks the whole window to lay itself out again, and this text changes on
+    every pen move.  This widget's size never depends on its text."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.letter = QLabel("–")
-        font = QFont()
-        font.setPointSize(54)
-        font.setBold(True)
-        self.letter.setFont(font)
-        self.letter.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.letter.setMinimumWidth(96)
-        self.confidence = QLabel("")
-        bigger = QFont()
-        bigger.setPointSize(15)
-        self.confidence.setFont(bigger)
-        self.runners_up = QLabel("")
-        self.runners_up.setTextFormat(Qt.TextFormat.RichText)
-        layout = QGridLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.letter, 0, 0, 2, 1)
-        layout.addWidget(self.confidence, 0, 1, Qt.AlignmentFlag.AlignBottom)
-        layout.addWidget(self.runners_up, 1, 1, Qt.AlignmentFlag.AlignTop)
-        layout.setColumnStretch(1, 1)
+        self.letter_font = QFont()
+        self.letter_font.setPointSize(54)
+        self.letter_font.setBold(True)
+        self.line_font = QFont()
+        self.line_font.setPointSize(15)
+        self.letter = "–"
+        self.confidence = ""
+        self.runners_up = ""              # rich text: the letters in bold
+        self._runners_up_text = QStaticText()
+        self._runners_up_text.setTextFormat(Qt.TextFormat.RichText)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.show_top([])
+
+    def _letter_width(self) -> int:
+        return max(96, QFontMetrics(self.letter_font).horizontalAdvance("W") + 16)
+
+    def sizeHint(self) -> QSize:
+        line, runners = QFontMetrics(self.line_font), self.fontMetrics()
+        height = max(QFontMetrics(self.letter_font).height(), line.height() + runners.height() + 8)
+        width = max(line.horizontalAdvance("100.0% sure"), runners.horizontalAdvance("then m 00.0%, n 00.0%"))
+        return QSize(self._letter_width() + width + 8, height)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._letter_width() + 60, self.sizeHint().height())
 
     def show_top(self, top: list[tuple[str, float]], message: str = "Draw a letter") -> None:
         """``top`` is [(letter, probability), ...] best first; empty shows ``message``."""
         if not top:
-            self.letter.setText("–")
-            self.confidence.setText(message)
-            self.runners_up.setText("")
-            return
-        letter, p = top[0]
-        self.letter.setText(letter)
-        self.confidence.setText(f"{p:.1%} sure")
-        self.runners_up.setText("then " + ", ".join(f"<b>{l}</b> {q:.1%}" for l, q in top[1:3]))
+            self.letter, self.confidence, self.runners_up = "–", message, ""
+        else:
+            letter, p = top[0]
+            self.letter, self.confidence = letter, f"{p:.1%} sure"
+            self.runners_up = "then " + ", ".join(f"<b>{l}</b> {q:.1%}" for l, q in top[1:3])
+        self._runners_up_text.setText(self.runners_up)
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        letter_box = QRect(0, 0, self._letter_width(), self.height())
+        painter.setFont(self.letter_font)
+        painter.drawText(letter_box, Qt.AlignmentFlag.AlignCenter, self.letter)
+        painter.setFont(self.line_font)
+        half = self.height() // 2
+        text_box = QRect(letter_box.right() + 4, 0, max(1, self.width() - letter_box.width() - 4), half)
+        painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+                         | Qt.TextFlag.TextWordWrap, self.confidence)
+        painter.setFont(self.font())      # the runners-up in the ordinary font, as a footnote
+        self._runners_up_text.setTextWidth(text_box.width())
+        painter.drawStaticText(text_box.left(), half + 4, self._runners_up_text)

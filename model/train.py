@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--clean-labels", action="store_true", help=clean_labels.__doc__.split("\n")[0])
     parser.add_argument("--finetune", metavar="WEIGHTS", help="start from this checkpoint")
+    parser.add_argument("--teacher", metavar="WEIGHTS",
+                        help="distil from this trained network: half the loss follows its soft labels")
     parser.add_argument("--device", default=defaults.device, choices=["cpu", "cuda", "auto"])
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
     parser.add_argument("--out", help="checkpoint to write (default: runs/letternet.pt; "
@@ -95,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         train_sets = load_many(args.data)
         val_sets = load_many(args.val) if args.val else None
         start = load_checkpoint(args.finetune) if args.finetune else None
+        teacher = load_checkpoint(args.teacher) if args.teacher else None
     except (DatasetError, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"training on {', '.join(f'{s.name} ({len(s):,})' for s in train_sets)}", file=sys.stderr)
     try:
         result = train_network(train_sets, config, val_sets=val_sets, model=start and start.model,
-                               on_progress=_progress_printer())
+                               teacher=teacher and teacher.model, on_progress=_progress_printer())
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved", file=sys.stderr)
         return 130
@@ -120,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_time_s": round(result.seconds, 1),
         "threads": torch.get_num_threads(),
         "finetuned_from": args.finetune,
+        "teacher": args.teacher,
         "torch": str(torch.__version__),
     }
     path = save_checkpoint(args.out or "runs/letternet.pt", result.model, arch=config.arch,

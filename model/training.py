@@ -37,6 +37,8 @@ class TrainConfig:
     arch: str = "letternet"
     batch_norm: bool = True          # train from scratch with BatchNorm, folded away at the end
     device: str = "cpu"              # "cpu", "cuda" or "auto"
+    distill_weight: float = 0.5      # with a teacher: share of the loss that follows its soft labels
+    distill_temperature: float = 2.0
     augment: Augment = field(default_factory=Augment)
     raster: RasterConfig = field(default_factory=RasterConfig)
 
@@ -107,11 +109,14 @@ def input_stats(pool: Pool, raster: RasterConfig, rng: np.random.Generator) -> t
 
 def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig(), *,
                   val_sets: list[Dataset] | None = None, model: nn.Module | None = None,
+                  teacher: nn.Module | None = None,
                   on_progress: ProgressCallback | None = None,
                   should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """Train from scratch, or fine-tune a *copy* of ``model`` (the caller's
     model is never changed, so a cancelled run leaves it as it was).
-    Without ``val_sets``, a writer-disjoint part of the training data validates."""
+    Without ``val_sets``, a writer-disjoint part of the training data validates.
+    With a ``teacher`` (a trained network), part of the loss follows its soft
+    labels, which soften UNIPEN's noisy labels (knowledge distillation)."""
     started = time.perf_counter()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -130,7 +135,8 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
         model = build_model(config.arch, input_mean=mean, input_std=std, batch_norm=config.batch_norm)
     else:
         model = copy.deepcopy(model)
-    history, stopped = fit(model, pool, config, rng, val_sets, "train", on_progress, should_stop)
+    history, stopped = fit(model, pool, config, rng, val_sets, "train", on_progress, should_stop,
+                           teacher=teacher)
     if fresh and config.batch_norm:
         model = model.fold_batch_norm()   # the plain network: same function, fewer stages
     val_accuracy = history[-1]["val_accuracy"] if history else None
@@ -140,7 +146,8 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
 
 def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Generator,
         val_sets: list[Dataset], phase: str, on_progress: ProgressCallback | None,
-        should_stop: Callable[[], bool], epochs: int | None = None) -> tuple[list[dict], bool]:
+        should_stop: Callable[[], bool], epochs: int | None = None,
+        teacher: nn.Module | None = None) -> tuple[list[dict], bool]:
     """The loop itself: AdamW with a one-cycle learning rate, channels-last
     tensors (much faster convolutions on the CPU), mixed batches from the pool."""
     epochs = epochs or config.epochs
@@ -150,6 +157,8 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
     total = steps_per_epoch * epochs
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=total, pct_start=0.15)
+    if teacher is not None:
+        teacher = copy.deepcopy(teacher).to(device, memory_format=torch.channels_last).eval()
     average = copy.deepcopy(model)   # EMA of the weights: what we validate and return
     history, step, phase_start = [], 0, time.perf_counter()
     stopped = False
@@ -166,6 +175,8 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
             images = images.unsqueeze(1).to(device, memory_format=torch.channels_last)
             log_probs, _ = model(images)
             loss = F.cross_entropy(log_probs, labels.to(device), label_smoothing=config.label_smoothing)
+            if teacher is not None:
+                loss = _distill(loss, log_probs, teacher, images, config)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -187,6 +198,17 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
     model.load_state_dict(average.state_dict())   # hand back the averaged weights
     model.eval()
     return history, stopped
+
+
+def _distill(label_loss: torch.Tensor, log_probs: torch.Tensor, teacher: nn.Module, images: torch.Tensor,
+             config: TrainConfig) -> torch.Tensor:
+    """Mix the label loss with the KL divergence from the teacher's softened
+    output (Hinton et al. 2015; the T² keeps the gradients' scale)."""
+    t = config.distill_temperature
+    with torch.no_grad():
+        target = F.log_softmax(teacher(images)[0] / t, dim=1)
+    soft = F.kl_div(F.log_softmax(log_probs / t, dim=1), target, log_target=True, reduction="batchmean")
+    return (1 - config.distill_weight) * label_loss + config.distill_weight * t * t * soft
 
 
 @torch.no_grad()

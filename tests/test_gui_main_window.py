@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QImage, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
 
@@ -82,9 +82,10 @@ def test_mouse_drawn_letters_are_read_live(qtbot, window, letters_file):
         draw_letter(qtbot, window, samples.ink.ink(i))
         expected = model.CLASSES[samples.labels[i]]
         assert window.prediction.top(1)[0][0] == expected
-        assert window.top_letters.letter.text() == expected
+        assert window.top_letters.letter == expected
         assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
         assert int(np.argmax(window.chart.values())) == samples.labels[i]
+        assert window.chart.highlighted() == expected
         after = panel_images(window)
         changed = {name for name in before
                    if before[name].shape != after[name].shape or not np.allclose(before[name], after[name],
@@ -119,9 +120,39 @@ def test_empty_pad_shows_no_prediction_and_no_error(window):
     assert window.pad.is_empty()
     assert window.prediction is None
     assert window.chart.values().sum() == 0
-    assert window.top_letters.letter.text() == "–"
-    assert window.top_letters.confidence.text() == "Draw a letter"
+    assert window.top_letters.letter == "–"
+    assert window.top_letters.confidence == "Draw a letter"
+    assert window.chart.highlighted() is None
     assert window.last_error_dialog is None
+
+
+def test_a_new_reading_does_not_re_lay_out_the_window(qtbot, window):
+    # Every pen move changes the top letter, its probability and the timing;
+    # none of that may ask the window for a new layout (a whole-window pass).
+    draw_letter(qtbot, window, LETTERS["o"])
+    qtbot.wait(300)                       # the timing label is throttled to a few times a second
+    requests = []
+    spy = LayoutRequestSpy(requests)
+    for widget in (window.top_letters, window.timing_label):
+        while (widget := widget.parentWidget()) is not None:
+            widget.installEventFilter(spy)
+    for letter in "xz":
+        window.pad.clear()
+        draw_letter(qtbot, window, LETTERS[letter])
+        qtbot.wait(300)
+    assert window.top_letters.letter == "z"
+    assert requests == []
+
+
+class LayoutRequestSpy(QObject):
+    def __init__(self, seen: list):
+        super().__init__()
+        self.seen = seen
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.seen.append(watched)
+        return False
 
 
 def test_undo_redo_and_clear(qtbot, window):
@@ -199,7 +230,7 @@ def test_a_single_dot_is_handled_without_an_error_dialog(qtbot, window):
     send_mouse(window.pad, QEvent.Type.MouseButtonRelease, 100, 100, False)
     qtbot.wait(20)
     assert window.last_error_dialog is None
-    assert window.top_letters.confidence.text()       # either a reading or a plain message
+    assert window.top_letters.confidence       # either a reading or a plain message
 
 
 def test_touch_draws_a_stroke(qtbot, window):
@@ -384,7 +415,7 @@ def test_window_without_a_model_still_draws(qtbot, settings):
     draw(window.pad, fit_to_pad(LETTERS["o"], window.pad.width(), window.pad.height()))
     qtbot.wait(20)
     assert window.model_label.text() == "No model loaded: weights/letternet.pt does not exist"
-    assert window.top_letters.confidence.text() == "No model loaded"
+    assert window.top_letters.confidence == "No model loaded"
     assert not window.model_info_action.isEnabled()
 
 

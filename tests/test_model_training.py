@@ -137,3 +137,20 @@ def test_fine_tuning_leaves_the_callers_model_untouched():
     assert result.model is not start
     assert all(torch.equal(before[k], v) for k, v in start.state_dict().items())
     assert any(not torch.equal(before[k], v) for k, v in result.model.state_dict().items())
+
+
+def test_distilling_from_a_teacher_learns_its_answers(tiny_run, one_thread):
+    # Every label here says 'a'.  With the whole loss on the teacher's soft
+    # labels, the student still learns the three shapes, from the teacher
+    # alone; the teacher itself is never changed.
+    teacher = tiny_run[0].model
+    before = {k: v.clone() for k, v in teacher.state_dict().items()}
+    shapes = synthetic_shapes(600, seed=1)
+    shapes = StrokeSet("all-a", shapes.ink, np.zeros_like(shapes.labels), shapes.writers)
+    config = dataclasses.replace(TINY, distill_weight=1.0)
+    student = train_network([shapes], config, val_sets=[], teacher=teacher).model
+    images = render_batch(shapes.ink.subset(np.arange(90)), config.raster)
+    with torch.no_grad():
+        agree = (student(images)[0].argmax(1) == teacher(images)[0].argmax(1)).float().mean()
+    assert agree > 0.8
+    assert all(torch.equal(before[k], v) for k, v in teacher.state_dict().items())

@@ -1,0 +1,39 @@
+"""The feature-map building blocks: the heat-map item's colours and the colour levels."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QColor
+
+from gui.feature_maps import COLOR_MAP, GAP_COLOR, HeatmapItem, steady_levels, symmetric_levels
+
+
+def test_heatmap_colours_follow_the_colour_map_and_gaps_take_the_gap_colour(qtbot):
+    item = HeatmapItem()
+    item.setImage(np.array([[-1.0, 0.0], [1.0, np.nan]], np.float32), autoLevels=False, levels=(-1.0, 1.0))
+    item.render()
+    table = COLOR_MAP.getLookupTable(nPts=256, alpha=False)
+    pixel = lambda row, col: item.qimage.pixelColor(col, row).getRgb()[:3]
+    assert pixel(0, 0) == tuple(table[0])          # the low end
+    assert pixel(1, 0) == tuple(table[255])        # the high end
+    assert pixel(0, 1) == tuple(table[128])        # zero: the middle
+    assert pixel(1, 1) == QColor(GAP_COLOR).getRgb()[:3]
+
+
+def test_heatmap_clips_values_outside_the_levels(qtbot):
+    item = HeatmapItem()
+    item.setImage(np.array([[-50.0, 50.0]], np.float32), autoLevels=False, levels=(-1.0, 1.0))
+    item.render()
+    table = COLOR_MAP.getLookupTable(nPts=256, alpha=False)
+    assert item.qimage.pixelColor(0, 0).getRgb()[:3] == tuple(table[0])
+    assert item.qimage.pixelColor(1, 0).getRgb()[:3] == tuple(table[255])
+
+
+def test_symmetric_levels_round_the_peak_up_to_a_nice_number():
+    assert symmetric_levels(np.array([0.2, -2.6])) == (-3.0, 3.0)
+    assert symmetric_levels(np.zeros(4)) == (-1.0, 1.0)
+
+
+def test_steady_levels_hold_while_the_new_ones_fit():
+    assert steady_levels((-2.0, 2.0), (-3.0, 3.0)) == (-3.0, 3.0)      # fits: hold still
+    assert steady_levels((-5.0, 5.0), (-3.0, 3.0)) == (-5.0, 5.0)      # outgrows: follow
+    assert steady_levels((-0.5, 0.5), (-3.0, 3.0)) == (-0.5, 0.5)      # far narrower: follow
