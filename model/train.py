@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, help=f"peak learning rate (default: {defaults.lr}; "
                                                  f"with --my-samples {FinetuneConfig.lr})")
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--writer-balance", type=float, default=defaults.writer_balance, metavar="P",
+                        help="weigh each writer's samples by count ** -P, so prolific writers count less "
+                             f"(default: {defaults.writer_balance})")
     parser.add_argument("--clean-labels", action="store_true", help=clean_labels.__doc__.split("\n")[0])
     parser.add_argument("--finetune", metavar="WEIGHTS", help="start from this checkpoint")
     parser.add_argument("--teacher", metavar="WEIGHTS",
@@ -92,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         return _finetune_on_my_samples(args)
     config = dataclasses.replace(defaults, arch=args.arch, epochs=args.epochs,
                                  batch_size=args.batch_size or defaults.batch_size, lr=args.lr or defaults.lr,
-                                 seed=args.seed, clean_labels=args.clean_labels, device=args.device)
+                                 seed=args.seed, clean_labels=args.clean_labels, device=args.device,
+                                 writer_balance=args.writer_balance)
     try:
         train_sets = load_many(args.data)
         val_sets = load_many(args.val) if args.val else None
@@ -119,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "history": result.history,
         "epochs": config.epochs,
         "seed": config.seed,
+        "writer_balance": config.writer_balance,
         "augment": dataclasses.asdict(config.augment),
         "wall_time_s": round(result.seconds, 1),
         "threads": torch.get_num_threads(),

@@ -30,6 +30,7 @@ class TrainConfig:
     lr: float = 3e-3
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
+    writer_balance: float = 0.5      # draw a writer's samples with weight n_w ** -this (0: uniform)
     val_fraction: float = 0.05       # of the writers, held out when no --val set is given
     clean_labels: bool = False       # drop labels that cross-validated models contradict
     clean_epochs: int = 2
@@ -79,6 +80,18 @@ class Pool:
         self.owner = np.concatenate(none + [np.full(len(s), i) for i, s in enumerate(self.sets)])
         self.local = np.concatenate(none + [np.arange(len(s)) for s in self.sets])
         self.labels = np.concatenate(none + [s.labels for s in self.sets])
+        self.writers = np.concatenate([np.zeros(0, dtype=str)] + [np.char.add(f"{i}/", s.writers.astype(str))
+                                                                   for i, s in enumerate(self.sets)])
+
+    def epoch_order(self, writer_balance: float, rng: np.random.Generator) -> np.ndarray:
+        """The samples of one epoch, in order.  With ``writer_balance`` > 0,
+        drawn with replacement so that prolific writers weigh less: in UNIPEN,
+        a tenth of the writers wrote 44 % of the letters."""
+        if not writer_balance:
+            return rng.permutation(len(self))
+        _, writer_index, per_writer = np.unique(self.writers, return_inverse=True, return_counts=True)
+        weights = per_writer[writer_index] ** -float(writer_balance)
+        return rng.choice(len(self), len(self), p=weights / weights.sum())
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -165,7 +178,7 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
     for epoch in range(1, epochs + 1):
         if stopped:
             break
-        order, loss_sum = rng.permutation(len(pool)), 0.0
+        order, loss_sum = pool.epoch_order(config.writer_balance, rng), 0.0
         for b in range(steps_per_epoch):
             if should_stop():
                 stopped = True

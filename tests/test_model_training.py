@@ -154,3 +154,15 @@ def test_distilling_from_a_teacher_learns_its_answers(tiny_run, one_thread):
         agree = (student(images)[0].argmax(1) == teacher(images)[0].argmax(1)).float().mean()
     assert agree > 0.8
     assert all(torch.equal(before[k], v) for k, v in teacher.state_dict().items())
+
+
+def test_writer_balance_lets_a_prolific_writer_count_less():
+    from model.training import Pool
+    shapes = synthetic_shapes(100)
+    writers = np.array(["prolific"] * 90 + ["rare"] * 10)
+    pool = Pool([StrokeSet("two writers", shapes.ink, shapes.labels, writers)])
+    rng = np.random.default_rng(0)
+    assert sorted(pool.epoch_order(0.0, rng)) == list(range(100))     # plain: each sample once
+    order = np.concatenate([pool.epoch_order(1.0, rng) for _ in range(20)])
+    rare_share = np.mean(order >= 90)
+    assert len(order) == 2000 and 0.4 < rare_share < 0.6               # 1 / count: writers weigh alike
