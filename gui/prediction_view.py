@@ -123,7 +123,8 @@ class TopLetters(QWidget):
         else:
             letter, p = top[0]
             self.letter, self.confidence = letter, f"{p:.1%} sure"
-            self.runners_up = "then " + ", ".join(f"<b>{l}</b> {q:.1%}" for l, q in top[1:3])
+            # Non-breaking spaces: a narrow box wraps after a comma, never inside "p 0.1%".
+            self.runners_up = "then " + ", ".join(f"<b>{l}</b>&nbsp;{q:.1%}" for l, q in top[1:3])
         self._runners_up_text.setText(self.runners_up)
         self.update()
 
