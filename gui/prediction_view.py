@@ -126,6 +126,8 @@ class TopLetters(QWidget):
             # Non-breaking spaces: a narrow box wraps after a comma, never inside "p 0.1%".
             self.runners_up = "then " + ", ".join(f"<b>{l}</b>&nbsp;{q:.1%}" for l, q in top[1:3])
         self._runners_up_text.setText(self.runners_up)
+        # Painted text is invisible to screen readers: name the reading instead.
+        self.setAccessibleName(f"Read as {self.letter}, {self.confidence}" if top else self.confidence)
         self.update()
 
     def paintEvent(self, event) -> None:
@@ -134,11 +136,16 @@ class TopLetters(QWidget):
         letter_box = QRect(0, 0, self._letter_width(), self.height())
         painter.setFont(self.letter_font)
         painter.drawText(letter_box, Qt.AlignmentFlag.AlignCenter, self.letter)
-        painter.setFont(self.line_font)
+        text_box = QRect(letter_box.right() + 4, 0, max(1, self.width() - letter_box.width() - 4), self.height())
+        if not self.runners_up:          # a message ("Draw a letter", "Can't read this: ..."), wrapped
+            painter.setFont(self.font())
+            painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                             | Qt.TextFlag.TextWordWrap, self.confidence)
+            return
         half = self.height() // 2
-        text_box = QRect(letter_box.right() + 4, 0, max(1, self.width() - letter_box.width() - 4), half)
-        painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
-                         | Qt.TextFlag.TextWordWrap, self.confidence)
+        painter.setFont(self.line_font)
+        painter.drawText(text_box.adjusted(0, 0, 0, half - self.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, self.confidence)
         painter.setFont(self.font())      # the runners-up in the ordinary font, as a footnote
         self._runners_up_text.setTextWidth(text_box.width())
         painter.drawStaticText(text_box.left(), half + 4, self._runners_up_text)

@@ -422,3 +422,9 @@ def test_window_without_a_model_still_draws(qtbot, settings):
 def test_file_quit_closes_window(qtbot, window):
     window.quit_action.trigger()
     assert not window.isVisible()
+
+
+def test_the_reading_is_named_for_screen_readers(qtbot, window):
+    assert window.top_letters.accessibleName() == "Draw a letter"
+    draw_letter(qtbot, window, LETTERS["o"])
+    assert window.top_letters.accessibleName().startswith("Read as o, ")
