@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 import tempfile
@@ -129,11 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         result.update(bench_ui_during_training(app, window, args.training_seconds))
         result["platform"] = app.platformName()
         window.close()
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:24s} {value:.3f}" if isinstance(value, float) else f"{key:24s} {value}")
+    model.print_figures(result, args.json)
     return 0
 
 

@@ -32,6 +32,13 @@ from gui.samples_dialog import SamplesDialog
 SETTINGS_VERSION = 1
 
 
+def bring_to_front(window: QWidget) -> None:
+    """Show a non-modal window, or bring it forward when it is already open."""
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
 def network_shapes(net) -> dict[str, tuple[int, ...]]:
     """Each activation's shape for one drawing, e.g. {"conv1": (32, 26, 26), ...}."""
     return {row["name"]: tuple(row["output_shape"]) for row in model.layer_table(net)}
@@ -418,8 +425,7 @@ class MainWindow(QMainWindow):
         if self.samples_dialog is None:
             self.samples_dialog = SamplesDialog(self)
         self.samples_dialog.refresh()
-        self.samples_dialog.show()
-        self.samples_dialog.raise_()
+        bring_to_front(self.samples_dialog)
 
     def show_drawing(self, ink) -> None:
         """Put a stored drawing on the pad (undoable), scaled to fit."""
@@ -429,9 +435,7 @@ class MainWindow(QMainWindow):
         if self.retrain_dialog is None:
             self.retrain_dialog = RetrainDialog(self, self.settings.value("retrain/data_folder"))
         self.retrain_dialog.refresh_my_samples()
-        self.retrain_dialog.show()
-        self.retrain_dialog.raise_()
-        self.retrain_dialog.activateWindow()
+        bring_to_front(self.retrain_dialog)
 
     def use_shipped_model(self) -> bool:
         return self.open_weights(str(model.SHIPPED_WEIGHTS))
@@ -474,9 +478,7 @@ class MainWindow(QMainWindow):
     def show_explain(self) -> None:
         if self.explain_window is None:
             self.explain_window = ExplainWindow(self)
-        self.explain_window.show()
-        self.explain_window.raise_()
-        self.explain_window.activateWindow()
+        bring_to_front(self.explain_window)
 
     def _show_timing(self, elapsed_ms: float | None) -> None:
         # A few times a second is readable; every frame would re-lay out the status bar.

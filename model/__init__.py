@@ -16,7 +16,7 @@ from .network import CLASSES, LetterNet, build_model, count_parameters, layer_ta
 from .paths import SHIPPED_WEIGHTS
 from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Prediction, Recognizer
-from .runtime import set_cpu_threads
+from .runtime import print_figures, set_cpu_threads
 from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, default_store_path
 from .training import Progress, TrainConfig, TrainResult, train_network
 
@@ -26,6 +26,7 @@ __all__ = [
     "SHIPPED_WEIGHTS", "StrokeSet", "TrainConfig", "TrainResult", "build_model",
     "confusion_matrix", "count_parameters", "evaluate_network", "find_datasets", "layer_table", "load_checkpoint",
     "load_dataset", "load_many", "render", "render_batch", "save_checkpoint", "save_strokes", "set_cpu_threads", "train_network",
+    "print_figures",   # the benchmarks' JSON or aligned output
     # the Explain panel (model.explain)
     "CLASSIC_KERNELS", "ConvStep", "GeluRow", "KERNEL_LABELS", "PRIMER_DEAD_NEURON_INPUTS",
     "PRIMER_DIGIT_NET", "PRIMER_GELU_INPUTS", "PoolStep", "activation_curves", "activation_histograms",

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -32,6 +31,7 @@ from .network import CLASSES, LetterNet
 from .paths import PROJECT_ROOT, SHIPPED_WEIGHTS
 from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Recognizer
+from .runtime import print_figures
 from .training import Pool, TrainConfig, fit
 
 
@@ -159,12 +159,9 @@ def main(argv: list[str] | None = None) -> int:
               **bench_finetune(args.weights, args.replay)}
     result["peak_rss_mb"] = peak_rss_mb()
     result["torch"] = torch.__version__
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:32s} {value:.3f}" if isinstance(value, float) else f"{key:32s} {value}")
+    print_figures(result, args.json)
     return 0
+
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Process-wide compute settings."""
+"""Process-wide settings and output shared by the command-line tools."""
+import json
+
 import torch
 
 
@@ -10,3 +12,13 @@ def set_cpu_threads(threads: int) -> None:
     kernels stall (spinning workers wait for a busy core) and the pad stutters.
     """
     torch.set_num_threads(max(1, int(threads)))
+
+
+def print_figures(result: dict, as_json: bool) -> None:
+    """A benchmark's figures: one JSON object, or aligned lines for people."""
+    if as_json:
+        print(json.dumps(result))
+        return
+    width = max(map(len, result), default=0)
+    for key, value in result.items():
+        print(f"{key:{width}s}  {value:.3f}" if isinstance(value, float) else f"{key:{width}s}  {value}")
