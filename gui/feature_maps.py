@@ -108,7 +108,8 @@ class HeatmapItem(pg.ImageItem):
     RGB32 image, the format Qt's raster engine draws without converting.
     NaN pixels (the gaps between tiles, padding) take the gap colour.
     Everything else (``setImage``, levels, ``setColorMap``, colour bars)
-    is pyqtgraph's own."""
+    is pyqtgraph's own; colours come only from ``setColorMap`` (no lookup
+    tables, no downsampling: these maps are small)."""
 
     def __init__(self, color_map: pg.ColorMap = COLOR_MAP, gap_color: str = GAP_COLOR, **kwargs):
         self._table = np.empty(257, np.uint32)      # 256 colours, then the gap colour
@@ -117,12 +118,14 @@ class HeatmapItem(pg.ImageItem):
         self.setColorMap(color_map)
 
     def setColorMap(self, colorMap) -> None:
-        super().setColorMap(colorMap)
-        red, green, blue = colorMap.getLookupTable(nPts=256, alpha=False).astype(np.uint32).T
+        super().setColorMap(colorMap)          # also takes a name, e.g. "CET-L1"
+        red, green, blue = self._colorMap.getLookupTable(nPts=256, alpha=False).astype(np.uint32).T
         self._table[:256] = 0xFF000000 | red << 16 | green << 8 | blue     # QImage RGB32: 0xffRRGGBB
 
     def render(self) -> None:
         image = self.image
+        if image is not None and image.ndim == 3 and image.shape[2] == 1:
+            image = image[..., 0]
         self._unrenderable = image is None or image.size == 0 or image.ndim != 2
         if self._unrenderable:
             return
@@ -131,11 +134,11 @@ class HeatmapItem(pg.ImageItem):
         index = np.subtract(image, np.float32(low), dtype=np.float32)
         index *= np.float32(scale)
         np.clip(index, 0, 255, out=index)
-        gaps = np.isnan(image)
+        gaps = np.isnan(index)                 # NaN data, and inf data with equal levels
         if gaps.any():
             np.copyto(index, 256, where=gaps)
-        self._pixels = self._table.take(index.astype(np.intp))   # kept: the QImage borrows its memory
-        self.qimage = pg.functions.ndarray_to_qimage(self._pixels, QImage.Format.Format_RGB32)
+        pixels = self._table.take(index.astype(np.intp))
+        self.qimage = pg.functions.ndarray_to_qimage(pixels, QImage.Format.Format_RGB32)   # keeps `pixels` alive
         self._renderRequired = False
 
 
@@ -167,11 +170,17 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         self.scene().sigMouseClicked.connect(self._clicked)
         self._shape = (0, 0)
         self._levels = (-1.0, 1.0)
+        self._live = False
 
-    def show_image(self, data: np.ndarray, levels: tuple[float, float]) -> None:
-        """Replace the pixels in place; re-fit the view only when the shape changes."""
-        if data.shape == self._shape:
+    def show_image(self, data: np.ndarray, levels: tuple[float, float], live: bool = False) -> None:
+        """Replace the pixels in place; re-fit the view only when the shape changes.
+
+        ``live``: one more frame of the drawing being read.  Between live
+        frames the colour levels hold still while they fit (see
+        :func:`steady_levels`); a blank or a first frame sets fresh ones."""
+        if live and self._live and data.shape == self._shape:
             levels = steady_levels(levels, self._levels)
+        self._live = live
         self.image.setImage(data, autoLevels=False, levels=levels)
         if self.color_bar is not None and levels != self._levels:
             self.color_bar.setLevels(levels)    # only on a change: the bar's axis is then laid out again
@@ -279,7 +288,7 @@ class ConvBlockPanel(PanelFrame):
             maps = np.zeros(self.stage_shapes[name], np.float32)
         else:
             self._maps = maps = activations[name]
-        self.plot.show_image(mosaic.fill(maps), symmetric_levels(maps))
+        self.plot.show_image(mosaic.fill(maps), symmetric_levels(maps), live=activations is not None)
 
     def _hovered(self, row: int, col: int) -> None:
         channel = self.mosaics[self.stage()].channel_at(row, col) if row >= 0 else None
@@ -328,7 +337,7 @@ class ChannelPanel(PanelFrame):
             self.plot.show_image(np.zeros((1, 1), np.float32), (-1, 1))
             return
         self._map = activations[self.stage][self.channel]
-        self.plot.show_image(self._map, symmetric_levels(self._map))
+        self.plot.show_image(self._map, symmetric_levels(self._map), live=True)
 
     def _hovered(self, row: int, col: int) -> None:
         if self._map is None or row < 0:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QStaticText
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsScene, QSizePolicy, QWidget
 
@@ -26,9 +26,7 @@ class ProbabilityChart(pg.PlotWidget):
     def __init__(self, letters: list[str], parent=None):
         super().__init__(parent)
         self.letters = list(letters)
-        # Opaque, in the window's colour: a transparent view makes Qt repaint
-        # the widgets behind it on every frame.
-        self.setBackground(self.palette().color(QPalette.ColorRole.Window))
+        self._match_window_colour()
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.hideButtons()
@@ -52,6 +50,16 @@ class ProbabilityChart(pg.PlotWidget):
         self._heights = np.zeros(len(letters))
         self._top: int | None = None
         self.scene().sigMouseClicked.connect(self._clicked)
+
+    def _match_window_colour(self) -> None:
+        # Opaque, in the window's colour: a transparent view makes Qt repaint
+        # the widgets behind it on every frame.
+        self.setBackground(self.palette().color(QPalette.ColorRole.Window))
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.PaletteChange:       # e.g. the desktop turned dark
+            self._match_window_colour()
+        super().changeEvent(event)
 
     def values(self) -> np.ndarray:
         """The heights now shown (probabilities, or zeros when nothing is drawn)."""
@@ -114,7 +122,9 @@ class TopLetters(QWidget):
         return QSize(self._letter_width() + width + 8, height)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(self._letter_width() + 60, self.sizeHint().height())
+        # Narrowest: one runner-up per line.
+        widest = QFontMetrics(self.line_font).horizontalAdvance("100.0% sure")
+        return QSize(self._letter_width() + widest + 8, self.sizeHint().height())
 
     def show_top(self, top: list[tuple[str, float]], message: str = "Draw a letter") -> None:
         """``top`` is [(letter, probability), ...] best first; empty shows ``message``."""
@@ -128,6 +138,7 @@ class TopLetters(QWidget):
         self._runners_up_text.setText(self.runners_up)
         # Painted text is invisible to screen readers: name the reading instead.
         self.setAccessibleName(f"Read as {self.letter}, {self.confidence}" if top else self.confidence)
+        self.setToolTip("" if top else self.confidence)     # a long message may not fit the box
         self.update()
 
     def paintEvent(self, event) -> None:

@@ -45,7 +45,8 @@ class FinetuneConfig:
         return TrainConfig(epochs=1, batch_size=self.batch_size, lr=self.lr,
                            weight_decay=self.weight_decay, label_smoothing=self.label_smoothing,
                            seed=self.seed, batch_norm=False, device=self.device,
-                           augment=self.augment, raster=raster)
+                           augment=self.augment, raster=raster,
+                           writer_balance=0.0)   # the mix above sets each set's share exactly
 
 
 def finetune_on_samples(start: Checkpoint | nn.Module | str | os.PathLike, my_samples: StrokeSet,

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, help=f"peak learning rate (default: {defaults.lr}; "
                                                  f"with --my-samples {FinetuneConfig.lr})")
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--writer-balance", type=float, default=defaults.writer_balance, metavar="P",
+    parser.add_argument("--writer-balance", type=float, metavar="P",
                         help="weigh each writer's samples by count ** -P, so prolific writers count less "
                              f"(default: {defaults.writer_balance})")
     parser.add_argument("--clean-labels", action="store_true", help=clean_labels.__doc__.split("\n")[0])
@@ -92,7 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.my_samples:
+        if args.writer_balance is not None or args.teacher:
+            # The fine-tune's mix of your drawings and the replay is a fixed, measured recipe.
+            parser.error("--writer-balance and --teacher train from scratch; they do not go with --my-samples")
         return _finetune_on_my_samples(args)
+    if args.writer_balance is None:
+        args.writer_balance = defaults.writer_balance
     config = dataclasses.replace(defaults, arch=args.arch, epochs=args.epochs,
                                  batch_size=args.batch_size or defaults.batch_size, lr=args.lr or defaults.lr,
                                  seed=args.seed, clean_labels=args.clean_labels, device=args.device,
@@ -107,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if start:
         config = dataclasses.replace(config, raster=start.raster, arch=start.arch)
+    if teacher and teacher.raster != config.raster:
+        # The teacher reads the student's images: drawn any other way, its answers mislead.
+        print(f"error: {args.teacher} reads images drawn with {teacher.raster}, "
+              f"but this run draws them with {config.raster}", file=sys.stderr)
+        return 2
     print(f"training on {', '.join(f'{s.name} ({len(s):,})' for s in train_sets)}", file=sys.stderr)
     try:
         result = train_network(train_sets, config, val_sets=val_sets, model=start and start.model,

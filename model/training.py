@@ -80,18 +80,32 @@ class Pool:
         self.owner = np.concatenate(none + [np.full(len(s), i) for i, s in enumerate(self.sets)])
         self.local = np.concatenate(none + [np.arange(len(s)) for s in self.sets])
         self.labels = np.concatenate(none + [s.labels for s in self.sets])
-        self.writers = np.concatenate([np.zeros(0, dtype=str)] + [np.char.add(f"{i}/", s.writers.astype(str))
-                                                                   for i, s in enumerate(self.sets)])
+        self._weights: dict[float, np.ndarray] = {}
 
     def epoch_order(self, writer_balance: float, rng: np.random.Generator) -> np.ndarray:
         """The samples of one epoch, in order.  With ``writer_balance`` > 0,
         drawn with replacement so that prolific writers weigh less: in UNIPEN,
-        a tenth of the writers wrote 44 % of the letters."""
-        if not writer_balance:
+        a tenth of the writers wrote 44 % of the letters.  Where that changes
+        nothing (one writer per set, or equal counts), each sample comes once."""
+        weights = self.writer_weights(writer_balance) if writer_balance else None
+        if weights is None or np.ptp(weights) <= 1e-9 * weights.max():
             return rng.permutation(len(self))
-        _, writer_index, per_writer = np.unique(self.writers, return_inverse=True, return_counts=True)
-        weights = per_writer[writer_index] ** -float(writer_balance)
-        return rng.choice(len(self), len(self), p=weights / weights.sum())
+        return rng.choice(len(self), len(self), p=weights)
+
+    def writer_weights(self, power: float) -> np.ndarray:
+        """Each sample's chance of being drawn: within a data set, a writer's
+        samples weigh ``count ** -power``, and every set keeps its share of
+        the pool.  So the balance never shifts weight between sets: a file
+        without writer ids, or the user's own drawings (one writer), count
+        as much as they would without it."""
+        if power not in self._weights:
+            weights = np.empty(len(self))
+            for i, s in enumerate(self.sets):
+                _, writer_index, per_writer = np.unique(s.writers, return_inverse=True, return_counts=True)
+                mine = per_writer[writer_index] ** -float(power)
+                weights[self.owner == i] = mine * (len(s) / mine.sum())
+            self._weights[power] = weights / weights.sum()
+        return self._weights[power]
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QColor
 
-from gui.feature_maps import COLOR_MAP, GAP_COLOR, HeatmapItem, steady_levels, symmetric_levels
+from gui.feature_maps import COLOR_MAP, GAP_COLOR, HeatmapItem, ImagePlot, steady_levels, symmetric_levels
 
 
 def test_heatmap_colours_follow_the_colour_map_and_gaps_take_the_gap_colour(qtbot):
@@ -37,3 +37,29 @@ def test_steady_levels_hold_while_the_new_ones_fit():
     assert steady_levels((-2.0, 2.0), (-3.0, 3.0)) == (-3.0, 3.0)      # fits: hold still
     assert steady_levels((-5.0, 5.0), (-3.0, 3.0)) == (-5.0, 5.0)      # outgrows: follow
     assert steady_levels((-0.5, 0.5), (-3.0, 3.0)) == (-0.5, 0.5)      # far narrower: follow
+
+
+def test_heatmap_takes_a_colour_map_by_name_after_construction(qtbot):
+    item = HeatmapItem()
+    item.setColorMap("CET-L1")                      # grey, as the input view uses
+    item.setImage(np.array([[0.0, 1.0]], np.float32), autoLevels=False, levels=(0.0, 1.0))
+    item.render()
+    assert item.qimage.pixelColor(0, 0).getRgb()[:3] == (0, 0, 0)
+    assert item.qimage.pixelColor(1, 0).getRgb()[:3] == (255, 255, 255)
+
+
+def test_symmetric_levels_skip_nan_padding():
+    assert symmetric_levels(np.array([np.nan, 0.4, -1.2, np.nan])) == (-1.5, 1.5)
+    assert symmetric_levels(np.full(3, np.nan)) == (-1.0, 1.0)
+
+
+def test_live_levels_hold_but_a_blank_frame_resets_them(qtbot):
+    plot = ImagePlot()
+    qtbot.addWidget(plot)
+    maps = np.ones((4, 4), np.float32)
+    plot.show_image(maps * 2.6, (-3.0, 3.0), live=True)
+    plot.show_image(maps * 1.6, (-2.0, 2.0), live=True)
+    assert plot.image.levels.tolist() == [-3.0, 3.0]         # fits: the bar holds still
+    plot.show_image(maps * 0, (-1.0, 1.0))                   # the pad was cleared
+    plot.show_image(maps * 0.6, (-0.7, 0.7), live=True)      # a new drawing starts
+    assert plot.image.levels.tolist() == [-0.7, 0.7]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QImage, QPointingDevice, QTabletEvent
+from PySide6.QtGui import QColor, QImage, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
 
 import model
@@ -428,3 +428,10 @@ def test_the_reading_is_named_for_screen_readers(qtbot, window):
     assert window.top_letters.accessibleName() == "Draw a letter"
     draw_letter(qtbot, window, LETTERS["o"])
     assert window.top_letters.accessibleName().startswith("Read as o, ")
+
+
+def test_chart_follows_a_palette_change(qtbot, window):
+    dark = QPalette(window.chart.palette())
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
+    window.chart.setPalette(dark)
+    assert window.chart.backgroundBrush().color().name() == "#202124"

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from model import CLASSES, LetterNet, load_checkpoint, save_checkpoint
+from model import CLASSES, LetterNet, RasterConfig, load_checkpoint, save_checkpoint
 from model.evaluate import main as evaluate_main
+from model.train import main as train_main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,6 +99,16 @@ def test_train_cli_writes_a_loadable_checkpoint(files):
     assert checkpoint.meta["train_data"] == {"train_strokes.npz": 60}
     assert len(checkpoint.meta["history"]) == 1
     assert checkpoint.meta["train_size"] < 60   # some writers were held out to validate
+
+
+def test_train_refuses_a_teacher_that_reads_other_images(files, capsys):
+    data = write_strokes(files["folder"] / "teach_strokes.npz", 30, seed=2)
+    teacher = save_checkpoint(files["folder"] / "thick_pen.pt", LetterNet(), arch="letternet",
+                              raster=RasterConfig(pen_radius=2.0), meta={})
+    out = files["folder"] / "student.pt"
+    assert train_main(["--data", str(data), "--teacher", str(teacher), "--out", str(out)]) == 2
+    assert "thick_pen.pt reads images drawn with" in capsys.readouterr().err
+    assert not out.exists()
 
 
 @pytest.mark.slow

@@ -162,6 +162,13 @@ def test_cli_wants_replay_data_or_an_explicit_no(tiny_store, capsys):
     assert exit_.value.code == 2 and "--no-replay" in capsys.readouterr().err
 
 
+def test_cli_keeps_the_fine_tune_recipe_fixed(tiny_store, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["--my-samples", "--samples-db", str(tiny_store / "samples.sqlite"), "--no-replay",
+                    "--writer-balance", "1"])
+    assert exit_.value.code == 2 and "do not go with --my-samples" in capsys.readouterr().err
+
+
 def test_cli_with_an_empty_store_says_how_to_fill_it(tmp_path, capsys):
     code = train_main(["--my-samples", "--samples-db", str(tmp_path / "empty.sqlite"), "--no-replay",
                        "--out", str(tmp_path / "me.pt")])

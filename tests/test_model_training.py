@@ -166,3 +166,17 @@ def test_writer_balance_lets_a_prolific_writer_count_less():
     order = np.concatenate([pool.epoch_order(1.0, rng) for _ in range(20)])
     rare_share = np.mean(order >= 90)
     assert len(order) == 2000 and 0.4 < rare_share < 0.6               # 1 / count: writers weigh alike
+
+
+def test_writer_balance_never_shifts_weight_between_data_sets():
+    # A file without writer ids (or the user's own drawings) is one "writer":
+    # balancing works inside each set and leaves every set its share.
+    from model.training import Pool
+    many = synthetic_shapes(90, writers=30)
+    one = synthetic_shapes(30, seed=3)
+    one = StrokeSet("one writer", one.ink, one.labels, np.full(30, "me"))
+    pool = Pool([many, one])
+    weights = pool.writer_weights(0.5)
+    assert weights[90:].sum() == pytest.approx(30 / 120)
+    rng = np.random.default_rng(0)
+    assert sorted(Pool([one]).epoch_order(0.5, rng)) == list(range(30))  # nothing to balance: each once
