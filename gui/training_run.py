@@ -93,6 +93,7 @@ class TrainingWorker(QObject):
             "history": result.history,
             "epochs": job.epochs,
             "seed": job.seed,
+            "writer_balance": getattr(config, "writer_balance", 0.0),   # a fine-tune's mix has none
             "wall_time_s": round(result.seconds, 1),
             "finetuned_from": job.base.source if job.base else None,
             "trained_in": "LetterLens retrain dialog",
