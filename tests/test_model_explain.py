@@ -18,21 +18,10 @@ from model import (
     gelu, gelu_table, learned_kernels, max_pool, output_size, pool_step, primer_digit_net, relu,
     saliency,
 )
+from primer_examples import CROSS, DEAD_NEURON_TABLE, GELU_TABLE, SEVEN, TOY, VERTICAL_EDGE
 
 # ---------------------------------------------------------------- primer data
 
-TOY = [[1, 1, 2, 4, 5],
-       [3, 2, 1, 0, 1],
-       [0, 1, 3, 2, 2],
-       [1, 0, 1, 3, 1],
-       [2, 1, 4, 1, 0]]
-CROSS = [[0, 0, 1, 1, 1, 0, 0]] * 2 + [[1] * 7] * 3 + [[0, 0, 1, 1, 1, 0, 0]] * 2
-SEVEN = [[1, 1, 1, 0, 0],
-         [0, 1, 1, 1, 0],
-         [0, 0, 1, 1, 1],
-         [0, 0, 1, 1, 0],
-         [0, 1, 1, 0, 0]]
-VERTICAL_EDGE = [[1, 0, -1]] * 3
 FEATURE_MAP = [[1, 3, 2, 4], [5, 6, 1, 0], [2, 9, 7, 3], [4, 2, 8, 1]]
 
 
@@ -146,12 +135,8 @@ def test_primer_max_pool_winners_via_pool_step():
 
 # ---------------------------------------------------------------- primer: GELU
 
-# Section 5's tables, as printed (3 decimals).
-PRIMER_GELU = {-2.0: -0.045, -1.0: -0.159, -0.5: -0.154, 0.0: 0.0, 0.5: 0.346, 1.0: 0.841, 2.0: 1.955}
-PRIMER_DEAD_NEURON = {-2.5: -0.015, -1.8: -0.065, -0.3: -0.115, -0.1: -0.046}
 
-
-@pytest.mark.parametrize("printed", [PRIMER_GELU, PRIMER_DEAD_NEURON], ids=["gelu", "dead-neuron"])
+@pytest.mark.parametrize("printed", [GELU_TABLE, DEAD_NEURON_TABLE], ids=["gelu", "dead-neuron"])
 def test_primer_gelu_tables(printed):
     rows = gelu_table(list(printed))
     assert [row.x for row in rows] == list(printed)
@@ -164,8 +149,8 @@ def test_primer_gelu_tables(printed):
 
 
 def test_primer_gelu_table_exact_form_differs_in_last_digit_only_at_three_inputs():
-    rows = gelu_table(list(PRIMER_GELU) + list(PRIMER_DEAD_NEURON_INPUTS))
-    printed = {**PRIMER_GELU, **PRIMER_DEAD_NEURON}
+    rows = gelu_table(list(GELU_TABLE) + list(PRIMER_DEAD_NEURON_INPUTS))
+    printed = {**GELU_TABLE, **DEAD_NEURON_TABLE}
     differ = {row.x for row in rows if round(row.gelu, 3) != printed[row.x]}
     assert differ == {-2.0, 2.0, -2.5}       # exact: -0.0455, 1.9545, -0.0155
 

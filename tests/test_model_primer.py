@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from primer_examples import CROSS, DEAD_NEURON_TABLE, GELU_TABLE, LAPLACIAN, SEVEN, TOY, VERTICAL_EDGE
+
 
 def conv(image, kernel, padding=0):
     """2-D cross-correlation of one image with one kernel, as nested lists in and out."""
@@ -22,23 +24,6 @@ def conv(image, kernel, padding=0):
 
 def as_tensor(rows):
     return torch.tensor(rows, dtype=torch.float64)
-
-
-TOY = [[1, 1, 2, 4, 5],
-       [3, 2, 1, 0, 1],
-       [0, 1, 3, 2, 2],
-       [1, 0, 1, 3, 1],
-       [2, 1, 4, 1, 0]]
-LAPLACIAN = [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
-
-CROSS = [[0, 0, 1, 1, 1, 0, 0]] * 2 + [[1] * 7] * 3 + [[0, 0, 1, 1, 1, 0, 0]] * 2
-
-SEVEN = [[1, 1, 1, 0, 0],
-         [0, 1, 1, 1, 0],
-         [0, 0, 1, 1, 1],
-         [0, 0, 1, 1, 0],
-         [0, 1, 1, 0, 0]]
-VERTICAL_EDGE = [[1, 0, -1]] * 3
 
 
 def test_primer_laplacian_on_5x5_image():
@@ -103,11 +88,6 @@ def test_primer_first_toy_top_left_value():
 def test_primer_max_pool_2x2():
     x = as_tensor([[1, 3, 2, 4], [5, 6, 1, 0], [2, 9, 7, 3], [4, 2, 8, 1]])[None, None]
     assert torch.equal(F.max_pool2d(x, 2)[0, 0], as_tensor([[6, 4], [9, 8]]))
-
-
-GELU_TABLE = {-2.0: -0.045, -1.0: -0.159, -0.5: -0.154, 0.0: 0.0,
-              0.5: 0.346, 1.0: 0.841, 2.0: 1.955}
-DEAD_NEURON_TABLE = {-2.5: -0.015, -1.8: -0.065, -0.3: -0.115, -0.1: -0.046}
 
 
 @pytest.mark.parametrize("table", [GELU_TABLE, DEAD_NEURON_TABLE], ids=["gelu", "dead-neuron"])
