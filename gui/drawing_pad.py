@@ -20,6 +20,11 @@ PAPER_COLOR = QColor("#fbfbf8")
 GUIDE_COLOR = QColor("#d9dde3")
 
 
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False      # shared between calls: no caller may change it
+    return array
+
+
 class DrawingPad(QWidget):
     """A square canvas with undo/redo.  Emits ``ink_changed`` on every pen
     move, so a listener can read the drawing live (and coalesce the calls)."""
@@ -35,6 +40,8 @@ class DrawingPad(QWidget):
         self._undo: list[list] = []            # earlier stroke lists
         self._redo: list[list] = []
         self._current: list[tuple[float, float]] | None = None
+        self._finished: list[np.ndarray] = []           # self._strokes as arrays, for strokes()
+        self._finished_from: list | None = None         # the list they were made from
         self._cache: QPixmap | None = None     # finished strokes, painted once
         self._overlay: QImage | None = None    # optional heat map over the ink (saliency)
         self._pen_width = self.DEFAULT_PEN_WIDTH
@@ -48,8 +55,13 @@ class DrawingPad(QWidget):
     # ----------------------------------------------------------------- ink
     def strokes(self) -> list[np.ndarray]:
         """The drawing as ``model`` ink: one (k, 2) float array per stroke."""
-        strokes = self._strokes + ([self._current] if self._current else [])
-        return [np.asarray(s, dtype=np.float32) for s in strokes]
+        if self._finished_from is not self._strokes:
+            # Finished strokes never change (every edit replaces the list), so they
+            # are converted once, not on every pen move of the next stroke.
+            self._finished = [_read_only(np.asarray(s, dtype=np.float32)) for s in self._strokes]
+            self._finished_from = self._strokes
+        current = [np.asarray(self._current, dtype=np.float32)] if self._current else []
+        return self._finished + current
 
     def is_empty(self) -> bool:
         return not self._strokes and not self._current
