@@ -481,7 +481,8 @@ class MainWindow(QMainWindow):
         bring_to_front(self.explain_window)
 
     def _show_timing(self, elapsed_ms: float | None) -> None:
-        # A few times a second is readable; every frame would re-lay out the status bar.
+        # A few times a second is readable: a figure that changes every frame only
+        # flickers.  (The label's fixed size already keeps a change from re-laying out.)
         now = time.perf_counter()
         if elapsed_ms is None or not self.timing_label.text() or now - self._timing_shown_at > 0.25:
             self._timing_shown_at = now
