@@ -26,3 +26,26 @@ def private_user_data(tmp_path, monkeypatch):
     """Every test gets its own empty user data folder (My samples): tests
     never read or write the real user's."""
     monkeypatch.setenv("LETTERLENS_HOME", str(tmp_path / "user-data"))
+
+
+# ---------------------------------------------------------------- windows
+# Qt is imported inside these fixtures, so tests of `model` alone never load it.
+
+@pytest.fixture(scope="session")
+def recognizer():
+    """The shipped network, loaded once: tests that change weights load their own."""
+    import model
+    return model.Recognizer.load()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A private settings file, so no test sees another's (or the user's) choices."""
+    from PySide6.QtCore import QSettings
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, recognizer, settings):
+    from gui_helpers import show_main_window
+    return show_main_window(qtbot, recognizer, settings)

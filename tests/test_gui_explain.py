@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit
 
 import model
-from test_gui_main_window import LETTERS, draw_letter, recognizer, settings, window  # noqa: F401 (fixtures)
+from gui_helpers import LETTERS, draw_letter
 
 CROSS = [[0, 0, 1, 1, 1, 0, 0]] * 2 + [[1] * 7] * 3 + [[0, 0, 1, 1, 1, 0, 0]] * 2
 TOY = [[1, 1, 2, 4, 5], [3, 2, 1, 0, 1], [0, 1, 3, 2, 2], [1, 0, 1, 3, 1], [2, 1, 4, 1, 0]]

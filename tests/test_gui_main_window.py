@@ -3,32 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
 
 import model
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad, send_mouse
-
-
-# ------------------------------------------------------------------ letters
-def _line(p, q, n=20):
-    return np.linspace(p, q, n)
-
-
-def _arc(a0, a1, n=50):
-    a = np.linspace(a0, a1, n)
-    return np.stack([np.cos(a), np.sin(a)], 1)
-
-
-# Plain, unambiguous shapes the shipped network reads with > 90 % confidence.
-LETTERS = {
-    "o": [_arc(-np.pi / 2, 1.5 * np.pi + 0.2, 60)],
-    "x": [_line([0, 0], [1, 1.2]), _line([1, 0], [0, 1.2])],
-    "z": [np.concatenate([_line([0, 0], [1, 0]), _line([1, 0], [0, 1.2]), _line([0, 1.2], [1, 1.2])])],
-    "e": [np.concatenate([_line([-1, 0], [1, 0]), _arc(0, -np.pi * 1.7, 60)])],
-}
+from gui_helpers import LETTERS, draw_letter
 
 
 @pytest.fixture(scope="session")
@@ -37,33 +19,6 @@ def letters_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("letters") / "letters_strokes.npz"
     labels = [model.CLASSES.index(letter) for letter in LETTERS]
     return model.save_strokes(path, list(LETTERS.values()), labels, ["test"] * len(LETTERS))
-
-
-@pytest.fixture(scope="session")
-def recognizer():
-    return model.Recognizer.load()
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, recognizer, settings):
-    window = MainWindow(recognizer, settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
-def draw_letter(qtbot, window, ink) -> None:
-    """Replay ``ink`` on the pad as press, moves and release, then let the views catch up."""
-    strokes = fit_to_pad(ink, window.pad.width(), window.pad.height())
-    with qtbot.waitSignal(window.prediction_shown, timeout=2000):
-        draw(window.pad, strokes)
 
 
 def panel_images(window) -> dict[str, np.ndarray]:

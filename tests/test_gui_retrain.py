@@ -8,8 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import model
-from gui.main_window import MainWindow
-from test_gui_main_window import LETTERS, draw_letter
+from gui_helpers import LETTERS, draw_letter, show_main_window
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -38,20 +37,13 @@ def data_folder(tmp_path):
 
 @pytest.fixture
 def window(qtbot, settings, data_folder):
+    """A window whose Retrain dialog starts in the tiny data folder, on its
+    own load of the network (retraining replaces the window's weights)."""
     settings.setValue("retrain/data_folder", str(data_folder))
-    window = MainWindow(model.Recognizer.load(), settings=settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = show_main_window(qtbot, model.Recognizer.load(), settings)
     yield window
     if window.retrain_dialog is not None:
         window.retrain_dialog.stop_training()
-
-
-@pytest.fixture
-def settings(tmp_path):
-    from PySide6.QtCore import QSettings
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
 def open_dialog(window, epochs=1, batch_size=16):

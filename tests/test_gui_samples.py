@@ -3,26 +3,16 @@ from __future__ import annotations
 
 import os
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 import model
-from gui.main_window import MainWindow
-from test_gui_main_window import LETTERS, draw_letter
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+from gui_helpers import LETTERS, draw_letter, show_main_window
 
 
 def make_window(qtbot, settings, **kwargs):
-    window = MainWindow(model.Recognizer.load(), settings=settings, **kwargs)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+    """A window on a fresh load of the shipped network."""
+    return show_main_window(qtbot, model.Recognizer.load(), settings, **kwargs)
 
 
 def test_typing_the_letter_labels_the_drawing_and_it_survives_a_restart(qtbot, settings):

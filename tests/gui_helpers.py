@@ -1,0 +1,44 @@
+"""What the window tests share: letters a test can draw, drawing them with
+the mouse, and opening the main window as the app does."""
+from __future__ import annotations
+
+import numpy as np
+
+from gui.main_window import MainWindow
+from gui.replay import draw, fit_to_pad
+
+
+def _line(p, q, n=20):
+    return np.linspace(p, q, n)
+
+
+def _arc(a0, a1, n=50):
+    a = np.linspace(a0, a1, n)
+    return np.stack([np.cos(a), np.sin(a)], 1)
+
+
+# Plain, unambiguous shapes the shipped network reads with > 90 % confidence.
+LETTERS = {
+    "o": [_arc(-np.pi / 2, 1.5 * np.pi + 0.2, 60)],
+    "x": [_line([0, 0], [1, 1.2]), _line([1, 0], [0, 1.2])],
+    "z": [np.concatenate([_line([0, 0], [1, 0]), _line([1, 0], [0, 1.2]), _line([0, 1.2], [1, 1.2])])],
+    "e": [np.concatenate([_line([-1, 0], [1, 0]), _arc(0, -np.pi * 1.7, 60)])],
+}
+
+
+def show_main_window(qtbot, recognizer, settings, **kwargs) -> MainWindow:
+    """A main window at the screenshots' size, shown and exposed, closed
+    with the test."""
+    window = MainWindow(recognizer, settings=settings, **kwargs)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def draw_letter(qtbot, window, ink) -> None:
+    """Replay ``ink`` on the pad as press, moves and release, then let the views catch up."""
+    strokes = fit_to_pad(ink, window.pad.width(), window.pad.height())
+    with qtbot.waitSignal(window.prediction_shown, timeout=2000):
+        draw(window.pad, strokes)
