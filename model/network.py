@@ -78,7 +78,6 @@ class LetterNet(nn.Module):
             activations[name] = x
         return x, activations
 
-
     @torch.no_grad()
     def fold_batch_norm(self) -> "LetterNet":
         """The plain network computing the same function (in eval mode): each
