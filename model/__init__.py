@@ -21,19 +21,25 @@ from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, def
 from .training import Progress, TrainConfig, TrainResult, train_network
 
 __all__ = [
-    "Augment", "CLASSES", "Checkpoint", "CheckpointError", "DatasetError", "ImageSet", "Ink",
-    "InkBatch", "LetterNet", "Prediction", "Progress", "RasterConfig", "Recognizer",
-    "SHIPPED_WEIGHTS", "StrokeSet", "TrainConfig", "TrainResult", "build_model",
-    "confusion_matrix", "count_parameters", "evaluate_network", "find_datasets", "layer_table", "load_checkpoint",
-    "load_dataset", "load_many", "render", "render_batch", "save_checkpoint", "save_strokes", "set_cpu_threads", "train_network",
-    "print_figures",   # the benchmarks' JSON or aligned output
-    # the Explain panel (model.explain)
+    # ink and the one rasterizer
+    "Augment", "Ink", "InkBatch", "RasterConfig", "frame_transform", "render", "render_batch",
+    # the network
+    "CLASSES", "LetterNet", "build_model", "count_parameters", "layer_table",
+    # data sets
+    "DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes",
+    # training and evaluation
+    "Progress", "TrainConfig", "TrainResult", "train_network", "confusion_matrix", "evaluate_network",
+    # checkpoints, and the reader the app uses
+    "Checkpoint", "CheckpointError", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
+    "Prediction", "Recognizer",
+    # process settings and the benchmarks' output
+    "print_figures", "set_cpu_threads",
+    # the Explain window (model.explain)
     "CLASSIC_KERNELS", "ConvStep", "GeluRow", "KERNEL_LABELS", "PRIMER_DEAD_NEURON_INPUTS",
     "PRIMER_DIGIT_NET", "PRIMER_GELU_INPUTS", "PoolStep", "activation_curves", "activation_histograms",
     "apply_kernel", "architecture_table", "as_kernel", "conv_step", "dead_unit_report",
     "dead_unit_stats", "gelu", "gelu_table", "learned_kernels", "max_pool", "output_size",
     "pool_step", "primer_digit_net", "relu", "saliency",
-    "frame_transform",   # the rasterizer's framing, to lay a 28x28 map back over the ink
     # My samples: the user's own drawings, and fine-tuning on them
     "FinetuneConfig", "Sample", "SampleInfo", "SampleStore", "SampleStoreError",
     "default_store_path", "finetune_on_samples",

@@ -190,8 +190,9 @@ def _window(conv: nn.Conv2d, source: np.ndarray, row: int, col: int) -> tuple[np
 def conv_step(model: nn.Module, activations: Mapping, stage: str = "conv2",
               channel: int = 0, row: int = 0, col: int = 0) -> ConvStep:
     """Recompute one conv output value by hand, as the primer's "Convolutional
-    Layers" and "Multiple Input / Output Channels" do it: for every input channel, the patch times the kernel, summed; then the sum
-    over channels plus the bias.  For conv1 the patch comes from
+    Layers" and "Multiple Input / Output Channels" do it: for every input
+    channel, the patch times the kernel, summed; then the sum over channels
+    plus the bias.  For conv1 the patch comes from
     ``activations["input"]``, the normalised image the network convolves.
 
     Sums are taken in float64 over the network's float32 values; ``total``

@@ -53,7 +53,8 @@ def test_every_activation_is_present_by_name_with_its_shape(net):
     # The input activation is the normalised image.
     with torch.no_grad():
         _, blank = net(torch.zeros(1, 28, 28))
-    torch.testing.assert_close(blank["input"], torch.full((1, 1, 28, 28), -net.input_mean.item() / net.input_std.item()))
+    blank_normalised = -net.input_mean.item() / net.input_std.item()
+    torch.testing.assert_close(blank["input"], torch.full((1, 1, 28, 28), blank_normalised))
 
 
 def test_parameter_count_and_layer_table(net):
