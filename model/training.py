@@ -80,7 +80,6 @@ class Pool:
         self.owner = np.concatenate(none + [np.full(len(s), i) for i, s in enumerate(self.sets)])
         self.local = np.concatenate(none + [np.arange(len(s)) for s in self.sets])
         self.labels = np.concatenate(none + [s.labels for s in self.sets])
-        self._weights: dict[float, np.ndarray] = {}
 
     def epoch_order(self, writer_balance: float, rng: np.random.Generator) -> np.ndarray:
         """The samples of one epoch, in order.  With ``writer_balance`` > 0,
@@ -98,14 +97,12 @@ class Pool:
         the pool.  So the balance never shifts weight between sets: a file
         without writer ids, or the user's own drawings (one writer), count
         as much as they would without it."""
-        if power not in self._weights:
-            weights = np.empty(len(self))
-            for i, s in enumerate(self.sets):
-                _, writer_index, per_writer = np.unique(s.writers, return_inverse=True, return_counts=True)
-                mine = per_writer[writer_index] ** -float(power)
-                weights[self.owner == i] = mine * (len(s) / mine.sum())
-            self._weights[power] = weights / weights.sum()
-        return self._weights[power]
+        weights = np.empty(len(self))
+        for i, s in enumerate(self.sets):
+            _, writer_index, per_writer = np.unique(s.writers, return_inverse=True, return_counts=True)
+            mine = per_writer[writer_index] ** -float(power)
+            weights[self.owner == i] = mine * (len(s) / mine.sum())
+        return weights / weights.sum()
 
     def __len__(self) -> int:
         return len(self.labels)
