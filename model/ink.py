@@ -60,7 +60,8 @@ class Augment:
     aspect: float = 0.15        # log-uniform stretch of x against y, +- this
     scale: float = 0.08         # size factor in [1 - scale, 1 + scale/3]
     shift_px: float = 1.0
-    jitter_px: float = 0.2      # independent noise per stroke offset and point
+    stroke_shift_px: float = 0.8    # sd of each stroke's own shift: writers differ in where a t's bar sits
+    jitter_px: float = 0.07         # sd of each point's own noise
     elastic_px: float = 0.0     # amplitude of a smooth random warp (off: it cost accuracy)
     pen_scale: tuple[float, float] = (0.8, 1.25)
 
@@ -170,7 +171,7 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
         points = (points - centre) * size[owner, None] + centre + shift[owner]
         if augment.elastic_px:
             points = _elastic(points, owner, augment.elastic_px, rng)
-        points = _jitter(points, batch, augment.jitter_px, rng)
+        points = _jitter(points, batch, augment.stroke_shift_px, augment.jitter_px, rng)
         pen_radius = pen_radius * rng.uniform(*augment.pen_scale, n)
 
     dense, dense_owner = _densify(points, owner, batch.stroke_offsets, config.step)
@@ -258,13 +259,13 @@ def _elastic(points: np.ndarray, owner: np.ndarray, amplitude: float,
     return points + np.einsum("pk,pkd->pd", np.sin(angle), push[owner])
 
 
-def _jitter(points: np.ndarray, batch: InkBatch, jitter_px: float,
+def _jitter(points: np.ndarray, batch: InkBatch, stroke_shift_px: float, jitter_px: float,
             rng: np.random.Generator) -> np.ndarray:
-    """Move each stroke a little as a whole, and each point a little less."""
+    """Move each stroke as a whole, and each point a little."""
     stroke_of_point = np.repeat(np.arange(len(batch.stroke_offsets) - 1),
                                 np.diff(batch.stroke_offsets))
-    stroke_shift = rng.normal(0, jitter_px, (len(batch.stroke_offsets) - 1, 2))
-    return points + stroke_shift[stroke_of_point] + rng.normal(0, jitter_px / 3, points.shape)
+    stroke_shift = rng.normal(0, stroke_shift_px, (len(batch.stroke_offsets) - 1, 2))
+    return points + stroke_shift[stroke_of_point] + rng.normal(0, jitter_px, points.shape)
 
 
 def _densify(points: np.ndarray, owner: np.ndarray, stroke_offsets: np.ndarray,

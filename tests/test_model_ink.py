@@ -192,11 +192,31 @@ def test_augmentation_is_reproducible_and_changes_the_image():
 
 
 def test_augmentation_of_zero_strength_is_no_augmentation():
-    none = Augment(rotate_deg=0, shear=0, aspect=0, scale=0, shift_px=0, jitter_px=0,
-                   elastic_px=0, pen_scale=(1.0, 1.0))
+    none = Augment(rotate_deg=0, shear=0, aspect=0, scale=0, shift_px=0, stroke_shift_px=0,
+                   jitter_px=0, elastic_px=0, pen_scale=(1.0, 1.0))
     batch = InkBatch.from_inks(INKS)
     torch.testing.assert_close(render_batch(batch, augment=none, rng=np.random.default_rng(0)),
                                render_batch(batch), rtol=0, atol=1e-5)
+
+
+def test_stroke_shift_moves_the_strokes_against_each_other():
+    """An '=' of two bars: the shift moves each bar on its own, so their
+    centres no longer line up, as a writer's t bar sits off centre."""
+    equals = [np.array([[0.0, 0.0], [10.0, 0.0]]), np.array([[0.0, 6.0], [10.0, 6.0]])]
+    only_shift = Augment(rotate_deg=0, shear=0, aspect=0, scale=0, shift_px=0, stroke_shift_px=1.5,
+                         jitter_px=0, elastic_px=0, pen_scale=(1.0, 1.0))
+    images = render_batch(InkBatch.from_inks([equals] * 8), augment=only_shift,
+                          rng=np.random.default_rng(0)).numpy()
+    columns = np.arange(SIZE)
+
+    def bar_centres(image):
+        top, bottom = image[:SIZE // 2], image[SIZE // 2:]
+        return [(half.sum(0) * columns).sum() / half.sum() for half in (top, bottom)]
+
+    plain_top, plain_bottom = bar_centres(render(equals))
+    assert plain_top == pytest.approx(plain_bottom, abs=1e-3)
+    offsets = [abs(top - bottom) for top, bottom in map(bar_centres, images)]
+    assert max(offsets) > 0.5, offsets
 
 
 # ------------------------------------------------------------------------- InkBatch
