@@ -53,7 +53,10 @@ class Augment:
 
     Shape changes (rotation, shear, aspect) happen *before* framing, as a
     slanted or squat letter drawn on the pad would be framed; scale and shift
-    happen after framing and imitate framing noise.
+    happen after framing and imitate framing noise.  Each stroke is then moved
+    on its own, because writers differ in where they put a letter's parts: on
+    four held-out UNIPEN labs, 0.8 px read 0.4 points better than 0.2 px
+    (weights/README.md).
     """
     rotate_deg: float = 8.0
     shear: float = 0.2
