@@ -17,6 +17,7 @@ import gzip
 import os
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,11 +201,12 @@ def _image_set(path: Path, arrays: dict) -> ImageSet:
     return ImageSet(path.name, images, _labels(path, arrays["labels"], n), _writers(arrays, n, path))
 
 
-def save_strokes(path: str | os.PathLike, inks: list, labels, writers=None) -> Path:
-    """Write drawings as a stroke ``.npz`` (the format :func:`load_dataset`
-    reads), atomically: a half-written file never replaces a good one."""
+def save_strokes(path: str | os.PathLike, inks: list | InkBatch, labels, writers=None) -> Path:
+    """Write drawings (a list of inks, or an :class:`InkBatch`) as a stroke
+    ``.npz`` (the format :func:`load_dataset` reads), atomically: a
+    half-written file never replaces a good one."""
     path = Path(path)
-    batch = InkBatch.from_inks(inks)
+    batch = inks if isinstance(inks, InkBatch) else InkBatch.from_inks(inks)
     labels = np.asarray(labels, dtype=np.int64)
     if labels.shape != (len(batch),) or (labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES)):
         raise ValueError(f"need one label 0..{NUM_CLASSES - 1} per drawing, got {labels.tolist()}")
@@ -286,3 +288,22 @@ def split_by_writer(writers: np.ndarray, fraction: float, seed: int = 0) -> tupl
     held = rng.choice(unique, max(1, int(round(len(unique) * fraction))), replace=False)
     is_held = np.isin(writers, held)
     return np.flatnonzero(~is_held), np.flatnonzero(is_held)
+
+
+def contributors(writers: np.ndarray) -> np.ndarray:
+    """Each writer's contributor: the part of its id before "/" (UNIPEN's
+    ``lab/WRITER_ID``), or the whole id where there is none."""
+    return np.array([str(w).split("/", 1)[0] for w in writers])
+
+
+def split_by_contributor(dataset: Dataset, held_out: Sequence[str]) -> tuple[Dataset, Dataset]:
+    """(the rest, the held-out contributors' samples).  Holding out whole labs
+    is stricter than holding out writers: some ids cover many people, and a
+    lab's writers share its letterforms and its tablets."""
+    labs = contributors(dataset.writers)
+    missing = sorted(set(held_out) - set(labs))
+    if missing:
+        raise DatasetError(f"{dataset.name}: no contributor named {', '.join(missing)} "
+                           f"(it has {', '.join(np.unique(labs))})")
+    is_held = np.isin(labs, list(held_out))
+    return dataset.subset(np.flatnonzero(~is_held)), dataset.subset(np.flatnonzero(is_held))

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from model import CLASSES, LetterNet, RasterConfig, load_checkpoint, save_checkpoint
+from model import CLASSES, LetterNet, RasterConfig, load_checkpoint, load_dataset, save_checkpoint, save_strokes
 from model.evaluate import main as evaluate_main
+from model.split import main as split_main
 from model.train import main as train_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +113,23 @@ def test_train_refuses_a_teacher_that_reads_other_images(files, capsys):
 
 
 @pytest.mark.slow
+def test_split_holds_out_whole_contributors(tmp_path, capsys):
+    writers = ["lab1/a", "lab1/b", "lab2/a", "lab3/x", "lab2/c", "solo"]
+    inks = [[np.array([[0.0, 0.0], [i + 1.0, 5.0]])] for i in range(len(writers))]
+    source = save_strokes(tmp_path / "labs_strokes.npz", inks, np.arange(len(writers)), writers)
+    assert split_main(["--strokes", str(source), "--hold-out", "lab2", "lab3", "--out", str(tmp_path / "out")]) == 0
+    rest = load_dataset(tmp_path / "out" / "rest_strokes.npz")
+    held = load_dataset(tmp_path / "out" / "held_out_strokes.npz")
+    assert list(held.writers) == ["lab2/a", "lab3/x", "lab2/c"] and list(held.labels) == [2, 3, 4]
+    assert list(rest.writers) == ["lab1/a", "lab1/b", "solo"] and list(rest.labels) == [0, 1, 5]
+    np.testing.assert_array_equal(held.ink.ink(1)[0], inks[3][0])   # the strokes travel with their labels
+    assert "3 letters, 3 writers of 2 contributors" in capsys.readouterr().out
+
+    assert split_main(["--strokes", str(source), "--hold-out", "lab9", "--out", str(tmp_path / "x")]) == 2
+    assert "no contributor named lab9 (it has lab1, lab2, lab3, solo)" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def test_bench_json_reports_positive_numbers(files):
     done = run_module("model.bench", "--json", "--repeats", "5", "--train-samples", "256",
                       "--weights", files["weights"])
