@@ -112,7 +112,6 @@ def test_train_refuses_a_teacher_that_reads_other_images(files, capsys):
     assert not out.exists()
 
 
-@pytest.mark.slow
 def test_split_holds_out_whole_contributors(tmp_path, capsys):
     writers = ["lab1/a", "lab1/b", "lab2/a", "lab3/x", "lab2/c", "solo"]
     inks = [[np.array([[0.0, 0.0], [i + 1.0, 5.0]])] for i in range(len(writers))]
@@ -130,6 +129,7 @@ def test_split_holds_out_whole_contributors(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_bench_json_reports_positive_numbers(files):
     done = run_module("model.bench", "--json", "--repeats", "5", "--train-samples", "256",
                       "--weights", files["weights"])
