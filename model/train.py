@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         "epochs": config.epochs,
         "seed": config.seed,
         "writer_balance": config.writer_balance,
+        "optimizer": {name: getattr(config, name)
+                      for name in ("batch_size", "lr", "weight_decay", "label_smoothing")},
         "augment": dataclasses.asdict(config.augment),
         "wall_time_s": round(result.seconds, 1),
         "threads": torch.get_num_threads(),

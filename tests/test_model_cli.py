@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from model import CLASSES, LetterNet, RasterConfig, load_checkpoint, load_dataset, save_checkpoint, save_strokes
+from model import (CLASSES, LetterNet, RasterConfig, TrainConfig, load_checkpoint, load_dataset, save_checkpoint,
+                   save_strokes)
 from model.evaluate import main as evaluate_main
 from model.split import main as split_main
 from model.train import main as train_main
@@ -100,6 +101,8 @@ def test_train_cli_writes_a_loadable_checkpoint(files):
     assert checkpoint.meta["train_data"] == {"train_strokes.npz": 60}
     assert len(checkpoint.meta["history"]) == 1
     assert checkpoint.meta["train_size"] < 60   # some writers were held out to validate
+    assert checkpoint.meta["optimizer"]["batch_size"] == 16   # the recipe is on record
+    assert checkpoint.meta["optimizer"]["weight_decay"] == TrainConfig().weight_decay
 
 
 def test_train_refuses_a_teacher_that_reads_other_images(files, capsys):
