@@ -72,7 +72,7 @@ class ModelInfoDialog(_Dialog):
                          "(as the model card reports).")
         if isinstance(meta.get("train_data"), dict):
             lines.append("Trained on: " + ", ".join(f"{k} ({v:,})" for k, v in meta["train_data"].items())
-                         + (f", {meta['epochs']} epochs" if meta.get("epochs") else ""))
+                         + (f", {meta['epochs']} epoch{'s' * (meta['epochs'] != 1)}" if meta.get("epochs") else ""))
         if recognizer.checkpoint.info.get("saved_at"):
             lines.append(f"Saved: {recognizer.checkpoint.info['saved_at']}")
         return "<br>".join(lines)

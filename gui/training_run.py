@@ -70,9 +70,10 @@ class TrainingWorker(QObject):
         raster = job.base.checkpoint.raster if job.base else model.RasterConfig()
         common = dict(on_progress=self.progress.emit, should_stop=self._stop.is_set)
         if job.my_samples is not None and job.fine_tune:
-            config = model.FinetuneConfig(lr=job.lr, seed=job.seed)
-            result = model.finetune_on_samples(job.base.model, job.my_samples, job.train_sets, config,
+            finetune = model.FinetuneConfig(lr=job.lr, seed=job.seed)
+            result = model.finetune_on_samples(job.base.model, job.my_samples, job.train_sets, finetune,
                                                val_sets=job.val_sets, raster=raster, **common)
+            config = finetune.train_config(raster)   # the recipe that ran, for the record
         else:
             sets = job.train_sets + ([job.my_samples] if job.my_samples is not None else [])
             config = model.TrainConfig(epochs=job.epochs, batch_size=job.batch_size, lr=job.lr, seed=job.seed,
@@ -86,15 +87,8 @@ class TrainingWorker(QObject):
                 base = model.confusion_matrix(job.base.model, job.val_sets, raster)
                 current = float(np.trace(base) / max(1, base.sum()))
         meta = {
-            "train_data": {s.name: len(s) for s in job.train_sets},
+            **model.run_record(config, result, job.train_sets, job.val_sets),
             "my_samples": len(job.my_samples) if job.my_samples is not None else 0,
-            "val_data": {s.name: len(s) for s in job.val_sets} if job.val_sets else "held-out training writers",
-            "val_accuracy": result.val_accuracy,
-            "history": result.history,
-            "epochs": job.epochs,
-            "seed": job.seed,
-            "writer_balance": getattr(config, "writer_balance", 0.0),   # a fine-tune's mix has none
-            "wall_time_s": round(result.seconds, 1),
             "finetuned_from": job.base.source if job.base else None,
             "trained_in": "LetterLens retrain dialog",
         }

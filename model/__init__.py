@@ -18,7 +18,7 @@ from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Prediction, Recognizer
 from .runtime import print_figures, set_cpu_threads
 from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, default_store_path
-from .training import Progress, TrainConfig, TrainResult, train_network
+from .training import Progress, TrainConfig, TrainResult, run_record, train_network
 
 __all__ = [
     # ink and the one rasterizer
@@ -28,7 +28,8 @@ __all__ = [
     # data sets
     "DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes",
     # training and evaluation
-    "Progress", "TrainConfig", "TrainResult", "train_network", "confusion_matrix", "evaluate_network",
+    "Progress", "TrainConfig", "TrainResult", "run_record", "train_network", "confusion_matrix",
+    "evaluate_network",
     # checkpoints, and the reader the app uses
     "Checkpoint", "CheckpointError", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
     "Prediction", "Recognizer",

@@ -31,7 +31,7 @@ from .network import ARCHITECTURES, CLASSES
 from .paths import SHIPPED_WEIGHTS
 from .personalize import FinetuneConfig, finetune_on_samples
 from .sample_store import SampleStore, SampleStoreError, default_store_path
-from .training import Progress, ProgressCallback, TrainConfig, clean_labels, train_network
+from .training import Progress, ProgressCallback, TrainConfig, clean_labels, run_record, train_network
 
 
 def _progress_printer(stream=sys.stderr) -> ProgressCallback:
@@ -124,25 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved", file=sys.stderr)
         return 130
-    meta = {
-        "train_data": {s.name: len(s) for s in train_sets},
-        "train_size": result.train_size,
-        "dropped_labels": result.dropped_labels,
-        "val_data": {s.name: len(s) for s in val_sets} if val_sets else "held-out training writers",
-        "val_accuracy": result.val_accuracy,
-        "history": result.history,
-        "epochs": config.epochs,
-        "seed": config.seed,
-        "writer_balance": config.writer_balance,
-        "optimizer": {name: getattr(config, name)
-                      for name in ("batch_size", "lr", "weight_decay", "label_smoothing")},
-        "augment": dataclasses.asdict(config.augment),
-        "wall_time_s": round(result.seconds, 1),
-        "threads": torch.get_num_threads(),
-        "finetuned_from": args.finetune,
-        "teacher": args.teacher,
-        "torch": str(torch.__version__),
-    }
+    meta = {**run_record(config, result, train_sets, val_sets),
+            "finetuned_from": args.finetune, "teacher": args.teacher}
     path = save_checkpoint(args.out or "runs/letternet.pt", result.model, arch=config.arch,
                            raster=config.raster, meta=meta)
     val = f", validation accuracy {result.val_accuracy:.2%}" if result.val_accuracy is not None else ""

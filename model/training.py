@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -166,6 +166,29 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
     val_accuracy = history[-1]["val_accuracy"] if history else None
     return TrainResult(model.cpu().eval(), history, val_accuracy, stopped,
                        time.perf_counter() - started, len(pool), dropped)
+
+
+def run_record(config: TrainConfig, result: TrainResult, train_sets: list[Dataset],
+               val_sets: list[Dataset] | None) -> dict:
+    """What a checkpoint records about the run that made it: the data, the
+    recipe and the outcome.  The CLI and the app's retrain add their own keys."""
+    return {
+        "train_data": {s.name: len(s) for s in train_sets},
+        "train_size": result.train_size,
+        "dropped_labels": result.dropped_labels,
+        "val_data": {s.name: len(s) for s in val_sets} if val_sets else "held-out training writers",
+        "val_accuracy": result.val_accuracy,
+        "history": result.history,
+        "epochs": config.epochs,
+        "seed": config.seed,
+        "writer_balance": config.writer_balance,
+        "optimizer": {name: getattr(config, name)
+                      for name in ("batch_size", "lr", "weight_decay", "label_smoothing")},
+        "augment": asdict(config.augment),
+        "wall_time_s": round(result.seconds, 1),
+        "threads": torch.get_num_threads(),
+        "torch": str(torch.__version__),
+    }
 
 
 def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Generator,

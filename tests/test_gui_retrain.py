@@ -114,6 +114,7 @@ def test_save_as_writes_a_loadable_checkpoint_but_never_the_shipped_one(qtbot, w
     loaded = model.Recognizer.load(path)
     assert torch.equal(weights(loaded), weights(dialog.new_recognizer()))
     assert loaded.checkpoint.meta["trained_in"] == "LetterLens retrain dialog"
+    assert loaded.checkpoint.meta["optimizer"]["lr"] == pytest.approx(dialog.lr.value())   # the recipe is on record
 
 
 def test_cancel_stops_within_a_second_and_keeps_the_model(qtbot, window):
