@@ -164,19 +164,15 @@ def _finetune_on_my_samples(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved", file=sys.stderr)
         return 130
+    # The run's record as every training writes it (train_data: the replay
+    # sets), then what a fine-tune adds; no held-out writers stand in for --val.
     meta = {
+        **run_record(config.train_config(start.raster), result, replay_sets, val_sets),
         "finetuned_from": str(start_path),
         "my_samples": {CLASSES[c]: int(n) for c, n in zip(*np.unique(mine.labels, return_counts=True))},
         "replay_data": {s.name: len(s) for s in replay_sets},
-        "train_size": result.train_size,
         "val_data": {s.name: len(s) for s in val_sets} if val_sets else None,
-        "val_accuracy": result.val_accuracy,
-        "history": result.history,
         "finetune": {k: v for k, v in dataclasses.asdict(config).items() if k != "augment"},
-        "augment": dataclasses.asdict(config.augment),
-        "wall_time_s": round(result.seconds, 1),
-        "threads": torch.get_num_threads(),
-        "torch": str(torch.__version__),
     }
     path = save_checkpoint(out, result.model, arch=start.arch, raster=start.raster, meta=meta)
     val = f", validation accuracy {result.val_accuracy:.2%}" if result.val_accuracy is not None else ""
