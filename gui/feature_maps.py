@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QImage
+from PySide6.QtGui import QColor, QCursor, QImage, QPainter
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 COLOR_MAP = pg.colormap.get("CET-D4")      # blue - black - red, perceptually even
@@ -72,6 +72,17 @@ def cache_as_pixmap(*items) -> None:
     for pyqtgraph axes costs about a millisecond each."""
     for item in items:
         item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        item.geometryChanged.connect(lambda item=item: _drop_pixmap(item))
+
+
+def _drop_pixmap(item: QGraphicsItem) -> None:
+    """Make a resized item paint itself whole again.  An axis first paints
+    before its labels widen it; Qt then grows the pixmap by painting only the
+    new strip, and a left axis, whose labels are right-aligned, kept the
+    narrow first paint: its labels showed cut off.  update() does not prevent
+    that; dropping the pixmap does."""
+    item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
@@ -211,13 +222,26 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         super().leaveEvent(event)
 
 
+class ElidedLabel(QLabel):
+    """A one-line plain-text label that ends in "…" where its text does not
+    fit, instead of being cut off mid-word in a narrow window."""
+
+    def shown_text(self) -> str:
+        """The text as painted: shortened to the label's width."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
+
+    def paintEvent(self, event):
+        self.style().drawItemText(QPainter(self), self.contentsRect(), int(self.alignment()), self.palette(),
+                                  self.isEnabled(), self.shown_text(), self.foregroundRole())
+
+
 class PanelFrame(QWidget):
     """A titled box: title on the left, optional controls on the right, body below."""
 
     def __init__(self, title: str, body: QWidget, parent=None):
         super().__init__(parent)
         self.title = QLabel(f"<b>{title}</b>")
-        self.info = QLabel(" ")
+        self.info = ElidedLabel(" ")
         self.info.setMinimumWidth(40)          # long hover texts must not widen the window
         self.info.setStyleSheet("color: palette(mid);")
         self.header = QHBoxLayout()

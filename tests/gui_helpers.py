@@ -26,12 +26,12 @@ LETTERS = {
 }
 
 
-def show_main_window(qtbot, recognizer, settings, **kwargs) -> MainWindow:
-    """A main window at the screenshots' size, shown and exposed, closed
-    with the test."""
+def show_main_window(qtbot, recognizer, settings, size=(1280, 800), **kwargs) -> MainWindow:
+    """A main window at the screenshots' size (or ``size``), shown and
+    exposed, closed with the test."""
     window = MainWindow(recognizer, settings=settings, **kwargs)
     qtbot.addWidget(window)
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     return window

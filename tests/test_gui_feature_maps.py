@@ -1,10 +1,11 @@
-"""The feature-map building blocks: the heat-map item's colours and the colour levels."""
+"""The feature-map building blocks: the heat-map item's colours, the colour levels, the captions."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtGui import QColor
 
-from gui.feature_maps import COLOR_MAP, GAP_COLOR, HeatmapItem, ImagePlot, steady_levels, symmetric_levels
+from gui.feature_maps import (COLOR_MAP, GAP_COLOR, ElidedLabel, HeatmapItem, ImagePlot, steady_levels,
+                               symmetric_levels)
 
 
 def test_heatmap_colours_follow_the_colour_map_and_gaps_take_the_gap_colour(qtbot):
@@ -63,3 +64,15 @@ def test_live_levels_hold_but_a_blank_frame_resets_them(qtbot):
     plot.show_image(maps * 0, (-1.0, 1.0))                   # the pad was cleared
     plot.show_image(maps * 0.6, (-0.7, 0.7), live=True)      # a new drawing starts
     assert plot.image.levels.tolist() == [-0.7, 0.7]
+
+
+def test_panel_captions_end_in_an_ellipsis_where_they_do_not_fit(qtbot):
+    caption = "32 channels of 26×26 · hover or click a tile"
+    label = ElidedLabel(caption)
+    qtbot.addWidget(label)
+    label.resize(90, 20)
+    shown = label.shown_text()
+    assert shown.endswith("…") and len(shown) < len(caption)
+    assert label.fontMetrics().horizontalAdvance(shown) <= 90
+    label.resize(1000, 20)
+    assert label.shown_text() == caption

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QGraphicsItem
 
 import model
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad, send_mouse
-from gui_helpers import LETTERS, draw_letter
+from gui_helpers import LETTERS, draw_letter, show_main_window
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +99,25 @@ def test_a_new_reading_does_not_re_lay_out_the_window(qtbot, window):
         qtbot.wait(300)
     assert window.top_letters.letter == "z"
     assert requests == []
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1100, 700)])
+def test_axes_kept_as_pixmaps_show_what_a_fresh_paint_shows(qtbot, recognizer, settings, size):
+    # Axes and colour bars are painted once into a pixmap and blitted after.
+    # In these window sizes that pixmap once kept the axis's first, narrower
+    # paint, and the fully connected layers' labels showed cut off.
+    window = show_main_window(qtbot, recognizer, settings, size=size)
+    draw_letter(qtbot, window, LETTERS["o"])
+    qtbot.wait(100)
+    plots = window.findChildren(pg.GraphicsView)
+    cached = {plot: [item for item in plot.scene().items() if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
+              for plot in plots}
+    assert window.dense_panel.plot.getAxis("left") in cached[window.dense_panel.plot]
+    before = {plot: plot.grab().toImage() for plot in cached}
+    for plot, items in cached.items():
+        for item in items:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    assert [plot for plot in cached if plot.grab().toImage() != before[plot]] == []
 
 
 class LayoutRequestSpy(QObject):
