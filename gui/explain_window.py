@@ -12,7 +12,7 @@ when another tab is picked).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from gui.explain.activations_tab import ActivationsTab
 from gui.explain.architecture_tab import ArchitectureTab
@@ -23,6 +23,20 @@ from gui.explain.step_tab import StepTab
 __all__ = ["ExplainWindow", "saliency_overlay"]
 
 _UNSET = object()
+
+
+def scrolling(page: QWidget) -> QScrollArea:
+    """A tab's page in a frameless scroll area: in a window smaller than the
+    page it scrolls, where its tables and word-wrapped notes would otherwise
+    be squeezed over each other."""
+    area = QScrollArea()
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setWidget(page)
+    # Transparent, so the page keeps the tab's own background.
+    page.setAutoFillBackground(False)
+    area.viewport().setAutoFillBackground(False)
+    return area
 
 
 class ExplainWindow(QWidget):
@@ -37,14 +51,14 @@ class ExplainWindow(QWidget):
         self.kernels, self.step = KernelsTab(), StepTab()
         self.activations, self.architecture = ActivationsTab(), ArchitectureTab()
         self.tabs = QTabWidget()
-        for tab, title in ((self.kernels, "Kernels"), (self.step, "Step through"),
-                           (self.activations, "Activations"), (self.architecture, "Architecture")):
-            self.tabs.addTab(tab, title)
+        self.pages = (self.kernels, self.step, self.activations, self.architecture)
+        for page, title in zip(self.pages, ("Kernels", "Step through", "Activations", "Architecture")):
+            self.tabs.addTab(scrolling(page), title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
-        self.resize(1220, 780)
+        self.resize(1240, 780)     # the Step-through tab's full width; smaller windows scroll
 
         self._recognizer = _UNSET
         self._shown: dict[QWidget, object] = {}        # tab -> the prediction it shows
@@ -62,15 +76,21 @@ class ExplainWindow(QWidget):
         window = self.main_window
         if window.recognizer is not self._recognizer:
             self._recognizer = window.recognizer
-            for index in range(self.tabs.count()):
-                self.tabs.widget(index).set_recognizer(window.recognizer)
+            for page in self.pages:
+                page.set_recognizer(window.recognizer)
             self._shown.clear()
         prediction = window.prediction
         self._show_status(prediction)
-        tab = self.tabs.currentWidget()
+        tab = self.current_tab()
         if self._shown.get(tab, _UNSET) is not prediction:
             tab.show_prediction(prediction)
             self._shown[tab] = prediction
+
+    def current_tab(self) -> QWidget:
+        return self.pages[self.tabs.currentIndex()]
+
+    def show_tab(self, page: QWidget) -> None:
+        self.tabs.setCurrentIndex(self.pages.index(page))
 
     def _show_status(self, prediction) -> None:
         if self.main_window.recognizer is None:
@@ -98,5 +118,5 @@ class ExplainWindow(QWidget):
         enlarged channel); shows the Step-through tab when this window is open."""
         self._shown.pop(self.step, None)         # re-shown below with the current drawing
         if self.step.select(stage, channel, row, col) and self.isVisible():
-            self.tabs.setCurrentWidget(self.step)
+            self.show_tab(self.step)
         self.follow()

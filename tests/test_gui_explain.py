@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 import model
 from gui_helpers import LETTERS, draw_letter
@@ -52,6 +52,26 @@ def test_explain_opens_from_the_view_menu_and_follows_the_drawing(qtbot, window,
     assert sobel.shape == (26, 26)
 
 
+def overlapping_children(page) -> list[tuple[str, str]]:
+    """Pairs of the page's visible widgets that are drawn over each other."""
+    children = [c for c in page.findChildren(QWidget) if c.parentWidget() is page and c.isVisible()]
+    return [(type(a).__name__, type(b).__name__) for i, a in enumerate(children) for b in children[i + 1:]
+            if a.geometry().intersects(b.geometry())]
+
+
+def test_every_tab_fits_the_default_window_and_scrolls_in_a_small_one(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["x"])
+    for size, scrolls in (((1240, 780), False), ((1024, 640), True)):
+        explain.resize(*size)
+        for page in explain.pages:
+            explain.show_tab(page)
+            qtbot.wait(50)
+            area = explain.tabs.currentWidget()
+            assert overlapping_children(page) == [], (size, type(page).__name__)
+            bars = area.verticalScrollBar().isVisible() or area.horizontalScrollBar().isVisible()
+            assert bars == scrolls, (size, type(page).__name__)
+
+
 def test_empty_pad_shows_a_friendly_draw_a_letter_state(qtbot, window, explain):
     assert window.prediction is None
     assert "Draw a letter" in explain.status.text()
@@ -60,7 +80,7 @@ def test_empty_pad_shows_a_friendly_draw_a_letter_state(qtbot, window, explain):
     assert "Draw a letter" in explain.step.explanation.text()
     assert "Draw a letter" in explain.activations.dead_note.text()
     assert explain.step.step is None
-    explain.tabs.setCurrentWidget(explain.activations)
+    explain.show_tab(explain.activations)
     draw_letter(qtbot, window, LETTERS["o"])
     assert explain.activations.report
     window.clear_action.trigger()
@@ -85,10 +105,10 @@ def test_closing_and_reopening_keeps_one_window_and_skips_work_while_hidden(qtbo
 
 
 def test_only_the_visible_tab_is_refreshed(qtbot, window, explain):
-    explain.tabs.setCurrentWidget(explain.kernels)
+    explain.show_tab(explain.kernels)
     draw_letter(qtbot, window, LETTERS["z"])
     assert explain.step.prediction is not window.prediction
-    explain.tabs.setCurrentWidget(explain.step)
+    explain.show_tab(explain.step)
     assert explain.step.prediction is window.prediction
 
 
@@ -96,12 +116,12 @@ def test_explain_follows_a_newly_loaded_model(qtbot, window, explain, tmp_path):
     copy = tmp_path / "copy.pt"
     copy.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
     assert window.open_weights(str(copy))
-    explain.tabs.setCurrentWidget(explain.step)
+    explain.show_tab(explain.step)
     draw_letter(qtbot, window, LETTERS["e"])
     assert explain.step.net is window.recognizer.model
     explain.step.select("conv2", 2, 3, 3)
     assert abs(shown(explain.step.values["total"]) - window.prediction.activations["conv2"][2, 3, 3]) <= 1e-5
-    explain.tabs.setCurrentWidget(explain.architecture)
+    explain.show_tab(explain.architecture)
     assert "137,178 parameters" in explain.architecture.model_title.text()
 
 
@@ -111,7 +131,7 @@ def test_explain_follows_a_newly_loaded_model(qtbot, window, explain, tmp_path):
 def test_clicking_a_conv_map_position_shows_sum_plus_bias_equal_to_the_activation(
         qtbot, window, explain, stage, channel, row, col):
     draw_letter(qtbot, window, LETTERS["e"])
-    explain.tabs.setCurrentWidget(explain.step)
+    explain.show_tab(explain.step)
     step = explain.step
     step.stage_box.setCurrentIndex(step.stage_box.findData(stage))
     step.channel_spin.setValue(channel)
@@ -140,7 +160,7 @@ def test_clicking_a_conv_map_position_shows_sum_plus_bias_equal_to_the_activatio
 
 def test_a_contributing_channel_row_shows_that_channels_patch(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["z"])
-    explain.tabs.setCurrentWidget(explain.step)
+    explain.show_tab(explain.step)
     explain.step.select("conv2", 4, 6, 6)
     table = explain.step.top_table
     rect = table.visualItemRect(table.item(2, 0))
@@ -155,7 +175,7 @@ def test_clicking_the_main_windows_enlarged_channel_steps_through_it(qtbot, wind
     draw_letter(qtbot, window, LETTERS["x"])
     window.enlarge_channel("conv2", 9)
     click_pixel(window.channel_panel.plot, 4, 7)
-    assert explain.tabs.currentWidget() is explain.step
+    assert explain.current_tab() is explain.step
     assert (explain.step.stage(), *explain.step.position()) == ("conv2", 9, 4, 7)
     activation = float(window.prediction.activations["conv2"][9, 4, 7])
     assert abs(shown(explain.step.values["sum"]) + shown(explain.step.values["bias"]) - activation) <= 1e-5
@@ -163,7 +183,7 @@ def test_clicking_the_main_windows_enlarged_channel_steps_through_it(qtbot, wind
 
 def test_pool_step_highlights_the_winner_which_is_the_pooled_value(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["o"])
-    explain.tabs.setCurrentWidget(explain.step)
+    explain.show_tab(explain.step)
     explain.step.select("pool2", 11, 5, 5)          # pool2 rounds 11 up to 6: a partial corner window
     step = explain.step.step
     pooled = float(window.prediction.activations["pool2"][11, 5, 5])
@@ -191,7 +211,7 @@ def test_a_gelu_click_is_explained_through_its_pool(qtbot, window, explain):
 
 
 def test_step_through_follows_new_drawings(qtbot, window, explain):
-    explain.tabs.setCurrentWidget(explain.step)
+    explain.show_tab(explain.step)
     explain.step.select("conv3", 7, 1, 1)
     for letter in ("x", "o"):
         window.pad.clear()
@@ -265,7 +285,7 @@ PRIMER_GELU = {-2.0: -0.045, -1.0: -0.159, -0.5: -0.154, 0.0: 0.0, 0.5: 0.346, 1
 
 
 def test_primer_gelu_table_shown_in_the_activations_tab(explain):
-    explain.tabs.setCurrentWidget(explain.activations)
+    explain.show_tab(explain.activations)
     table = explain.activations.gelu_table
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     column = {name: headers.index(name) for name in headers}
@@ -284,7 +304,7 @@ def test_primer_gelu_table_shown_in_the_activations_tab(explain):
 
 
 def test_dead_unit_note_counts_this_drawings_zeros(qtbot, window, explain):
-    explain.tabs.setCurrentWidget(explain.activations)
+    explain.show_tab(explain.activations)
     draw_letter(qtbot, window, LETTERS["x"])
     tab = explain.activations
     tab.layer_box.setCurrentIndex(tab.layer_box.findData("gelu1"))
@@ -301,7 +321,7 @@ def test_dead_unit_note_counts_this_drawings_zeros(qtbot, window, explain):
 
 # ------------------------------------------------------------- architecture
 def test_primer_digit_net_parameter_counts_in_the_architecture_tab(explain):
-    explain.tabs.setCurrentWidget(explain.architecture)
+    explain.show_tab(explain.architecture)
     table = explain.architecture.primer_table
     rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(table.columnCount())]
             for r in range(table.rowCount())}

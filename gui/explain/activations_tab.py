@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 import model
 from gui.dialogs import _table
-from gui.explain.widgets import tab_layout, compact, heading, note, table_item
+from gui.explain.widgets import FlexiblePlotWidget, compact, heading, note, tab_layout, table_item
 from gui.feature_maps import cache_as_pixmap
 
 GELU_COLUMNS = ["x", "ReLU", "GELU, tanh (primer)", "GELU, exact", "ReLU grad.", "GELU grad."]
@@ -31,7 +31,7 @@ TABLE_NOTE = (
 
 
 def _plot() -> pg.PlotWidget:
-    plot = pg.PlotWidget()
+    plot = FlexiblePlotWidget()
     plot.setBackground(None)
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(False, False)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import model
-from gui.explain.widgets import tab_layout, NumberGrid, add_marker, heading, note, place_marker
+from gui.explain.widgets import FlexibleImagePlot, NumberGrid, add_marker, heading, note, place_marker, tab_layout
 from gui.feature_maps import ImagePlot, Mosaic, symmetric_levels
 
 MAP_SIZE = 132          # px for one kernel's map
@@ -127,7 +127,7 @@ class KernelsTab(QWidget):
         self.kernel_plot = ImagePlot(color_bar=False)
         self.kernel_plot.setFixedSize(180, 180)
         self.kernel_marker = add_marker(self.kernel_plot)
-        self.maps_plot = ImagePlot(color_bar=False)
+        self.maps_plot = FlexibleImagePlot(color_bar=False)
         self.maps_plot.setMinimumSize(200, 200)
         self.maps_marker = add_marker(self.maps_plot)
         self.learned_card = KernelCard("Learned kernel 0")

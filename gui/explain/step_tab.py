@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxL
                                QWidget)
 
 import model
-from gui.explain.widgets import (NumberGrid, add_marker, cell_colors, fmt, heading, note, place_marker, tab_layout,
-                                 table_item)
+from gui.explain.widgets import (FlexibleImagePlot, NumberGrid, add_marker, cell_colors, fmt, heading, note,
+                                 place_marker, tab_layout, table_item)
 from gui.feature_maps import ImagePlot, symmetric_levels
 
 TOP_CHANNELS = 12
@@ -100,14 +100,14 @@ class StepTab(QWidget):
 
         # --- the map and the input the value was computed from
         self.map_title = heading("Map")
-        self.map_plot = ImagePlot()
+        self.map_plot = FlexibleImagePlot()
         self.map_plot.ci.layout.setContentsMargins(2, 8, 2, 8)     # room for the colour bar's end labels
         self.map_plot.setMinimumSize(230, 200)
         self.map_marker = add_marker(self.map_plot)
         self.map_plot.pixel_clicked.connect(self._map_clicked)
         self.map_plot.setToolTip("Click a value to explain it")
         self.source_title = heading("Input")
-        self.source_plot = ImagePlot()
+        self.source_plot = FlexibleImagePlot()
         self.source_plot.ci.layout.setContentsMargins(2, 8, 2, 8)
         self.source_plot.setMinimumSize(230, 200)
         self.source_marker = add_marker(self.source_plot)
