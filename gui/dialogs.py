@@ -1,12 +1,23 @@
-"""Small dialogs: model info and keyboard shortcuts."""
+"""Small dialogs (model info, keyboard shortcuts) and sizing windows to the screen."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout)
+                               QVBoxLayout, QWidget)
 
 import model
+
+
+def resize_within_screen(window: QWidget, width: int, height: int) -> None:
+    """Resize to ``width`` x ``height``, or less on a smaller screen (a
+    1366x768 laptop): a window taller than the screen hides its bottom row
+    of buttons under the task bar."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, room.width() - 40), min(height, room.height() - 60)   # the title bar
+    window.resize(width, height)
 
 
 def _table(headers: list[str], rows: list[list[str]], right_aligned: set[int] = frozenset()) -> QTableWidget:
@@ -23,7 +34,37 @@ def _table(headers: list[str], rows: list[list[str]], right_aligned: set[int] = 
             table.setItem(r, c, item)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)      # read-only: a focus frame on one cell means nothing
     return table
+
+
+def compact(table: QTableWidget, fit: bool = True) -> QTableWidget:
+    """Rows just taller than the text; with ``fit``, big enough to show every
+    row and column without a scroll bar (the tab scrolls instead)."""
+    row_height = table.fontMetrics().height() + 6
+    table.verticalHeader().setDefaultSectionSize(row_height)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    for r in range(table.rowCount()):
+        table.setRowHeight(r, row_height)
+    if fit:
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setFixedHeight(table.rowCount() * row_height + table.horizontalHeader().sizeHint().height()
+                             + 2 * table.frameWidth() + 2)
+        header = table.horizontalHeader()
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setMinimumWidth(sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c))
+                                  for c in range(table.columnCount())) + 2 * table.frameWidth())
+    return table
+
+
+def bold_last_row(table: QTableWidget) -> None:
+    """Set a table's last row (its total) in bold."""
+    font = QFont(table.font())
+    font.setBold(True)
+    for c in range(table.columnCount()):
+        item = table.item(table.rowCount() - 1, c)
+        if item is not None:
+            item.setFont(font)
 
 
 class _Dialog(QDialog):
@@ -56,9 +97,11 @@ class ModelInfoDialog(_Dialog):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setOpenExternalLinks(True)
         self.layout_.addWidget(self.summary)
-        self.layout_.addWidget(self.table, 1)
+        bold_last_row(self.table)
+        self.layout_.addWidget(compact(self.table))
         self.finish()
-        self.resize(520, 620)
+        # As tall as the wrapped summary and every layer need, no taller.
+        self.resize(520, max(self.heightForWidth(520), self.minimumSizeHint().height()))
 
     @staticmethod
     def _summary(recognizer) -> str:
@@ -86,8 +129,8 @@ class ShortcutsDialog(_Dialog):
         rows = [[action.text().replace("&", "").rstrip("…"),
                  ",  ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())]
                 for action in actions]
-        self.table = _table(["Action", "Keys"], sorted(rows))
-        self.layout_.addWidget(self.table, 1)
+        self.table = compact(_table(["Action", "Keys"], sorted(rows)))
+        self.layout_.addWidget(self.table)
         self.layout_.addWidget(QLabel("Draw with the mouse, a pen tablet or a finger."))
         self.finish()
-        self.resize(420, 440)
+        self.resize(420, 0)

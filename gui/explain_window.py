@@ -14,6 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
+from gui.dialogs import resize_within_screen
 from gui.explain.activations_tab import ActivationsTab
 from gui.explain.architecture_tab import ArchitectureTab
 from gui.explain.kernels_tab import KernelsTab
@@ -58,7 +59,7 @@ class ExplainWindow(QWidget):
         layout.setContentsMargins(8, 6, 8, 8)
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
-        self.resize(1240, 780)     # the Step-through tab's full width; smaller windows scroll
+        resize_within_screen(self, 1240, 780)    # the Step-through tab's full width; smaller windows scroll
 
         self._recognizer = _UNSET
         self._shown: dict[QWidget, object] = {}        # tab -> the prediction it shows

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QImage, QPainter
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
@@ -220,6 +220,24 @@ class ImagePlot(pg.GraphicsLayoutWidget):
     def leaveEvent(self, event):
         self.pixel_hovered.emit(-1, -1)
         super().leaveEvent(event)
+
+
+class _AsksForItsMinimum:
+    """Mixed into a pyqtgraph view: it asks its layout for no more than its
+    minimum size, then takes the room its layout's stretch gives it.  Left
+    to ask, a pyqtgraph view wants 480 to 600 px, which pushed the Explain
+    tabs past the window and squeezed the retrain dialog's text to a sliver."""
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+
+class FlexibleImagePlot(_AsksForItsMinimum, ImagePlot):
+    pass
+
+
+class FlexiblePlotWidget(_AsksForItsMinimum, pg.PlotWidget):
+    pass
 
 
 class ElidedLabel(QLabel):

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDoubleSpinBox,
                                QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout)
 
 import model
-from gui.feature_maps import ImagePlot
+from gui.dialogs import resize_within_screen
+from gui.feature_maps import FlexibleImagePlot, FlexiblePlotWidget
 from gui.training_run import TrainingJob, TrainingRun
 
 HOLD_OUT = "hold out 5% of the training writers"
@@ -55,10 +56,10 @@ class RetrainDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_data_box())
         layout.addWidget(self._build_settings_box())
-        layout.addWidget(self._build_progress_box(), 1)
-        layout.addWidget(self._build_result_box(), 1)
+        layout.addWidget(self._build_progress_box(), 3)
+        layout.addWidget(self._build_result_box(), 2)
         layout.addLayout(self._build_buttons())
-        self.resize(760, 820)
+        resize_within_screen(self, 760, 820)
         self._set_state("idle")
         folder = Path(data_folder) if data_folder else default_data_folder()
         if folder is not None and folder.is_dir():
@@ -69,7 +70,8 @@ class RetrainDialog(QDialog):
     def _build_data_box(self) -> QGroupBox:
         box = QGroupBox("Data")
         self.source_list = QListWidget()
-        self.source_list.setMinimumHeight(90)
+        self.source_list.setMinimumHeight(64)
+        self.source_list.setMaximumHeight(130)    # about six sets; more scroll, and the plots get the room
         self.source_list.setToolTip("Tick the sets to train on")
         self.source_list.itemChanged.connect(lambda _: self._update_recipe_fields())
         add_files = QPushButton("Add files…")
@@ -140,6 +142,7 @@ class RetrainDialog(QDialog):
         self.recipe_note.setText(f"Fine-tuning on My samples runs {steps} mixed batches: your drawings and a replay "
                                  "of the other ticked sets, so it does not forget the other letters. Tick a public "
                                  "set too." if fixed else "")
+        self.recipe_note.setHidden(not fixed)      # an empty line would cost the dialog a row of height
 
     def _mode_defaults(self) -> None:
         """A fine-tune wants few epochs and a gentle learning rate; from scratch, the shipped recipe."""
@@ -158,15 +161,16 @@ class RetrainDialog(QDialog):
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("not started")
         self.status = QLabel(" ")
-        self.loss_plot = pg.PlotWidget(title="training loss")
-        self.acc_plot = pg.PlotWidget(title="validation accuracy")
+        # Named by their axis labels, not titles: a title row costs each plot a
+        # quarter of its height when the dialog is squeezed onto a small screen.
+        self.loss_plot, self.acc_plot = FlexiblePlotWidget(), FlexiblePlotWidget()
         for plot in (self.loss_plot, self.acc_plot):
             plot.setBackground(None)
             plot.setMenuEnabled(False)
-            plot.setMinimumHeight(130)
+            plot.setMinimumHeight(100)
             plot.showGrid(y=True, alpha=0.2)
-        self.loss_plot.setLabel("bottom", "batch")
-        self.acc_plot.setLabel("bottom", "epoch")
+        self.loss_plot.setLabel("bottom", "training loss, by batch")
+        self.acc_plot.setLabel("bottom", "validation accuracy, by epoch")
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#e0662b", width=2))
         self.acc_curve = self.acc_plot.plot(pen=pg.mkPen("#2b7de0", width=2), symbol="o", symbolSize=6)
         plots = QHBoxLayout()
@@ -182,9 +186,9 @@ class RetrainDialog(QDialog):
         box = QGroupBox("Result")
         self.result_label = QLabel("Train a model to compare it with the current one.")
         self.result_label.setWordWrap(True)
-        self.confusion_plot = ImagePlot(color_bar=False)
+        self.confusion_plot = FlexibleImagePlot(color_bar=False)
         self.confusion_plot.image.setColorMap(pg.colormap.get("CET-L17"))
-        self.confusion_plot.setMinimumSize(190, 190)
+        self.confusion_plot.setMinimumSize(140, 140)
         self.confusion_plot.pixel_hovered.connect(self._confusion_hovered)
         self.confusion_info = QLabel("Confusion matrix: rows are the true letters, columns the readings.")
         self.confusion_info.setWordWrap(True)
@@ -194,7 +198,7 @@ class RetrainDialog(QDialog):
         text.addStretch(1)
         row = QHBoxLayout(box)
         row.addLayout(text, 1)
-        row.addWidget(self.confusion_plot)
+        row.addWidget(self.confusion_plot, 1)
         return box
 
     def _build_buttons(self) -> QHBoxLayout:

@@ -101,6 +101,15 @@ def test_a_new_reading_does_not_re_lay_out_the_window(qtbot, window):
     assert requests == []
 
 
+def test_first_start_and_new_windows_fit_the_screen(qtbot, recognizer, settings):
+    window = MainWindow(recognizer, settings=settings)       # no saved geometry: the default size
+    qtbot.addWidget(window)
+    window.show_explain()
+    room = window.screen().availableGeometry()   # the offscreen screen, 800x800: smaller than the defaults
+    for shown in (window, window.explain_window):
+        assert shown.width() <= room.width() and shown.height() <= room.height(), type(shown).__name__
+
+
 @pytest.mark.parametrize("size", [(1024, 640), (1100, 700)])
 def test_axes_kept_as_pixmaps_show_what_a_fresh_paint_shows(qtbot, recognizer, settings, size):
     # Axes and colour bars are painted once into a pixmap and blitted after.
@@ -293,6 +302,12 @@ def test_model_info_lists_each_layer_of_the_loaded_model(qtbot, window, recogniz
     assert table.item(1, 0).text() == "conv1" and table.item(1, 2).text() == "32 × 26 × 26"
     assert table.item(table.rowCount() - 1, 3).text() == "137,178"
     assert "97." in dialog.summary.text()           # the model card's accuracy
+    # Every layer in view, none of it under the summary or the Close button.
+    last = table.rowCount() - 1
+    assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()
+    assert not table.verticalScrollBar().isVisible()
+    assert dialog.summary.geometry().bottom() < table.geometry().top()
+    assert table.geometry().bottom() < dialog.buttons.geometry().top()
     dialog.close()
 
 

@@ -72,6 +72,17 @@ def test_dialog_lists_sources_with_counts_and_picks_validation(window):
     dialog.close()
 
 
+def test_dialog_fits_a_laptop_screen_and_keeps_its_text_readable(window):
+    dialog = open_dialog(window)
+    # A 1366x768 screen leaves about 700 px under the title and task bars.
+    assert dialog.minimumSizeHint().height() <= 700
+    dialog.resize(760, 820)
+    dialog.layout().activate()
+    # The result's text once got a 70 px column beside the confusion matrix.
+    assert dialog.result_label.width() >= dialog.confusion_plot.width() * 0.8
+    assert dialog.loss_plot.height() >= 150
+
+
 def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
     dialog = open_dialog(window, epochs=2)
     before = weights(window.recognizer)

@@ -9,9 +9,9 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 import model
-from gui.dialogs import _table
-from gui.explain.widgets import FlexiblePlotWidget, compact, heading, note, tab_layout, table_item
-from gui.feature_maps import cache_as_pixmap
+from gui.dialogs import _table, compact
+from gui.explain.widgets import heading, note, tab_layout, table_item
+from gui.feature_maps import FlexiblePlotWidget, cache_as_pixmap
 
 GELU_COLUMNS = ["x", "ReLU", "GELU, tanh (primer)", "GELU, exact", "ReLU grad.", "GELU grad."]
 RELU_COLOR, GELU_COLOR, BEFORE_COLOR = "#5aa0ff", "#ff8a3d", "#9aa3ad"

@@ -3,12 +3,11 @@ digit design, and the spatial-size formula as a calculator."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 import model
-from gui.dialogs import _table
-from gui.explain.widgets import tab_layout, compact, heading, note, table_item
+from gui.dialogs import _table, bold_last_row, compact
+from gui.explain.widgets import heading, note, tab_layout, table_item
 
 HEADERS = ["Layer", "Type", "Output shape", "Parameters", "Counted as"]
 
@@ -63,7 +62,7 @@ class ArchitectureTab(QWidget):
         self.model_title = heading("The loaded network")
         self.model_table = _table(HEADERS, [], right_aligned={3})
         self.primer_table = compact(_table(HEADERS, layer_rows(model.PRIMER_DIGIT_NET), right_aligned={3}))
-        self._bold_last_row(self.primer_table)
+        bold_last_row(self.primer_table)
 
         # --- the spatial-size calculator
         self.input_spin, self.kernel_spin = QSpinBox(), QSpinBox()
@@ -123,21 +122,12 @@ class ArchitectureTab(QWidget):
         for r, line in enumerate(rows):
             for c, text in enumerate(line):
                 table.setItem(r, c, table_item(text, right=c == 3))
-        self._bold_last_row(table)
+        bold_last_row(table)
         compact(table)
         self.model_title.setText(f"<b>{title}</b>")
 
     def show_prediction(self, prediction) -> None:
         """Nothing here depends on the drawing."""
-
-    @staticmethod
-    def _bold_last_row(table) -> None:
-        font = QFont(table.font())
-        font.setBold(True)
-        for c in range(table.columnCount()):
-            item = table.item(table.rowCount() - 1, c)
-            if item is not None:
-                item.setFont(font)
 
     # ------------------------------------------------------------ calculator
     def set_inputs(self, input: int, kernel: int, padding: int = 0, stride: int = 1,

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import model
-from gui.explain.widgets import FlexibleImagePlot, NumberGrid, add_marker, heading, note, place_marker, tab_layout
-from gui.feature_maps import ImagePlot, Mosaic, symmetric_levels
+from gui.explain.widgets import NumberGrid, add_marker, heading, note, place_marker, tab_layout
+from gui.feature_maps import FlexibleImagePlot, ImagePlot, Mosaic, symmetric_levels
 
 MAP_SIZE = 132          # px for one kernel's map
 CUSTOM_START = [[0, 0, 0], [0, 1, 0], [0, 0, 0]]     # the identity: the map is the input itself

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxL
                                QWidget)
 
 import model
-from gui.explain.widgets import (FlexibleImagePlot, NumberGrid, add_marker, cell_colors, fmt, heading, note,
-                                 place_marker, tab_layout, table_item)
-from gui.feature_maps import ImagePlot, symmetric_levels
+from gui.explain.widgets import (NumberGrid, add_marker, cell_colors, fmt, heading, note, place_marker, tab_layout,
+                                 table_item)
+from gui.feature_maps import FlexibleImagePlot, ImagePlot, symmetric_levels
 
 TOP_CHANNELS = 12
 TOP_COLUMNS = ["channel", "patch", "kernel", "sum", ""]

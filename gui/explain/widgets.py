@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QGraphicsRectItem, QHBoxLayout, QHeaderView, QLabel,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -42,24 +41,6 @@ def tab_layout(tab: QWidget, intro: str, columns: list[tuple], spacing: int = 10
     return layout
 
 
-class _AsksForItsMinimum:
-    """Mixed into a pyqtgraph view: it asks its layout for no more than its
-    minimum size and takes the height its tab has left (the layout's stretch
-    shares it out).  Asking for pyqtgraph's default 480 to 600 px made every
-    tab taller than the window, and scroll for nothing."""
-
-    def sizeHint(self) -> QSize:
-        return self.minimumSize()
-
-
-class FlexibleImagePlot(_AsksForItsMinimum, ImagePlot):
-    pass
-
-
-class FlexiblePlotWidget(_AsksForItsMinimum, pg.PlotWidget):
-    pass
-
-
 def heading(text: str) -> QLabel:
     return QLabel(f"<b>{text}</b>")
 
@@ -69,25 +50,6 @@ def table_item(text: str, right: bool = False) -> QTableWidgetItem:
     if right:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
-
-
-def compact(table: QTableWidget, fit: bool = True) -> QTableWidget:
-    """Rows just taller than the text; with ``fit``, big enough to show every
-    row and column without a scroll bar (the tab scrolls instead)."""
-    row_height = table.fontMetrics().height() + 6
-    table.verticalHeader().setDefaultSectionSize(row_height)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    for r in range(table.rowCount()):
-        table.setRowHeight(r, row_height)
-    if fit:
-        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        table.setFixedHeight(table.rowCount() * row_height + table.horizontalHeader().sizeHint().height()
-                             + 2 * table.frameWidth() + 2)
-        header = table.horizontalHeader()
-        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        table.setMinimumWidth(sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c))
-                                  for c in range(table.columnCount())) + 2 * table.frameWidth())
-    return table
 
 
 def fmt(value: float, decimals: int = 6) -> str:
