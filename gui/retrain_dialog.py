@@ -170,7 +170,7 @@ class RetrainDialog(QDialog):
             plot.setMinimumHeight(100)
             plot.showGrid(y=True, alpha=0.2)
         self.loss_plot.setLabel("bottom", "training loss, by batch")
-        self.acc_plot.setLabel("bottom", "validation accuracy, by epoch")
+        self.acc_plot.setLabel("bottom", "validation accuracy %, by epoch")
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#e0662b", width=2))
         self.acc_curve = self.acc_plot.plot(pen=pg.mkPen("#2b7de0", width=2), symbol="o", symbolSize=6)
         plots = QHBoxLayout()
@@ -320,6 +320,8 @@ class RetrainDialog(QDialog):
         self.losses, self.accuracies = [], []
         self.loss_curve.setData([], [])
         self.acc_curve.setData([], [])
+        every = max(1, round(job.epochs / 8))          # whole epochs only, about eight labels
+        self.acc_plot.getAxis("bottom").setTickSpacing(every, every)
         self.run = TrainingRun(job, self)
         self.run.progress.connect(self._progress)
         self.run.finished.connect(self._finished)
@@ -353,7 +355,7 @@ class RetrainDialog(QDialog):
         if p.val_accuracy is not None:
             self.accuracies.append((p.epoch, p.val_accuracy))
             epochs, accuracies = zip(*self.accuracies)
-            self.acc_curve.setData(np.array(epochs), np.array(accuracies))
+            self.acc_curve.setData(np.array(epochs), 100 * np.array(accuracies))
 
     def _finished(self, outcome) -> None:
         result = outcome.result
@@ -366,6 +368,8 @@ class RetrainDialog(QDialog):
         self._set_state("done")
         self.progress_bar.setValue(1000)
         self.progress_bar.setFormat(f"done in {clock(result.seconds)}")
+        if self.losses:
+            self.status.setText(f"final loss {self.losses[-1]:.3f}")
         new = f"{result.val_accuracy:.2%}" if result.val_accuracy is not None else "not measured"
         current = f"{outcome.current_accuracy:.2%}" if outcome.current_accuracy is not None else "—"
         on = ", ".join(outcome.meta["val_data"]) if isinstance(outcome.meta["val_data"], dict) \

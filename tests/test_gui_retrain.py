@@ -99,6 +99,8 @@ def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
     assert outcome.confusion.shape == (26, 26) and outcome.confusion.sum() == 16
     assert outcome.current_accuracy is not None
     assert "new model" in dialog.result_label.text()
+    assert dialog.status.text().startswith("final loss")             # not "… so far" once it is done
+    assert dialog.acc_curve.yData.tolist() == [100 * a for _, a in dialog.accuracies]   # in percent
     assert dialog.use_button.isEnabled()
 
     dialog.use_button.click()
