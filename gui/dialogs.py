@@ -16,7 +16,8 @@ def resize_within_screen(window: QWidget, width: int, height: int) -> None:
     screen = window.screen() or QGuiApplication.primaryScreen()
     if screen is not None:
         room = screen.availableGeometry()
-        width, height = min(width, room.width() - 40), min(height, room.height() - 60)   # the title bar
+        # Less a margin for the window's frame and title bar, which the room leaves out.
+        width, height = min(width, room.width() - 40), min(height, room.height() - 60)
     window.resize(width, height)
 
 
@@ -48,9 +49,8 @@ def compact(table: QTableWidget, fit: bool = True) -> QTableWidget:
         table.setRowHeight(r, row_height)
     if fit:
         table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        table.setFixedHeight(table.rowCount() * row_height + table.horizontalHeader().sizeHint().height()
-                             + 2 * table.frameWidth() + 2)
         header = table.horizontalHeader()
+        table.setFixedHeight(table.rowCount() * row_height + header.sizeHint().height() + 2 * table.frameWidth() + 2)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         table.setMinimumWidth(sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c))
                                   for c in range(table.columnCount())) + 2 * table.frameWidth())
@@ -77,8 +77,11 @@ class _Dialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
 
-    def finish(self) -> None:
+    def finish(self, width: int) -> None:
+        """Add the Close button; size the dialog to ``width`` and the height
+        its content needs (word-wrapped text included), no taller."""
         self.layout_.addWidget(self.buttons)
+        self.resize(width, max(self.heightForWidth(width), self.minimumSizeHint().height()))
 
 
 class ModelInfoDialog(_Dialog):
@@ -99,9 +102,7 @@ class ModelInfoDialog(_Dialog):
         self.layout_.addWidget(self.summary)
         bold_last_row(self.table)
         self.layout_.addWidget(compact(self.table))
-        self.finish()
-        # As tall as the wrapped summary and every layer need, no taller.
-        self.resize(520, max(self.heightForWidth(520), self.minimumSizeHint().height()))
+        self.finish(width=520)
 
     @staticmethod
     def _summary(recognizer) -> str:
@@ -132,5 +133,4 @@ class ShortcutsDialog(_Dialog):
         self.table = compact(_table(["Action", "Keys"], sorted(rows)))
         self.layout_.addWidget(self.table)
         self.layout_.addWidget(QLabel("Draw with the mouse, a pen tablet or a finger."))
-        self.finish()
-        self.resize(420, 0)
+        self.finish(width=420)
