@@ -249,8 +249,10 @@ class ElidedLabel(QLabel):
         return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
 
     def paintEvent(self, event):
-        self.style().drawItemText(QPainter(self), self.contentsRect(), int(self.alignment()), self.palette(),
+        painter = QPainter(self)
+        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()), self.palette(),
                                   self.isEnabled(), self.shown_text(), self.foregroundRole())
+        painter.end()      # explicitly: not left to when Python happens to collect it
 
 
 class PanelFrame(QWidget):
