@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QImage, QPainter
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
@@ -81,6 +82,8 @@ def _drop_pixmap(item: QGraphicsItem) -> None:
     new strip, and a left axis, whose labels are right-aligned, kept the
     narrow first paint: its labels showed cut off.  update() does not prevent
     that; dropping the pixmap does."""
+    if not shiboken6.isValid(item):     # a window torn down without closing it (a script's end)
+        return
     item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
