@@ -11,7 +11,7 @@ when another tab is picked).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from gui.dialogs import resize_within_screen
@@ -20,24 +20,37 @@ from gui.explain.architecture_tab import ArchitectureTab
 from gui.explain.kernels_tab import KernelsTab
 from gui.explain.saliency import saliency_overlay
 from gui.explain.step_tab import StepTab
+from gui.explain.widgets import ColumnFlow
 
 __all__ = ["ExplainWindow", "saliency_overlay"]
 
 _UNSET = object()
 
 
-def scrolling(page: QWidget) -> QScrollArea:
-    """A tab's page in a frameless scroll area: in a window smaller than the
-    page it scrolls, where its tables and word-wrapped notes would otherwise
+class TabScrollArea(QScrollArea):
+    """A tab's page in a frameless scroll area.  In a narrow window the page's
+    columns wrap onto more rows (:class:`ColumnFlow`); in a window still too
+    small it scrolls, where its tables and word-wrapped notes would otherwise
     be squeezed over each other."""
-    area = QScrollArea()
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidgetResizable(True)
-    area.setWidget(page)
-    # Transparent, so the page keeps the tab's own background.
-    page.setAutoFillBackground(False)
-    area.viewport().setAutoFillBackground(False)
-    return area
+
+    def __init__(self, page: QWidget):
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setWidget(page)
+        self.columns = page.findChild(ColumnFlow)
+        # Transparent, so the page keeps the tab's own background.
+        page.setAutoFillBackground(False)
+        self.viewport().setAutoFillBackground(False)
+
+    def viewportEvent(self, event) -> bool:
+        # The viewport, not the page: the page is never narrower than its
+        # columns need.  Wrapping only makes the page taller, so a scroll bar
+        # it brings can never make the columns unwrap again: no flicker.
+        if event.type() == QEvent.Type.Resize and self.columns is not None:
+            margins = self.widget().layout().contentsMargins()
+            self.columns.fit(self.viewport().width() - margins.left() - margins.right())
+        return super().viewportEvent(event)
 
 
 class ExplainWindow(QWidget):
@@ -54,12 +67,12 @@ class ExplainWindow(QWidget):
         self.tabs = QTabWidget()
         self.pages = (self.kernels, self.step, self.activations, self.architecture)
         for page, title in zip(self.pages, ("Kernels", "Step through", "Activations", "Architecture")):
-            self.tabs.addTab(scrolling(page), title)
+            self.tabs.addTab(TabScrollArea(page), title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
-        resize_within_screen(self, 1240, 780)    # the Step-through tab's full width; smaller windows scroll
+        resize_within_screen(self, 1240, 780)    # the Step-through tab side by side; narrower ones wrap
 
         self._recognizer = _UNSET
         self._shown: dict[QWidget, object] = {}        # tab -> the prediction it shows

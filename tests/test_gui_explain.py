@@ -14,6 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 import model
+from gui.explain.widgets import ColumnFlow
 from gui_helpers import LETTERS, draw_letter
 
 CROSS = [[0, 0, 1, 1, 1, 0, 0]] * 2 + [[1] * 7] * 3 + [[0, 0, 1, 1, 1, 0, 0]] * 2
@@ -53,23 +54,44 @@ def test_explain_opens_from_the_view_menu_and_follows_the_drawing(qtbot, window,
 
 
 def overlapping_children(page) -> list[tuple[str, str]]:
-    """Pairs of the page's visible widgets that are drawn over each other."""
-    children = [c for c in page.findChildren(QWidget) if c.parentWidget() is page and c.isVisible()]
-    return [(type(a).__name__, type(b).__name__) for i, a in enumerate(children) for b in children[i + 1:]
-            if a.geometry().intersects(b.geometry())]
+    """Pairs of visible widgets drawn over each other: among the page's own
+    children, and inside its wrapping columns and their cells."""
+    pairs = []
+    for container in [page, *page.findChildren(ColumnFlow), *(c for f in page.findChildren(ColumnFlow) for c in f.cells)]:
+        children = [c for c in container.findChildren(QWidget)
+                    if c.parentWidget() is container and c.isVisible()]
+        pairs += [(type(a).__name__, type(b).__name__) for i, a in enumerate(children) for b in children[i + 1:]
+                  if a.geometry().intersects(b.geometry())]
+    return pairs
 
 
-def test_every_tab_fits_the_default_window_and_scrolls_in_a_small_one(qtbot, window, explain):
+def test_every_tab_fits_the_default_window_and_wraps_in_a_small_one(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["x"])
-    for size, scrolls in (((1240, 780), False), ((1024, 640), True)):
+    for size, wide in (((1240, 780), True), ((1024, 640), False), ((800, 600), False)):
         explain.resize(*size)
         for page in explain.pages:
             explain.show_tab(page)
             qtbot.wait(50)
-            area = explain.tabs.currentWidget()
+            area, columns = explain.tabs.currentWidget(), page.findChild(ColumnFlow)
             assert overlapping_children(page) == [], (size, type(page).__name__)
-            bars = area.verticalScrollBar().isVisible() or area.horizontalScrollBar().isVisible()
-            assert bars == scrolls, (size, type(page).__name__)
+            assert not area.horizontalScrollBar().isVisible(), (size, type(page).__name__)
+            assert area.verticalScrollBar().isVisible() == (not wide), (size, type(page).__name__)
+            if wide:                # every column side by side
+                assert columns.per_row == len(columns.cells), type(page).__name__
+    # At 1024 px the kernels, step-through and architecture columns no longer
+    # fit side by side: each wraps below the first, instead of scrolling sideways.
+    explain.resize(1024, 640)
+    for page in (explain.kernels, explain.step, explain.architecture):
+        explain.show_tab(page)
+        qtbot.wait(50)
+        columns = page.findChild(ColumnFlow)
+        assert columns.per_row < len(columns.cells), type(page).__name__
+        first, last = columns.cells[0], columns.cells[-1]
+        assert last.geometry().top() >= first.geometry().bottom(), type(page).__name__
+    # The contributions table has no scroll bar of its own: it shows every row.
+    table = explain.step.top_table
+    last = table.rowCount() - 1
+    assert last > 0 and table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()
 
 
 def test_empty_pad_shows_a_friendly_draw_a_letter_state(qtbot, window, explain):

@@ -97,7 +97,12 @@ class ArchitectureTab(QWidget):
         form.addWidget(self.rounding_box, 2, 4)
         form.addWidget(self.examples_box, 2, 5)
         form.addWidget(self.result, 3, 0, 1, 6)
-        form.setColumnStretch(5, 1)
+        # The two lists take the spare width, and in a narrow window they
+        # shorten their text instead of widening the whole tab.
+        for column, stretch, box in ((4, 3, self.rounding_box), (5, 2, self.examples_box)):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(12)
+            form.setColumnStretch(column, stretch)
 
         left, right = QVBoxLayout(), QVBoxLayout()
         left.addWidget(self.model_title)

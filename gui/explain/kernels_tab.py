@@ -27,7 +27,7 @@ LOOK_FOR = (
     "the top edge of a flat stroke, blue on its bottom edge. Blur gives a soft, thicker copy; sharpen keeps "
     "the stroke and outlines it with negative values. Corner and "
     "Laplacian compare a pixel with its neighbours: they mark the stroke and its two sides in opposite "
-    "colours, strongest at ends and corners. Many of the learned maps on the right show the same "
+    "colours, strongest at ends and corners. Many of conv1's learned maps show the same "
     "red/blue edge pairs, at other angles: training found edge detectors by itself."
 )
 LEARNED_NOTE = (
@@ -138,13 +138,14 @@ class KernelsTab(QWidget):
         self._maps_mosaic: Mosaic | None = None
 
         learned = QGridLayout()
-        learned.addWidget(heading("Learned by the network: conv1's 32 kernels"), 0, 0, 1, 2)
-        learned.addWidget(self.learned_note, 1, 0, 1, 2)
+        learned.addWidget(heading("Learned by the network: conv1's 32 kernels"), 0, 0, 1, 3)
+        learned.addWidget(self.learned_note, 1, 0, 1, 3)
         learned.addWidget(self.kernel_plot, 2, 0, Qt.AlignmentFlag.AlignTop)
         learned.addWidget(self.learned_card, 2, 1, Qt.AlignmentFlag.AlignTop)
-        learned.addWidget(heading("…and their 32 maps of your drawing (conv1's output)"), 3, 0, 1, 2)
-        learned.addWidget(self.maps_plot, 4, 0, 1, 2)
+        learned.addWidget(heading("…and their 32 maps of your drawing (conv1's output)"), 3, 0, 1, 3)
+        learned.addWidget(self.maps_plot, 4, 0, 1, 3)
         learned.setRowStretch(4, 1)
+        learned.setColumnStretch(2, 1)      # the mosaic and the picked kernel side by side, however wide
 
         tab_layout(self, INTRO, [(classic, 3), (learned, 2)])
 

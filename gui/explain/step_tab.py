@@ -19,7 +19,7 @@ TOP_COLUMNS = ["channel", "patch", "kernel", "sum", ""]
 POSITIVE, NEGATIVE = QColor("#d9603b"), QColor("#3f7fd0")
 
 INTRO = (
-    "Pick a value on any conv or max-pool map (click the map on the left, or a pixel of the main "
+    "Pick a value on any conv or max-pool map (click the map below, or a pixel of the main "
     "window's enlarged channel) and see exactly how the network computed it. LetterNet's blocks run "
     "<b>conv → max-pool → GELU</b>, so conv2 reads gelu1's channels and conv3 reads gelu2's."
 )
@@ -373,7 +373,7 @@ class StepTab(QWidget):
         return (f"{step.stage} reads all {inputs} channels of {source_name}. The kernel of one output channel is "
                 f"{inputs} stacked {kh}×{kw} grids: each input channel's patch is multiplied by its own grid, "
                 f"then all {inputs * kh * kw} products and one bias are added. A few channels usually "
-                f"carry most of the sum; the table on the right ranks them.")
+                f"carry most of the sum; the table of largest contributions ranks them.")
 
     def _show_contributors(self, step: model.ConvStep, shown: int) -> None:
         inputs = len(step.per_channel_sums)
@@ -390,6 +390,10 @@ class StepTab(QWidget):
             for r in range(len(top)):
                 for c in range(len(TOP_COLUMNS)):
                     table.setItem(r, c, table_item("", right=c == 3))
+            # Tall enough for every row: the table never scrolls by itself,
+            # and in a narrow window the tab scrolls instead.
+            table.setMinimumHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+                                   + sum(table.rowHeight(r) for r in range(len(top))))
         channels = [channel for channel, _ in top]
         patch_levels = symmetric_levels(step.patch[channels])       # one scale for all rows
         kernel_levels = symmetric_levels(step.kernel[channels])

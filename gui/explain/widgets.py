@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
-from PySide6.QtWidgets import (QAbstractItemView, QGraphicsRectItem, QHBoxLayout, QHeaderView, QLabel,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QGraphicsRectItem, QGridLayout, QHeaderView, QLabel, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gui.feature_maps import COLOR_MAP, ImagePlot, symmetric_levels
 
@@ -23,21 +23,76 @@ def note(text: str = "") -> QLabel:
     return label
 
 
+class ColumnFlow(QWidget):
+    """A tab's side-by-side columns, which wrap onto more rows when the window
+    is too narrow for them, the way words wrap.  A tab then reads from top to
+    bottom and never scrolls sideways.  The Explain window's scroll area
+    calls :meth:`fit` with the width it has."""
+
+    def __init__(self, columns: list[tuple], spacing: int):
+        super().__init__()
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(spacing)
+        self.grid.setVerticalSpacing(2 * spacing)      # a wrapped row starts a new block
+        self.stretches = [stretch for _, stretch in columns]
+        self.cells = []
+        for column, _ in columns:
+            cell = QWidget()
+            column.setContentsMargins(0, 0, 0, 0)
+            cell.setLayout(column)
+            self.cells.append(cell)
+        self.per_row = 0
+        self.arrange(len(self.cells))
+
+    def rows(self, per_row: int) -> list[list[QWidget]]:
+        return [self.cells[i:i + per_row] for i in range(0, len(self.cells), per_row)]
+
+    def width_for(self, per_row: int) -> int:
+        """The narrowest this flow can be with ``per_row`` columns a row."""
+        spacing = self.grid.horizontalSpacing()
+        widths = [0] * per_row
+        for row in self.rows(per_row):
+            for j, cell in enumerate(row[:-1] if len(row) < per_row else row):
+                widths[j] = max(widths[j], cell.minimumSizeHint().width())
+        *_, last_row = self.rows(per_row)
+        if len(last_row) < per_row:     # its last cell spans the rest of the row: it may need more
+            spanned = sum(widths[len(last_row) - 1:]) + spacing * (per_row - len(last_row))
+            widths[-1] += max(0, last_row[-1].minimumSizeHint().width() - spanned)
+        return sum(widths) + spacing * (per_row - 1)
+
+    def fit(self, width: int) -> None:
+        """As many columns a row as ``width`` px hold; one a row at the least."""
+        self.arrange(next((k for k in range(len(self.cells), 1, -1) if self.width_for(k) <= width), 1))
+
+    def arrange(self, per_row: int) -> None:
+        if per_row == self.per_row:
+            return
+        for cell in self.cells:
+            self.grid.removeWidget(cell)
+        for j in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(j, 0)
+        for row_index, row in enumerate(self.rows(per_row)):
+            for j, cell in enumerate(row):
+                span = per_row - j if cell is row[-1] else 1      # a short last row still spans the width
+                self.grid.addWidget(cell, row_index, j, 1, span)
+            self.grid.setRowStretch(row_index, 1)
+        for j in range(per_row):
+            self.grid.setColumnStretch(j, self.stretches[j])
+        self.per_row = per_row
+
+
 def tab_layout(tab: QWidget, intro: str, columns: list[tuple], spacing: int = 10,
                header=None) -> QVBoxLayout:
     """Every Explain tab's frame: a plain-language intro, an optional row of
-    controls, then side-by-side columns given as (layout, stretch).  Returns
-    the tab's layout, for extras below."""
-    body = QHBoxLayout()
-    for i, (column, stretch) in enumerate(columns):
-        if i:
-            body.addSpacing(spacing)
-        body.addLayout(column, stretch)
+    controls, then side-by-side columns given as (layout, stretch), which
+    wrap in a narrow window (:class:`ColumnFlow`).  Returns the tab's layout,
+    for extras below."""
     layout = QVBoxLayout(tab)
     layout.addWidget(note(intro))
     if header is not None:
         layout.addLayout(header)
-    layout.addLayout(body, 1)
+    layout.addWidget(ColumnFlow(columns, spacing), 1)
     return layout
 
 
