@@ -6,11 +6,14 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QListView, QListWidget,
-                               QListWidgetItem, QPushButton, QVBoxLayout)
+                               QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout)
 
 import model
 
 THUMB = 56
+NO_SAMPLES = ("<b>No samples yet.</b><br><br>Draw a letter in the main window, then type that letter and "
+              "press Enter (or click its bar) to keep the drawing here. A few drawings of each letter the "
+              "network misreads are enough to teach it your handwriting: Model ▸ Retrain…")
 
 
 def thumbnail(ink) -> QIcon:
@@ -49,6 +52,15 @@ class SamplesDialog(QDialog):
         self.grid.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.grid.itemDoubleClicked.connect(self._open_on_pad)
         self.grid.itemSelectionChanged.connect(self._update_buttons)
+        # In place of an empty list: what to do to fill it.
+        self.empty = QLabel()
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setMargin(24)
+        self.empty.setTextFormat(Qt.TextFormat.RichText)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.grid)
+        self.pages.addWidget(self.empty)
 
         self.delete_button = QPushButton("Delete")
         self.undo_button = QPushButton("Undo delete")
@@ -75,7 +87,7 @@ class SamplesDialog(QDialog):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.pages, 1)
         layout.addWidget(QLabel("Double-click a sample to put it on the pad. Label drawings in the main "
                                 "window: type the letter and press Enter, or click its bar."))
         layout.addLayout(buttons)
@@ -87,6 +99,7 @@ class SamplesDialog(QDialog):
         self.grid.clear()
         if self.store is None:
             self.summary.setText("My samples are unavailable: the sample database could not be opened.")
+            self._show_empty("Nothing to show: see the message above.")
             self._update_buttons()
             return
         letter = self.filter.currentData()
@@ -99,10 +112,20 @@ class SamplesDialog(QDialog):
             self.grid.addItem(item)
         counts = {k: v for k, v in self.store.counts_by_label().items() if v}
         total = sum(counts.values())
+        if not total:
+            self._show_empty(NO_SAMPLES)
+        elif not self.grid.count():
+            self._show_empty(f"No samples of '{letter}' yet. Pick another letter above, or all letters.")
+        else:
+            self.pages.setCurrentWidget(self.grid)
         per_letter = ", ".join(f"{k} {v}" for k, v in counts.items())
         self.summary.setText(f"<b>{total} sample{'s' if total != 1 else ''}</b>"
                              + (f": {per_letter}" if per_letter else " yet") + f"<br>Stored in {self.store.path}")
         self._update_buttons()
+
+    def _show_empty(self, text: str) -> None:
+        self.empty.setText(text)
+        self.pages.setCurrentWidget(self.empty)
 
     def selected_ids(self) -> list[int]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.grid.selectedItems()]

@@ -81,6 +81,24 @@ def test_samples_dialog_browses_deletes_undoes_exports_and_imports(qtbot, settin
     assert window.prediction.top(1)[0][0] == "z"
 
 
+def test_an_empty_list_says_how_to_fill_it(qtbot, settings):
+    window = make_window(qtbot, settings)
+    window.samples_action.trigger()
+    dialog = window.samples_dialog
+    assert dialog.pages.currentWidget() is dialog.empty
+    assert "No samples yet" in dialog.empty.text() and "press Enter" in dialog.empty.text()
+    dialog.close()
+    draw_letter(qtbot, window, LETTERS["o"])
+    window.add_sample("o")
+    window.samples_action.trigger()
+    assert dialog.pages.currentWidget() is dialog.grid and dialog.grid.count() == 1
+    dialog.filter.setCurrentIndex(dialog.filter.findData("q"))     # a letter with no samples
+    assert dialog.pages.currentWidget() is dialog.empty
+    assert "No samples of 'q'" in dialog.empty.text()
+    dialog.filter.setCurrentIndex(0)
+    assert dialog.pages.currentWidget() is dialog.grid
+
+
 def test_a_corrupt_database_is_reported_kept_and_can_be_set_aside(qtbot, settings, tmp_path):
     path = model.default_store_path()
     path.parent.mkdir(parents=True, exist_ok=True)
