@@ -122,15 +122,24 @@ class ModelInfoDialog(_Dialog):
         return "<br>".join(lines)
 
 
+def on_a_keyboard(keys: QKeySequence) -> bool:
+    """False for the media keys ("Open", "Save", "Help", "Exit") that Linux
+    desktops add to the standard shortcuts: few keyboards have them, and a
+    list reading "Ctrl+O, Open" only puzzles."""
+    return all(keys[i].key().value < Qt.Key.Key_Help.value for i in range(keys.count()))
+
+
 class ShortcutsDialog(_Dialog):
     """Every action that has a keyboard shortcut, read from the actions themselves."""
 
     def __init__(self, actions, parent=None):
         super().__init__("Keyboard shortcuts", parent)
         rows = [[action.text().replace("&", "").rstrip("…"),
-                 ",  ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())]
+                 ",  ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
+                            if on_a_keyboard(k))]
                 for action in actions]
         self.table = compact(_table(["Action", "Keys"], sorted(rows)))
         self.layout_.addWidget(self.table)
-        self.layout_.addWidget(QLabel("Draw with the mouse, a pen tablet or a finger."))
+        self.layout_.addWidget(QLabel("Draw with the mouse, a pen tablet or a finger.\n"
+                                      "Type a letter, then Enter: the drawing joins My samples with that label."))
         self.finish(width=420)

@@ -121,8 +121,10 @@ class MainWindow(QMainWindow):
         self.label_edit.setMaxLength(1)
         self.label_edit.setFixedWidth(44)
         self.label_edit.setPlaceholderText("a–z")
-        self.label_edit.setToolTip("The letter you drew; Enter adds it to My samples")
+        self.label_edit.setToolTip("The letter you drew (type it anywhere in the window); Enter adds it to My samples")
         self.label_edit.returnPressed.connect(lambda: self.add_sample(self.label_edit.text()))
+        # One letter, kept selected, so the next key replaces it instead of being refused.
+        self.label_edit.textChanged.connect(lambda _: self.label_edit.selectAll())
         self.add_sample_button = QPushButton("Add to my samples")
         self.add_sample_button.setToolTip("Keep this drawing, labelled, to teach the network your handwriting. "
                                           "Clicking a bar in the chart does the same.")
@@ -619,6 +621,17 @@ class MainWindow(QMainWindow):
         for block, panel in self.block_panels.items():
             self.settings.setValue(f"view/block{block}_stage", panel.stage())
         self.settings.sync()
+
+    def keyPressEvent(self, event):
+        # Keys no widget took (the pad takes none): a plain letter goes to the
+        # "This is" field, so labelling is draw, type the letter, press Enter.
+        text = event.text()
+        if (len(text) == 1 and text.isascii() and text.isalpha()
+                and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier):
+            self.label_edit.setText(text.lower())
+            self.label_edit.setFocus()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event):
         dialog = self.retrain_dialog

@@ -5,11 +5,12 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QPalette, QPointingDevice, QTabletEvent
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QGraphicsItem
 
 import model
+from gui.dialogs import on_a_keyboard
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad, send_mouse
 from gui_helpers import LETTERS, draw_letter, show_main_window
@@ -317,7 +318,17 @@ def test_shortcuts_dialog_is_read_from_the_actions(qtbot, window):
     pairs = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     assert "Ctrl+Z" in pairs["Undo stroke"]
     assert pairs["Clear"] == "Esc"
+    assert "Exit" not in pairs["Quit"] and "Open" not in pairs["Open weights"]
     window.shortcuts_dialog.close()
+
+
+def test_media_keys_are_left_out_of_the_shortcuts_list():
+    # Linux desktops bind Open, Save, Help and Exit media keys as well; few keyboards have them.
+    assert on_a_keyboard(QKeySequence("Ctrl+O")) and on_a_keyboard(QKeySequence("F1"))
+    assert on_a_keyboard(QKeySequence("Esc")) and on_a_keyboard(QKeySequence("Ctrl+]"))
+    assert not on_a_keyboard(QKeySequence(Qt.Key.Key_Open))
+    assert not on_a_keyboard(QKeySequence(Qt.Key.Key_Help))
+    assert not on_a_keyboard(QKeySequence(Qt.Key.Key_Exit))
 
 
 def test_view_menu_hides_panels_and_the_choice_is_remembered(qtbot, window, recognizer, settings):

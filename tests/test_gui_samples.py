@@ -33,6 +33,21 @@ def test_typing_the_letter_labels_the_drawing_and_it_survives_a_restart(qtbot, s
     assert [len(s) for s in stored] == [len(s) for s in strokes]
 
 
+def test_a_letter_typed_on_the_pad_goes_to_the_label_field(qtbot, settings):
+    window = make_window(qtbot, settings)
+    draw_letter(qtbot, window, LETTERS["x"])
+    QTest.keyClick(window.pad, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)    # not a plain letter
+    assert window.label_edit.text() == ""
+    QTest.keyClick(window.pad, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
+    assert window.label_edit.text() == "x"
+    assert window.focusWidget() is window.label_edit         # so Enter lands there
+    QTest.keyClicks(window.label_edit, "qX")                 # a change of mind replaces the letter
+    assert window.label_edit.text() == "X"
+    QTest.keyClick(window.focusWidget(), Qt.Key.Key_Return)
+    assert window.samples.counts_by_label()["x"] == 1
+    assert window.pad.is_empty()
+
+
 def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
     window = make_window(qtbot, settings)
     draw_letter(qtbot, window, LETTERS["x"])
