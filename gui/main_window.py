@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self.open_samples(samples_path)
         self.pad.setFocus()
+        self.setAcceptDrops(True)
 
     # ------------------------------------------------------------------ layout
     def _build_central(self) -> None:
@@ -225,7 +226,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         a = self._action
         self.open_weights_action = a("&Open weights…", self.open_weights, QKeySequence.StandardKey.Open,
-                                     "Load a trained network from a checkpoint file")
+                                     "Load a trained network from a checkpoint file (or drop the .pt file on the window)")
         self.save_png_action = a("Save drawing as &PNG…", self.save_png, QKeySequence.StandardKey.Save)
         self.save_strokes_action = a("Save drawing as &strokes…", self.save_strokes, "Ctrl+Shift+S",
                                      "Save the pen strokes as a stroke .npz (loadable for training)")
@@ -366,6 +367,25 @@ class MainWindow(QMainWindow):
         self._use_recognizer(recognizer)
         self.statusBar().showMessage(f"Loaded {Path(path).name}", 4000)
         return True
+
+    # Dropping a checkpoint file on the window opens it, like File ▸ Open weights.
+    @staticmethod
+    def dropped_weights(mime) -> str | None:
+        """The path of the one local .pt file being dragged, else None."""
+        paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+        return paths[0] if len(paths) == 1 and paths[0].lower().endswith(".pt") else None
+
+    def dragEnterEvent(self, event):
+        if self.dropped_weights(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        path = self.dropped_weights(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            # After the drop has finished: an error dialog must not hold the
+            # other application's drag open.
+            QTimer.singleShot(0, lambda: self.open_weights(path))
 
     def use_model(self, recognizer) -> None:
         """Swap in a model made in this session (e.g. just retrained)."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPalette, QPointingDevice, QTabletEvent
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QPalette, QPointingDevice,
+                           QTabletEvent)
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 import model
 from gui.dialogs import on_a_keyboard
@@ -389,6 +390,31 @@ def test_open_weights_uses_the_file_dialog_and_switches_models(qtbot, window, tm
     assert window.shipped_action.isEnabled()
     window.shipped_action.trigger()
     assert window.is_shipped(window.recognizer)
+
+
+def drag_events(paths, position=QPointF(40, 40)):
+    """A drag's enter and drop events, and their data, which the caller must
+    keep alive while the events are used."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    return mime, QDragEnterEvent(position.toPoint(), *args), QDropEvent(position, *args)
+
+
+def test_dropping_a_checkpoint_on_the_pad_opens_it(qtbot, window, tmp_path):
+    copy, notes = tmp_path / "dropped.pt", tmp_path / "notes.txt"
+    copy.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
+    notes.write_text("not weights")
+    for refused in ([notes], [copy, copy]):           # not a .pt; more than one file
+        mime, enter, _ = drag_events(refused)
+        QApplication.sendEvent(window.pad, enter)
+        assert not enter.isAccepted()
+    mime, enter, drop = drag_events([copy])
+    QApplication.sendEvent(window.pad, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window.pad, drop)
+    qtbot.waitUntil(lambda: window.recognizer.source == str(copy))
+    assert "dropped.pt" in window.statusBar().currentMessage()
 
 
 def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):
