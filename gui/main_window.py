@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         a = self._action
         self.open_weights_action = a("&Open weights…", self.open_weights, QKeySequence.StandardKey.Open,
-                                     "Load a trained network from a checkpoint file (or drop the .pt file on the window)")
+                                     "Load a trained network from a checkpoint file "
+                                     "(or drop the .pt file on the window)")
         self.save_png_action = a("Save drawing as &PNG…", self.save_png, QKeySequence.StandardKey.Save)
         self.save_strokes_action = a("Save drawing as &strokes…", self.save_strokes, "Ctrl+Shift+S",
                                      "Save the pen strokes as a stroke .npz (loadable for training)")

@@ -56,8 +56,8 @@ def test_explain_opens_from_the_view_menu_and_follows_the_drawing(qtbot, window,
 def overlapping_children(page) -> list[tuple[str, str]]:
     """Pairs of visible widgets drawn over each other: among the page's own
     children, and inside its wrapping columns and their cells."""
-    pairs = []
-    for container in [page, *page.findChildren(ColumnFlow), *(c for f in page.findChildren(ColumnFlow) for c in f.cells)]:
+    pairs, flows = [], page.findChildren(ColumnFlow)
+    for container in [page, *flows, *(cell for flow in flows for cell in flow.cells)]:
         children = [c for c in container.findChildren(QWidget)
                     if c.parentWidget() is container and c.isVisible()]
         pairs += [(type(a).__name__, type(b).__name__) for i, a in enumerate(children) for b in children[i + 1:]
