@@ -67,12 +67,16 @@ def overlapping_children(page) -> list[tuple[str, str]]:
 
 def test_every_tab_fits_the_default_window_and_wraps_in_a_small_one(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["x"])
-    for size, wide in (((1240, 780), True), ((1024, 640), False), ((800, 600), False)):
+    cells_when_wide = {}
+    for size, wide in (((1240, 780), True), ((1024, 640), False), ((800, 600), False), ((1240, 780), True)):
         explain.resize(*size)
         for page in explain.pages:
             explain.show_tab(page)
             qtbot.wait(50)
             area, columns = explain.tabs.currentWidget(), page.findChild(ColumnFlow)
+            if wide:        # back from narrow, a tab looks as it did before
+                cells = [cell.geometry() for cell in columns.cells]
+                assert cells_when_wide.setdefault(page, cells) == cells, type(page).__name__
             assert overlapping_children(page) == [], (size, type(page).__name__)
             assert not area.horizontalScrollBar().isVisible(), (size, type(page).__name__)
             assert area.verticalScrollBar().isVisible() == (not wide), (size, type(page).__name__)

@@ -70,8 +70,10 @@ class ColumnFlow(QWidget):
             return
         for cell in self.cells:
             self.grid.removeWidget(cell)
-        for j in range(self.grid.columnCount()):
+        for j in range(self.grid.columnCount()):      # a grid keeps its old rows and columns: unstretch them
             self.grid.setColumnStretch(j, 0)
+        for r in range(self.grid.rowCount()):
+            self.grid.setRowStretch(r, 0)
         for row_index, row in enumerate(self.rows(per_row)):
             for j, cell in enumerate(row):
                 span = per_row - j if cell is row[-1] else 1      # a short last row still spans the width
