@@ -89,6 +89,9 @@ class MainWindow(QMainWindow):
         self._use_recognizer(recognizer)
         self._restore_settings()
         self.open_samples(samples_path)
+        # A click on the pad takes the keyboard focus from a list or a field,
+        # so the letter typed next labels the drawing (keyPressEvent).
+        self.pad.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.pad.setFocus()
         self.setAcceptDrops(True)
 
@@ -122,7 +125,7 @@ class MainWindow(QMainWindow):
         self.label_edit.setMaxLength(1)
         self.label_edit.setFixedWidth(44)
         self.label_edit.setPlaceholderText("a–z")
-        self.label_edit.setToolTip("The letter you drew (type it anywhere in the window); Enter adds it to My samples")
+        self.label_edit.setToolTip("The letter you drew (typed on the pad, it lands here); Enter adds it to My samples")
         self.label_edit.returnPressed.connect(lambda: self.add_sample(self.label_edit.text()))
         # One letter, kept selected, so the next key replaces it instead of being refused.
         self.label_edit.textChanged.connect(lambda _: self.label_edit.selectAll())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 import model
@@ -35,7 +35,15 @@ def test_typing_the_letter_labels_the_drawing_and_it_survives_a_restart(qtbot, s
 
 def test_a_letter_typed_on_the_pad_goes_to_the_label_field(qtbot, settings):
     window = make_window(qtbot, settings)
+    window.pen_width.setFocus()                 # a field that would swallow the letter...
     draw_letter(qtbot, window, LETTERS["x"])
+    # ...loses the focus to the pad when it is drawn on: one more stroke, by
+    # QTest, whose events count as the user's (replayed ones change no focus).
+    QTest.mousePress(window.pad, Qt.MouseButton.LeftButton, pos=QPoint(60, 60))
+    QTest.mouseMove(window.pad, QPoint(80, 70))
+    QTest.mouseRelease(window.pad, Qt.MouseButton.LeftButton, pos=QPoint(90, 75))
+    assert window.focusWidget() is window.pad
+    assert len(window.pad.strokes()) == 3
     QTest.keyClick(window.pad, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)    # not a plain letter
     assert window.label_edit.text() == ""
     QTest.keyClick(window.pad, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
