@@ -46,7 +46,9 @@ class TabScrollArea(QScrollArea):
     def viewportEvent(self, event) -> bool:
         # The viewport, not the page: the page is never narrower than its
         # columns need.  Wrapping only makes the page taller, so a scroll bar
-        # it brings can never make the columns unwrap again: no flicker.
+        # it brings can never make the columns unwrap again: no flicker.  A
+        # column that grows wider later (new numbers) brings a horizontal
+        # scroll bar, whose resize of the viewport makes the columns wrap.
         if event.type() == QEvent.Type.Resize and self.columns is not None:
             margins = self.widget().layout().contentsMargins()
             self.columns.fit(self.viewport().width() - margins.left() - margins.right())

@@ -374,17 +374,17 @@ class MainWindow(QMainWindow):
 
     # Dropping a checkpoint file on the window opens it, like File ▸ Open weights.
     @staticmethod
-    def dropped_weights(mime) -> str | None:
+    def _dropped_weights(mime) -> str | None:
         """The path of the one local .pt file being dragged, else None."""
         paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
         return paths[0] if len(paths) == 1 and paths[0].lower().endswith(".pt") else None
 
     def dragEnterEvent(self, event):
-        if self.dropped_weights(event.mimeData()):
+        if self._dropped_weights(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event):
-        path = self.dropped_weights(event.mimeData())
+        path = self._dropped_weights(event.mimeData())
         if path:
             event.acceptProposedAction()
             # After the drop has finished: an error dialog must not hold the

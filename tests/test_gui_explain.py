@@ -96,6 +96,16 @@ def test_every_tab_fits_the_default_window_and_wraps_in_a_small_one(qtbot, windo
     table = explain.step.top_table
     last = table.rowCount() - 1
     assert last > 0 and table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()
+    # A column that grows wider later wraps too, though the window kept its size.
+    explain.resize(1240, 780)
+    explain.show_tab(explain.step)
+    qtbot.wait(50)
+    columns = explain.step.findChild(ColumnFlow)
+    assert columns.per_row == 3
+    columns.cells[1].setMinimumWidth(900)
+    qtbot.waitUntil(lambda: columns.per_row < 3)
+    qtbot.wait(50)
+    assert not explain.tabs.currentWidget().horizontalScrollBar().isVisible()
 
 
 def test_empty_pad_shows_a_friendly_draw_a_letter_state(qtbot, window, explain):

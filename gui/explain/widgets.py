@@ -48,17 +48,21 @@ class ColumnFlow(QWidget):
     def rows(self, per_row: int) -> list[list[QWidget]]:
         return [self.cells[i:i + per_row] for i in range(0, len(self.cells), per_row)]
 
+    @staticmethod
+    def narrowest(cell: QWidget) -> int:
+        return cell.minimumSizeHint().expandedTo(cell.minimumSize()).width()
+
     def width_for(self, per_row: int) -> int:
         """The narrowest this flow can be with ``per_row`` columns a row."""
-        spacing = self.grid.horizontalSpacing()
+        spacing, rows = self.grid.horizontalSpacing(), self.rows(per_row)
         widths = [0] * per_row
-        for row in self.rows(per_row):
+        for row in rows:
             for j, cell in enumerate(row[:-1] if len(row) < per_row else row):
-                widths[j] = max(widths[j], cell.minimumSizeHint().width())
-        *_, last_row = self.rows(per_row)
+                widths[j] = max(widths[j], self.narrowest(cell))
+        last_row = rows[-1]
         if len(last_row) < per_row:     # its last cell spans the rest of the row: it may need more
             spanned = sum(widths[len(last_row) - 1:]) + spacing * (per_row - len(last_row))
-            widths[-1] += max(0, last_row[-1].minimumSizeHint().width() - spanned)
+            widths[-1] += max(0, self.narrowest(last_row[-1]) - spanned)
         return sum(widths) + spacing * (per_row - 1)
 
     def fit(self, width: int) -> None:
