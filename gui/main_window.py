@@ -30,6 +30,17 @@ from gui.retrain_dialog import RetrainDialog
 from gui.samples_dialog import SamplesDialog
 
 SETTINGS_VERSION = 1
+# The model card's first known confusion, said where it happens.
+BAR_HINT = ("i or l? A lone bar is a capital I or a small l, and no picture can tell them apart: "
+            "a dot, serifs or a hook settle it.")
+
+
+def bar_hint(prediction) -> str:
+    """BAR_HINT when the network hesitates between i and l, else ""."""
+    if prediction is None:
+        return ""
+    (first, _), (second, p) = prediction.top(2)
+    return BAR_HINT if {first, second} == {"i", "l"} and p >= 0.1 else ""
 
 
 def bring_to_front(window: QWidget) -> None:
@@ -74,6 +85,7 @@ class MainWindow(QMainWindow):
         self.prediction: model.Prediction | None = None
         self.frames_shown = 0
         self._refresh_pending = False
+        self._hint = ""                 # the hint in the status bar, shown once per hesitation
         self._timing_shown_at = 0.0
         self.last_error_dialog: QMessageBox | None = None
         self.explain_window: ExplainWindow | None = None
@@ -498,6 +510,10 @@ class MainWindow(QMainWindow):
         self.pad.set_overlay(saliency_overlay(self.recognizer, prediction, self.pad.strokes(), self.pad.size())
                              if prediction is not None and self.saliency_action.isChecked() else None)
         self._show_timing(prediction.elapsed_ms if prediction else None)
+        hint = bar_hint(prediction)
+        if hint and hint != self._hint:
+            self.statusBar().showMessage(hint, 8000)
+        self._hint = hint
         self.frames_shown += 1
         self.prediction_shown.emit()
 

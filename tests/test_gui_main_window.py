@@ -417,6 +417,15 @@ def test_dropping_a_checkpoint_on_the_pad_opens_it(qtbot, window, tmp_path):
     assert "dropped.pt" in window.statusBar().currentMessage()
 
 
+def test_a_lone_bar_explains_why_it_may_read_as_l(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert "capital I" not in window.statusBar().currentMessage()
+    window.pad.clear()
+    draw_letter(qtbot, window, [np.array([[0.0, 0.0], [0.0, 1.0]])])     # one upright stroke
+    assert {letter for letter, _ in window.prediction.top(2)} == {"i", "l"}
+    assert "capital I or a small l" in window.statusBar().currentMessage()
+
+
 def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):
     draw_letter(qtbot, window, LETTERS["e"])
     png, npz = tmp_path / "e.png", tmp_path / "e.npz"
