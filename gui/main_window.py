@@ -452,6 +452,9 @@ class MainWindow(QMainWindow):
             return False
         self.label_edit.clear()
         self.pad.clear()
+        # Back to the pad for the next letter; and Ctrl+Z, as offered below,
+        # must reach the pad rather than undo inside the field.
+        self.pad.setFocus()
         count = self.samples.counts_by_label()[letter.lower()]
         self.statusBar().showMessage(f"Added as '{letter.lower()}' to My samples ({count} of that letter); "
                                      "Ctrl+Z brings the drawing back", 5000)

@@ -35,6 +35,8 @@ def test_typing_the_letter_labels_the_drawing_and_it_survives_a_restart(qtbot, s
 
 def test_a_letter_typed_on_the_pad_goes_to_the_label_field(qtbot, settings):
     window = make_window(qtbot, settings)
+    window.activateWindow()
+    qtbot.waitActive(window)        # for the window's keyboard shortcuts (Ctrl+Z)
     window.pen_width.setFocus()                 # a field that would swallow the letter...
     draw_letter(qtbot, window, LETTERS["x"])
     # ...loses the focus to the pad when it is drawn on: one more stroke, by
@@ -54,6 +56,11 @@ def test_a_letter_typed_on_the_pad_goes_to_the_label_field(qtbot, settings):
     QTest.keyClick(window.focusWidget(), Qt.Key.Key_Return)
     assert window.samples.counts_by_label()["x"] == 1
     assert window.pad.is_empty()
+    # The pad has the focus again, so Ctrl+Z brings the drawing back, as the
+    # status bar says, instead of undoing inside the field.
+    assert window.focusWidget() is window.pad
+    QTest.keyClick(window.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.pad.strokes()) == 3
 
 
 def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
