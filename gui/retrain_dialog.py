@@ -440,12 +440,14 @@ class RetrainDialog(QDialog):
         self.status.setText(f"saved {Path(path).name}")
         return True
 
-    def closeEvent(self, event):
+    def reject(self):
+        # Esc, Close and the title bar's close button all end here (a dialog's
+        # closeEvent calls reject()), so each asks before stopping a run; Esc
+        # used to hide the dialog and leave its run going unseen.
         if self.is_training():
             answer = QMessageBox.question(self, "Training is running",
                                           "Stop training and close this window?")
             if answer != QMessageBox.StandardButton.Yes:
-                event.ignore()
                 return
             self.stop_training()
-        super().closeEvent(event)
+        super().reject()

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 import model
@@ -157,6 +158,24 @@ def test_closing_the_window_during_training_asks_then_stops_the_thread(qtbot, wi
     window.close()
     assert not window.isVisible()
     assert dialog.run.thread.isFinished() and not dialog.is_training()
+
+
+@pytest.mark.parametrize("how", ["Escape", "Close button"])
+def test_closing_the_dialog_during_training_asks_first(qtbot, window, monkeypatch, how):
+    dialog = open_dialog(window, epochs=100)
+    dialog.start_button.click()
+    with qtbot.waitSignal(dialog.run.progress, timeout=30_000):
+        pass
+    close = {"Escape": lambda: QTest.keyClick(dialog, Qt.Key.Key_Escape),
+             "Close button": dialog.close_button.click}[how]
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
+    close()
+    assert len(asked) == 1 and dialog.isVisible() and dialog.is_training()    # "No" keeps the run
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    close()
+    assert not dialog.isVisible() and not dialog.is_training()
+    assert dialog.run.thread.isFinished()
 
 
 def test_an_error_inside_training_is_shown_and_the_app_stays_usable(qtbot, window, monkeypatch):
