@@ -676,6 +676,18 @@ class MainWindow(QMainWindow):
             return
         super().keyPressEvent(event)
 
+    def _keep_retrained_model(self, dialog) -> bool:
+        """Before quitting: save a retrained model that exists only in memory,
+        or let it go.  False: do not quit."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(self, "Retrained model not saved",
+                                      "The model you retrained has not been saved, and it is lost on quitting.\n"
+                                      "Save it first?", buttons.Save | buttons.Discard | buttons.Cancel,
+                                      buttons.Save)
+        if answer == buttons.Save:
+            return dialog.save_as()
+        return answer == buttons.Discard
+
     def closeEvent(self, event):
         dialog = self.retrain_dialog
         if dialog is not None and dialog.is_training():
@@ -686,6 +698,9 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             dialog.stop_training()        # waits for the thread: no half-finished thread or file
+        if dialog is not None and dialog.has_unsaved_model() and not self._keep_retrained_model(dialog):
+            event.ignore()
+            return
         self.save_settings()
         for child in (self.retrain_dialog, self.explain_window, self.samples_dialog):
             if child is not None:

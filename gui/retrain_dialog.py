@@ -49,6 +49,7 @@ class RetrainDialog(QDialog):
         self.sources: dict[str, object] = {}        # key -> data set (loaded once)
         self.run: TrainingRun | None = None
         self.outcome = None
+        self.saved = False                 # the outcome's model written to a file
         self.losses: list[float] = []
         self.accuracies: list[tuple[int, float]] = []
         self._started = 0.0
@@ -364,7 +365,7 @@ class RetrainDialog(QDialog):
             self.progress_bar.setFormat("cancelled: the current model is unchanged")
             self.status.setText(f"stopped after {clock(result.seconds)}")
             return
-        self.outcome = outcome
+        self.outcome, self.saved = outcome, False
         self._set_state("done")
         self.progress_bar.setValue(1000)
         self.progress_bar.setFormat(f"done in {clock(result.seconds)}")
@@ -438,7 +439,12 @@ class RetrainDialog(QDialog):
             self.main_window.show_error("Can't save the model", str(exc))
             return False
         self.status.setText(f"saved {Path(path).name}")
+        self.saved = True
         return True
+
+    def has_unsaved_model(self) -> bool:
+        """A finished run whose model exists only in memory (using it is not saving it)."""
+        return self.outcome is not None and not self.saved
 
     def reject(self):
         # Esc, Close and the title bar's close button all end here (a dialog's

@@ -26,11 +26,20 @@ LETTERS = {
 }
 
 
+def forget_retrained_model(window) -> None:
+    """Before the window closes at teardown: a test's retrained model is not
+    worth keeping, and "save it first?" would wait for an answer forever."""
+    dialog = window.retrain_dialog
+    if dialog is not None:
+        dialog.stop_training()
+        dialog.outcome = None
+
+
 def show_main_window(qtbot, recognizer, settings, size=(1280, 800), **kwargs) -> MainWindow:
     """A main window at the screenshots' size (or ``size``), shown and
     exposed, closed with the test."""
     window = MainWindow(recognizer, settings=settings, **kwargs)
-    qtbot.addWidget(window)
+    qtbot.addWidget(window, before_close_func=forget_retrained_model)
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)

@@ -131,6 +131,34 @@ def test_save_as_writes_a_loadable_checkpoint_but_never_the_shipped_one(qtbot, w
     assert loaded.checkpoint.meta["optimizer"]["lr"] == pytest.approx(dialog.lr.value())   # the recipe is on record
 
 
+def test_quitting_with_an_unsaved_retrained_model_offers_to_save_it(qtbot, window, tmp_path, monkeypatch):
+    dialog = open_dialog(window)
+    with qtbot.waitSignal(dialog.model_ready, timeout=60_000):
+        dialog.start_button.click()
+    dialog.use_button.click()                 # in use is not saved: it would be lost on quitting
+    buttons = QMessageBox.StandardButton
+    answers, asked = [buttons.Cancel, buttons.Save], []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or answers.pop(0))
+    path = tmp_path / "kept.pt"
+    monkeypatch.setattr("gui.retrain_dialog.QFileDialog.getSaveFileName", lambda *a, **k: (str(path), ""))
+    window.close()
+    assert asked == ["Retrained model not saved"] and window.isVisible()      # Cancel: nothing happens
+    window.close()
+    assert not window.isVisible() and path.exists()                          # Save: written, then quit
+    assert torch.equal(weights(model.Recognizer.load(path)), weights(window.recognizer))
+
+
+def test_a_saved_retrained_model_lets_the_app_quit_without_asking(qtbot, window, tmp_path, monkeypatch):
+    dialog = open_dialog(window)
+    with qtbot.waitSignal(dialog.model_ready, timeout=60_000):
+        dialog.start_button.click()
+    assert dialog.save_as(str(tmp_path / "kept.pt"))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
+    window.close()
+    assert not asked and not window.isVisible()
+
+
 def test_cancel_stops_within_a_second_and_keeps_the_model(qtbot, window):
     dialog = open_dialog(window, epochs=100)
     current = window.recognizer
