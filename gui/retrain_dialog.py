@@ -448,8 +448,8 @@ class RetrainDialog(QDialog):
 
     def reject(self):
         # Esc, Close and the title bar's close button all end here (a dialog's
-        # closeEvent calls reject()), so each asks before stopping a run; Esc
-        # used to hide the dialog and leave its run going unseen.
+        # closeEvent calls reject()), so each asks before stopping a run:
+        # plain reject() would hide the dialog with its run still going.
         if self.is_training():
             answer = QMessageBox.question(self, "Training is running",
                                           "Stop training and close this window?")
