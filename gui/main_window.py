@@ -35,11 +35,12 @@ BAR_HINT = ("i or l? A lone bar is a capital I or a small l, and no picture can 
             "a dot, serifs or a hook settle it.")
 
 
-def bar_hint(prediction) -> str:
-    """BAR_HINT when the network hesitates between i and l, else ""."""
-    if prediction is None:
+def bar_hint(top: list[tuple[str, float]]) -> str:
+    """BAR_HINT when the network hesitates between i and l, else "".
+    ``top``: the best letters with their probabilities, best first."""
+    if len(top) < 2:
         return ""
-    (first, _), (second, p) = prediction.top(2)
+    (first, _), (second, p) = top[:2]
     return BAR_HINT if {first, second} == {"i", "l"} and p >= 0.1 else ""
 
 
@@ -502,7 +503,8 @@ class MainWindow(QMainWindow):
 
     def _show(self, prediction, message: str) -> None:
         activations = prediction.activations if prediction is not None else None
-        self.top_letters.show_top(prediction.top(3) if prediction is not None else [], message)
+        top = prediction.top(3) if prediction is not None else []      # ranked once, read twice below
+        self.top_letters.show_top(top, message)
         self.chart.set_probabilities(prediction.probabilities if prediction is not None else None)
         image = prediction.image if prediction is not None else np.zeros((28, 28), np.float32)
         if not self.input_view.isHidden() or prediction is None:
@@ -513,7 +515,7 @@ class MainWindow(QMainWindow):
         self.pad.set_overlay(saliency_overlay(self.recognizer, prediction, self.pad.strokes(), self.pad.size())
                              if prediction is not None and self.saliency_action.isChecked() else None)
         self._show_timing(prediction.elapsed_ms if prediction else None)
-        hint = bar_hint(prediction)
+        hint = bar_hint(top)
         if hint and hint != self._hint:
             self.statusBar().showMessage(hint, 8000)
         self._hint = hint
