@@ -15,8 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox,
-                               QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
+                               QMessageBox, QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 import model
 from gui.dialogs import ModelInfoDialog, ShortcutsDialog, resize_within_screen
@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
         self._hint = ""                 # the hint in the status bar, shown once per hesitation
         self._timing_shown_at = 0.0
         self.last_error_dialog: QMessageBox | None = None
+        self.drawing_picker: QInputDialog | None = None
+        self._opened_file = None        # (drawings, file name, number) of the drawing last opened
         self.explain_window: ExplainWindow | None = None
         self.retrain_dialog: RetrainDialog | None = None
         self.samples = None                 # My samples (a model.SampleStore), when it opens
@@ -244,6 +246,13 @@ class MainWindow(QMainWindow):
         self.open_weights_action = a("&Open weights…", self.open_weights, QKeySequence.StandardKey.Open,
                                      "Load a trained network from a checkpoint file "
                                      "(or drop the .pt file on the window)")
+        self.open_drawing_action = a("Open &drawing…", self.open_drawing, "Ctrl+Shift+O",
+                                     "Put a drawing from a stroke .npz on the pad: one you saved, or any "
+                                     "from a data set (or drop the file on the window)")
+        self.next_drawing_action = a("&Next drawing in file", lambda: self._step_drawing(+1), "PgDown",
+                                     "The next drawing of the file last opened")
+        self.previous_drawing_action = a("Pre&vious drawing in file", lambda: self._step_drawing(-1), "PgUp",
+                                         "The previous drawing of the file last opened")
         self.save_png_action = a("Save drawing as &PNG…", self.save_png, QKeySequence.StandardKey.Save)
         self.save_strokes_action = a("Save drawing as &strokes…", self.save_strokes, "Ctrl+Shift+S",
                                      "Save the pen strokes as a stroke .npz (loadable for training)")
@@ -277,7 +286,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.open_weights_action, self.save_png_action, self.save_strokes_action])
+        file_menu.addActions([self.open_drawing_action, self.next_drawing_action, self.previous_drawing_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_png_action, self.save_strokes_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.open_weights_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
@@ -385,24 +398,28 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loaded {Path(path).name}", 4000)
         return True
 
-    # Dropping a checkpoint file on the window opens it, like File ▸ Open weights.
-    @staticmethod
-    def _dropped_weights(mime) -> str | None:
-        """The path of the one local .pt file being dragged, else None."""
+    # Dropping a file on the window opens it: a checkpoint as File ▸ Open
+    # weights does, a stroke file as File ▸ Open drawing does.
+    def _dropped_file(self, mime):
+        """How to open the one local file being dragged, and its path; else None."""
         paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
-        return paths[0] if len(paths) == 1 and paths[0].lower().endswith(".pt") else None
+        if len(paths) != 1:
+            return None
+        opener = {".pt": self.open_weights, ".npz": self.open_drawing}.get(Path(paths[0]).suffix.lower())
+        return (opener, paths[0]) if opener else None
 
     def dragEnterEvent(self, event):
-        if self._dropped_weights(event.mimeData()):
+        if self._dropped_file(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event):
-        path = self._dropped_weights(event.mimeData())
-        if path:
+        dropped = self._dropped_file(event.mimeData())
+        if dropped:
             event.acceptProposedAction()
-            # After the drop has finished: an error dialog must not hold the
-            # other application's drag open.
-            QTimer.singleShot(0, lambda: self.open_weights(path))
+            opener, path = dropped
+            # After the drop has finished: a dialog must not hold the other
+            # application's drag open.
+            QTimer.singleShot(0, lambda: opener(path))
 
     def use_model(self, recognizer) -> None:
         """Swap in a model made in this session (e.g. just retrained)."""
@@ -559,6 +576,60 @@ class MainWindow(QMainWindow):
         self.settings.setValue("folders/drawings", str(Path(path).parent))
         self.statusBar().showMessage(f"Saved {Path(path).name}{detail}", 4000)
 
+    def open_drawing(self, path: str | None = None, number: int | None = None) -> bool:
+        """Put drawing ``number`` (counted from 1) of a stroke .npz on the pad,
+        undoably.  A file of several drawings asks which one, without
+        blocking: the drawing appears when the user answers."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open drawing", self._last_folder("drawings"),
+                                                  "Stroke data (*.npz);;All files (*)")
+            if not path:
+                return False
+        name = Path(path).name
+        try:
+            drawings = model.load_dataset(path)
+        except model.DatasetError as exc:
+            self.show_error("Can't open this drawing", f"{exc}\n\nThe pad is unchanged.")
+            return False
+        if not isinstance(drawings, model.StrokeSet) or len(drawings) == 0:
+            what = "holds no drawings" if len(drawings) == 0 else "holds 28×28 images, not pen strokes"
+            self.show_error("Can't open this drawing", f"{name} {what}. The pad draws pen strokes only; "
+                            "images can still train the network (Model ▸ Retrain).\n\nThe pad is unchanged.")
+            return False
+        self.settings.setValue("folders/drawings", str(Path(path).parent))
+        if number is not None or len(drawings) == 1:
+            return self._show_stored_drawing(drawings, name, number or 1)
+        picker = QInputDialog(self)
+        picker.setWindowTitle("Open drawing")
+        picker.setLabelText(f"{name} holds {len(drawings):,} drawings. Which one?")
+        picker.setIntRange(1, len(drawings))
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.intValueSelected.connect(lambda chosen: self._show_stored_drawing(drawings, name, chosen))
+        picker.open()
+        self.drawing_picker = picker
+        return True
+
+    def _show_stored_drawing(self, drawings, name: str, number: int) -> bool:
+        if not 1 <= number <= len(drawings):
+            self.show_error("Can't open this drawing", f"{name} holds {len(drawings):,} drawings, "
+                            f"so there is no drawing {number:,}.")
+            return False
+        self._opened_file = (drawings, name, number)      # before the pad's change updates the actions
+        self.show_drawing(drawings.ink.ink(number - 1))
+        label = model.CLASSES[drawings.labels[number - 1]]
+        if len(drawings) == 1:
+            message = f"Opened {name}, labelled '{label}'; Ctrl+Z takes it off the pad"
+        else:
+            message = (f"Opened drawing {number:,} of {len(drawings):,} in {name}, labelled '{label}'; "
+                       "PgDown and PgUp step through the file, Ctrl+Z goes back")
+        self.statusBar().showMessage(message, 8000)
+        return True
+
+    def _step_drawing(self, step: int) -> None:
+        if self._opened_file is not None:
+            drawings, name, number = self._opened_file
+            self._show_stored_drawing(drawings, name, min(max(number + step, 1), len(drawings)))
+
     def save_png(self, path: str | None = None) -> bool:
         if not self._drawing_or_warn():
             return False
@@ -634,6 +705,9 @@ class MainWindow(QMainWindow):
             widget.setEnabled(self.pad.can_redo())
         for widget in (self.clear_action, self.clear_button, self.save_png_action, self.save_strokes_action):
             widget.setEnabled(not self.pad.is_empty())
+        number, count = (self._opened_file[2], len(self._opened_file[0])) if self._opened_file else (1, 1)
+        self.next_drawing_action.setEnabled(number < count)
+        self.previous_drawing_action.setEnabled(number > 1)
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")

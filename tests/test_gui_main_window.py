@@ -286,8 +286,8 @@ def menu_titles(window) -> list[str]:
 def test_menus_hold_the_promised_actions(window):
     assert menu_titles(window) == ["&File", "&Edit", "&Model", "&View", "&Help"]
     file_actions = window.menus["file"].actions()
-    for action in (window.open_weights_action, window.save_png_action, window.save_strokes_action,
-                   window.quit_action):
+    for action in (window.open_weights_action, window.open_drawing_action, window.save_png_action,
+                   window.save_strokes_action, window.quit_action):
         assert action in file_actions
     assert window.shipped_action in window.menus["model"].actions()
     assert window.model_info_action in window.menus["model"].actions()
@@ -415,6 +415,72 @@ def test_dropping_a_checkpoint_on_the_pad_opens_it(qtbot, window, tmp_path):
     QApplication.sendEvent(window.pad, drop)
     qtbot.waitUntil(lambda: window.recognizer.source == str(copy))
     assert "dropped.pt" in window.statusBar().currentMessage()
+
+
+def test_a_dropped_stroke_file_goes_on_the_pad(qtbot, window, tmp_path):
+    one = model.save_strokes(tmp_path / "mine.npz", [LETTERS["z"]], [model.CLASSES.index("z")])
+    mime, enter, drop = drag_events([one])
+    QApplication.sendEvent(window.pad, enter)
+    assert enter.isAccepted()
+    with qtbot.waitSignal(window.prediction_shown, timeout=2000):
+        QApplication.sendEvent(window.pad, drop)
+    assert window.prediction.top(1)[0][0] == "z"
+
+
+def test_open_drawing_puts_a_saved_drawing_back_undoably(qtbot, window, tmp_path):
+    draw_letter(qtbot, window, LETTERS["e"])
+    saved = tmp_path / "e.npz"
+    assert window.save_strokes(str(saved))
+    window.pad.clear()
+    with qtbot.waitSignal(window.prediction_shown, timeout=2000):
+        assert window.open_drawing(str(saved))
+    assert window.prediction.top(1)[0][0] == "e"
+    assert "e.npz, labelled 'e'" in window.statusBar().currentMessage()
+    window.undo_action.trigger()
+    assert window.pad.is_empty()                      # Ctrl+Z takes it off again
+
+
+def test_open_drawing_asks_which_one_of_many(qtbot, window, letters_file, monkeypatch):
+    monkeypatch.setattr("gui.main_window.QFileDialog.getOpenFileName", lambda *a, **k: (str(letters_file), ""))
+    window.open_drawing_action.trigger()
+    picker = window.drawing_picker
+    qtbot.waitExposed(picker)
+    assert "4 drawings" in picker.labelText()
+    assert window.pad.is_empty()                      # nothing yet: the user has not chosen
+    picker.setIntValue(2)
+    with qtbot.waitSignal(window.prediction_shown, timeout=2000):
+        picker.accept()
+    assert window.prediction.top(1)[0][0] == list(LETTERS)[1]
+    assert "drawing 2 of 4" in window.statusBar().currentMessage()
+    window.activateWindow()                           # the picker had it
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.pad.setFocus()
+    for key, expected in [(Qt.Key.Key_PageDown, 2), (Qt.Key.Key_PageDown, 3), (Qt.Key.Key_PageUp, 2)]:
+        with qtbot.waitSignal(window.prediction_shown, timeout=2000):
+            QTest.keyClick(window.pad, key)
+        assert window.prediction.top(1)[0][0] == list(LETTERS)[expected]
+    assert window.next_drawing_action.isEnabled() and window.previous_drawing_action.isEnabled()
+    window.next_drawing_action.trigger()
+    assert not window.next_drawing_action.isEnabled()      # the last of the four
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("images", "images, not pen strokes"), ("empty", "no drawings"), ("garbage", "letters.npz")])
+def test_open_drawing_explains_a_file_it_cannot_draw(qtbot, window, tmp_path, content, problem):
+    path = tmp_path / "letters.npz"
+    if content == "images":
+        np.savez(path, images=np.zeros((3, 28, 28), np.uint8), labels=np.zeros(3, np.int64))
+    elif content == "empty":
+        model.save_strokes(path, [], [])
+    else:
+        path.write_bytes(b"PK\x03\x04 cut short")
+    draw_letter(qtbot, window, LETTERS["o"])
+    before = window.pad.strokes()
+    assert window.open_drawing(str(path)) is False
+    assert problem in window.last_error_dialog.text()
+    assert "unchanged" in window.last_error_dialog.text()
+    assert len(window.pad.strokes()) == len(before)
+    window.last_error_dialog.done(0)
 
 
 def test_a_lone_bar_explains_why_it_may_read_as_l(qtbot, window):
