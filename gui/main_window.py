@@ -644,12 +644,15 @@ class MainWindow(QMainWindow):
 
     def save_strokes(self, path: str | None = None, label: str | None = None) -> bool:
         """Save the strokes as a one-drawing stroke .npz, labelled with the
-        network's reading unless a label is given."""
+        given label, else the letter typed in "This is", else the network's reading."""
         if not self._drawing_or_warn():
             return False
         path = path or self._drawing_path("Save drawing as strokes", "letter.npz", "Stroke data (*.npz)")
         if path is None:
             return False
+        typed = self.label_edit.text().lower()
+        if label is None and typed in model.CLASSES:
+            label = typed
         if label is None:
             label = self.prediction.top(1)[0][0] if self.prediction is not None else "a"
         try:

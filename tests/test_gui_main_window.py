@@ -501,6 +501,9 @@ def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):
     assert window.save_strokes(str(npz))
     saved = model.load_dataset(npz)
     assert len(saved) == 1 and model.CLASSES[saved.labels[0]] == "e"
+    window.label_edit.setText("c")                    # the user says what it is
+    assert window.save_strokes(str(npz))
+    assert model.CLASSES[model.load_dataset(npz).labels[0]] == "c"
     np.testing.assert_allclose(np.concatenate(saved.ink.ink(0)), np.concatenate(window.pad.strokes()), atol=1e-3)
 
 
