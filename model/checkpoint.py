@@ -20,6 +20,7 @@ from torch import nn
 
 from .ink import RasterConfig
 from .network import CLASSES, build_model, count_parameters
+from .paths import zip_problem
 
 FORMAT = "letterlens-checkpoint"
 VERSION = 1
@@ -83,6 +84,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file")
+    if problem := zip_problem(path, "a checkpoint"):
+        raise CheckpointError(f"{path}: {problem}")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from .ink import Augment, InkBatch, RasterConfig, render_batch
 from .network import CLASSES
+from .paths import zip_problem
 
 NUM_CLASSES = len(CLASSES)
 IDX_IMAGES_MAGIC = 0x00000803   # unsigned bytes, 3 dimensions
@@ -143,6 +144,8 @@ def load_many(paths: list[str | os.PathLike]) -> list[Dataset]:
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    if problem := zip_problem(path, "an .npz file"):
+        raise DatasetError(f"{path}: {problem}")
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}

@@ -93,10 +93,13 @@ def missing_tensor(payload):
 
 
 @pytest.mark.parametrize("damage, message", [
-    pytest.param(lambda p: p.write_bytes(os.urandom(4096)), "not a readable checkpoint", id="random-bytes"),
+    pytest.param(lambda p: p.write_bytes(b"\x00" + os.urandom(4095)), "not a checkpoint: those are zip archives",
+                 id="random-bytes"),
+    pytest.param(lambda p: p.write_bytes(b"PK\x03\x04" + os.urandom(4092)), "not a readable checkpoint",
+                 id="random-bytes-in-a-zip-header"),
     pytest.param(lambda p: p.write_bytes(p.read_bytes()[:len(p.read_bytes()) // 2]),
                  "not a readable checkpoint", id="truncated"),
-    pytest.param(lambda p: p.write_bytes(b""), "not a readable checkpoint", id="empty"),
+    pytest.param(lambda p: p.write_bytes(b""), "the file is empty", id="empty"),
     pytest.param(lambda p: p.unlink(), "no such file", id="missing"),
     pytest.param(lambda p: rewrite(p, _=wrong_shape), "do not fit", id="wrong-shape"),
     pytest.param(lambda p: rewrite(p, _=missing_tensor), "do not fit", id="missing-tensor"),

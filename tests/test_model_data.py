@@ -120,6 +120,18 @@ def test_damaged_npz_raises_dataset_error_naming_the_file(tmp_path, damage):
         load_dataset(path)
 
 
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"),
+    (b"label,x,y\nk,1,2\n", "not an .npz file: those are zip archives"),     # a CSV saved as .npz
+])
+def test_a_file_that_is_no_archive_at_all_says_so(tmp_path, content, message):
+    path = tmp_path / "letters.npz"
+    path.write_bytes(content)
+    with pytest.raises(DatasetError, match=message) as info:
+        load_dataset(path)
+    assert "pickle" not in str(info.value)         # numpy's own error speaks of pickled data
+
+
 @pytest.mark.parametrize("change, message", [
     ({"stroke_offsets": lambda a: a[:-1]}, "stroke_offsets"),                       # ends too early
     ({"stroke_offsets": lambda a: a + 1}, "stroke_offsets"),                        # does not start at 0
