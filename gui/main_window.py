@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+import PySide6
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
                                QMessageBox, QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
@@ -683,13 +684,21 @@ class MainWindow(QMainWindow):
         dialog.open()
         self.shortcuts_dialog = dialog
 
-    def show_about(self) -> None:
-        QMessageBox.about(self, "About LetterLens",
+    def show_about(self) -> QMessageBox:
+        gui_versions = {"Qt": qVersion(), "PySide6": PySide6.__version__, "pyqtgraph": pg.__version__}
+        versions = "<br>".join(" · ".join(f"{name} {version}" for name, version in group.items())
+                               for group in (model.library_versions(), gui_versions))
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About LetterLens",
                           "<h3>LetterLens</h3><p>Draw a letter and watch a convolutional network read it: "
                           "every layer's feature maps and the probability of each letter update as you draw."
                           "</p><p>The network is the letters CNN from Bert Hubert's <i>Hello Deep Learning</i>, "
                           "trained on UNIPEN pen strokes (CC BY 4.0) drawn by the same rasterizer as this pad."
-                          "</p>")
+                          f"</p><p>Reading with {self.recognizer.describe() if self.recognizer else 'no model'}."
+                          f"</p><p><small>{versions}</small></p>", QMessageBox.StandardButton.Close, self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)    # copied into bug reports
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
 
     # ----------------------------------------------------------- view state
     def set_panel_visible(self, key: str, visible: bool) -> None:

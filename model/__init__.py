@@ -16,7 +16,7 @@ from .network import CLASSES, LetterNet, build_model, count_parameters, layer_ta
 from .paths import SHIPPED_WEIGHTS
 from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Prediction, Recognizer
-from .runtime import print_figures, set_cpu_threads
+from .runtime import library_versions, print_figures, set_cpu_threads
 from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, default_store_path
 from .training import Progress, TrainConfig, TrainResult, run_record, train_network
 
@@ -34,7 +34,7 @@ __all__ = [
     "Checkpoint", "CheckpointError", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
     "Prediction", "Recognizer",
     # process settings and the benchmarks' output
-    "print_figures", "set_cpu_threads",
+    "library_versions", "print_figures", "set_cpu_threads",
     # the Explain window (model.explain)
     "CLASSIC_KERNELS", "ConvStep", "GeluRow", "KERNEL_LABELS", "PRIMER_DEAD_NEURON_INPUTS",
     "PRIMER_DIGIT_NET", "PRIMER_GELU_INPUTS", "PoolStep", "activation_curves", "activation_histograms",

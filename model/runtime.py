@@ -1,6 +1,8 @@
 """Process-wide settings and output shared by the command-line tools."""
 import json
+import platform
 
+import numpy as np
 import torch
 
 
@@ -12,6 +14,11 @@ def set_cpu_threads(threads: int) -> None:
     kernels stall (spinning workers wait for a busy core) and the pad stutters.
     """
     torch.set_num_threads(max(1, int(threads)))
+
+
+def library_versions() -> dict[str, str]:
+    """What this process computes with, for bug reports and benchmark figures."""
+    return {"Python": platform.python_version(), "PyTorch": torch.__version__, "NumPy": np.__version__}
 
 
 def print_figures(result: dict, as_json: bool) -> None:

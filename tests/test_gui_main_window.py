@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
+import torch
 from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QPalette, QPointingDevice,
                            QTabletEvent)
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QGraphicsItem
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QMessageBox
 
 import model
 from gui.dialogs import on_a_keyboard
@@ -292,6 +293,15 @@ def test_menus_hold_the_promised_actions(window):
     assert window.shipped_action in window.menus["model"].actions()
     assert window.model_info_action in window.menus["model"].actions()
     assert window.shortcuts_action in window.menus["help"].actions()
+
+
+def test_about_names_the_model_and_the_versions_for_bug_reports(qtbot, window):
+    window.about_action.trigger()
+    box = window.findChild(QMessageBox)
+    qtbot.waitExposed(box)
+    assert "137,178 parameters" in box.text()
+    assert f"PyTorch {torch.__version__}" in box.text() and "Qt " in box.text()
+    box.done(0)
 
 
 def test_model_info_lists_each_layer_of_the_loaded_model(qtbot, window, recognizer):
