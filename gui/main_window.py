@@ -370,6 +370,8 @@ class MainWindow(QMainWindow):
         self.model_info_action.setEnabled(recognizer is not None)
         self.shipped_action.setEnabled(recognizer is None or not self.is_shipped(recognizer))
         self._refresh_views()
+        if self.samples_dialog is not None and self.samples_dialog.isVisible():
+            self.samples_dialog.refresh()         # which samples it misreads has changed
 
     @staticmethod
     def _warm_up(recognizer) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QListView, QListWidget,
                                QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout)
 
 import model
 
 THUMB = 56
+MISREAD = "misread"         # the filter that shows the samples the model in use gets wrong
+MISREAD_COLOUR = QColor(190, 40, 30)
 NO_SAMPLES = ("<b>No samples yet.</b><br><br>Draw a letter in the main window, then type that letter and "
               "press Enter (or click its bar) to keep the drawing here. A few drawings of each letter the "
               "network misreads are enough to teach it your handwriting: Model ▸ Retrain…")
@@ -34,12 +36,15 @@ class SamplesDialog(QDialog):
         self.main_window = window
         self.store = window.samples
         self.deleted: list[list] = []          # undo stack of deleted batches
+        self._readings: dict[int, str | None] = {}   # sample id -> letter read by ...
+        self._read_with = None                         # ... this recognizer
         self.setWindowTitle("My samples")
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.filter = QComboBox()
         self.filter.addItem("all letters", None)
+        self.filter.addItem("misread now", MISREAD)
         for letter in model.CLASSES:
             self.filter.addItem(letter, letter)
         self.filter.currentIndexChanged.connect(lambda _: self.refresh())
@@ -103,25 +108,53 @@ class SamplesDialog(QDialog):
             self._update_buttons()
             return
         letter = self.filter.currentData()
+        misread = 0
         for info in self.store.list():
-            if letter is not None and info.label != letter:
+            reading = self.reading(info.id)
+            wrong = reading not in (None, info.label)
+            misread += wrong
+            if (letter == MISREAD and not wrong) or letter not in (None, MISREAD, info.label):
                 continue
-            item = QListWidgetItem(thumbnail(self.store.ink(info.id)), f"{info.label} · #{info.id}")
+            caption = f"{info.label} · reads {reading}" if wrong else f"{info.label} · #{info.id}"
+            item = QListWidgetItem(thumbnail(self.store.ink(info.id)), caption)
             item.setData(Qt.ItemDataRole.UserRole, info.id)
-            item.setToolTip(f"'{info.label}', drawn {info.created.replace('T', ' ')}")
+            item.setToolTip(f"#{info.id}, '{info.label}', drawn {info.created.replace('T', ' ')}"
+                            + (f"; the model in use reads it as '{reading}'" if wrong else ""))
+            if wrong:
+                item.setForeground(QBrush(MISREAD_COLOUR))
             self.grid.addItem(item)
         counts = {k: v for k, v in self.store.counts_by_label().items() if v}
         total = sum(counts.values())
         if not total:
             self._show_empty(NO_SAMPLES)
+        elif not self.grid.count() and letter == MISREAD:
+            self._show_empty("The model in use reads every one of your samples right.")
         elif not self.grid.count():
             self._show_empty(f"No samples of '{letter}' yet. Pick another letter above, or all letters.")
         else:
             self.pages.setCurrentWidget(self.grid)
         per_letter = ", ".join(f"{k} {v}" for k, v in counts.items())
+        read = f"<br>The model in use misreads {misread} of them." if total and self._read_with else ""
         self.summary.setText(f"<b>{total} sample{'s' if total != 1 else ''}</b>"
-                             + (f": {per_letter}" if per_letter else " yet") + f"<br>Stored in {self.store.path}")
+                             + (f": {per_letter}" if per_letter else " yet") + read
+                             + f"<br>Stored in {self.store.path}")
         self._update_buttons()
+
+    def reading(self, sample_id: int) -> str | None:
+        """The letter the main window's model reads in a sample, or None
+        without a model.  Kept per sample until the model changes, so adding
+        one sample costs one reading, not one per sample."""
+        recognizer = self.main_window.recognizer
+        if recognizer is not self._read_with:
+            self._readings, self._read_with = {}, recognizer
+        if recognizer is None:
+            return None
+        if sample_id not in self._readings:
+            try:
+                self._readings[sample_id] = recognizer.predict(self.store.ink(sample_id)).top(1)[0][0]
+            except ValueError:          # no ink to read
+                self._readings[sample_id] = None
+        return self._readings[sample_id]
 
     def _show_empty(self, text: str) -> None:
         self.empty.setText(text)

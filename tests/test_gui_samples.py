@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 import model
+from gui.samples_dialog import MISREAD
 from gui_helpers import LETTERS, draw_letter, show_main_window
 
 
@@ -127,6 +129,34 @@ def test_an_empty_list_says_how_to_fill_it(qtbot, settings):
     assert "No samples of 'q'" in dialog.empty.text()
     dialog.filter.setCurrentIndex(0)
     assert dialog.pages.currentWidget() is dialog.grid
+
+
+def test_the_samples_the_model_misreads_are_marked_and_can_be_shown_alone(qtbot, settings):
+    window = make_window(qtbot, settings)
+    for drawn, label in [("o", "o"), ("x", "k"), ("z", "z")]:     # the x stands for the user's odd k
+        draw_letter(qtbot, window, LETTERS[drawn])
+        window.add_sample(label)
+    window.samples_action.trigger()
+    dialog = window.samples_dialog
+    assert "misreads 1 of them" in dialog.summary.text()
+    assert sorted(dialog.grid.item(i).text() for i in range(3))[0] == "k · reads x"
+    dialog.filter.setCurrentIndex(dialog.filter.findData(MISREAD))
+    assert [dialog.grid.item(i).text() for i in range(dialog.grid.count())] == ["k · reads x"]
+    # Another model, another reading: the marks follow the model in use.
+    window.use_model(ReadsEverythingAsK(window.recognizer.checkpoint))
+    assert "misreads 2 of them" in dialog.summary.text()
+    assert sorted(dialog.grid.item(i).text() for i in range(dialog.grid.count())) == ["o · reads k", "z · reads k"]
+    window.samples.delete([info.id for info in window.samples.list() if info.label != "k"])
+    dialog.refresh()
+    assert dialog.pages.currentWidget() is dialog.empty
+    assert "reads every one" in dialog.empty.text()
+
+
+class ReadsEverythingAsK(model.Recognizer):
+    def predict(self, ink):
+        prediction = super().predict(ink)
+        prediction.probabilities[:] = np.eye(len(model.CLASSES))[model.CLASSES.index("k")]
+        return prediction
 
 
 def test_a_corrupt_database_is_reported_kept_and_can_be_set_aside(qtbot, settings, tmp_path):
