@@ -13,8 +13,11 @@ def zip_problem(path: str | os.PathLike, kind: str) -> str | None:
     .npz files and PyTorch checkpoints are both zip archives.  A text file or
     an image given by mistake otherwise gets the parser's error about some
     other format (numpy's speaks of pickles), which tells a user nothing."""
-    with open(path, "rb") as file:
-        head = file.read(2)
+    try:
+        with open(path, "rb") as file:
+            head = file.read(2)
+    except OSError as exc:          # a folder, no permission, a vanished disk...
+        return f"cannot be read ({exc.strerror or exc})"
     if not head:
         return "the file is empty"
     if head != b"PK":

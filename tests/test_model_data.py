@@ -7,6 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from model import paths as model_paths
 from model import DatasetError, ImageSet, RasterConfig, StrokeSet, find_datasets, load_dataset, load_many
 from model.data import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, load_emnist_idx, read_idx, split_by_writer
 
@@ -130,6 +131,16 @@ def test_a_file_that_is_no_archive_at_all_says_so(tmp_path, content, message):
     with pytest.raises(DatasetError, match=message) as info:
         load_dataset(path)
     assert "pickle" not in str(info.value)         # numpy's own error speaks of pickled data
+
+
+def test_an_unreadable_file_is_a_dataset_error_not_an_os_error(tmp_path, monkeypatch):
+    path = write_npz(tmp_path / "letters.npz", images=np.zeros((2, 28, 28), np.uint8), labels=np.arange(2))
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(model_paths, "open", refuse, raising=False)      # as a file another user owns
+    with pytest.raises(DatasetError, match="letters.npz: cannot be read \\(Permission denied\\)"):
+        load_dataset(path)
 
 
 @pytest.mark.parametrize("change, message", [
