@@ -2,11 +2,13 @@
 user's own labelled drawings, kept in the model package's SQLite store."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QListView, QListWidget,
-                               QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout)
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListView,
+                               QListWidget, QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout)
 
 import model
 
@@ -35,7 +37,8 @@ class SamplesDialog(QDialog):
         super().__init__(parent or window)
         self.main_window = window
         self.store = window.samples
-        self.deleted: list[list] = []          # undo stack of deleted batches
+        # What Undo takes back, newest last: each entry undoes one delete or relabel.
+        self.undo_stack: list[Callable[[], object]] = []
         self._readings: dict[int, str | None] = {}   # sample id -> letter read by ...
         self._read_with = None                         # ... this recognizer
         self.setWindowTitle("My samples")
@@ -57,6 +60,8 @@ class SamplesDialog(QDialog):
         self.grid.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.grid.itemDoubleClicked.connect(self._open_on_pad)
         self.grid.itemSelectionChanged.connect(self._update_buttons)
+        self.grid.installEventFilter(self)
+        self.letter_asker: QInputDialog | None = None
         # In place of an empty list: what to do to fill it.
         self.empty = QLabel()
         self.empty.setWordWrap(True)
@@ -68,24 +73,27 @@ class SamplesDialog(QDialog):
         self.pages.addWidget(self.empty)
 
         self.delete_button = QPushButton("Delete")
-        self.undo_button = QPushButton("Undo delete")
+        self.relabel_button = QPushButton("Change letter…")
+        self.relabel_button.setToolTip("Give the selected samples another letter (or type it while they are selected)")
+        self.undo_button = QPushButton("Undo")
         self.export_button = QPushButton("Export…")
         self.import_button = QPushButton("Import…")
         close = QPushButton("Close")
         self.delete_button.clicked.connect(self.delete_selected)
-        self.undo_button.clicked.connect(self.undo_delete)
+        self.relabel_button.clicked.connect(lambda: self.relabel_selected())
+        self.undo_button.clicked.connect(self.undo)
         self.export_button.clicked.connect(lambda: self.export())
         self.import_button.clicked.connect(lambda: self.import_())
         close.clicked.connect(self.close)
         QShortcut(QKeySequence.StandardKey.Delete, self, self.delete_selected)
-        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo_delete)
+        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(QLabel("Show"))
         top.addWidget(self.filter)
         buttons = QHBoxLayout()
-        for button in (self.delete_button, self.undo_button):
+        for button in (self.delete_button, self.relabel_button, self.undo_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         for button in (self.import_button, self.export_button, close):
@@ -93,8 +101,11 @@ class SamplesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.pages, 1)
-        layout.addWidget(QLabel("Double-click a sample to put it on the pad. Label drawings in the main "
-                                "window: type the letter and press Enter, or click its bar."))
+        hint = QLabel("Double-click a sample to put it on the pad; select samples and type a letter to change "
+                      "theirs. Label new drawings in the main window: type the letter and press Enter, or click "
+                      "its bar.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
         layout.addLayout(buttons)
         self.resize(640, 480)
         self.refresh()
@@ -167,16 +178,54 @@ class SamplesDialog(QDialog):
         ids = self.selected_ids()
         if not ids or self.store is None:
             return 0
-        self.deleted.append(self.store.delete(ids))
+        removed = self.store.delete(ids)
+        self.undo_stack.append(lambda: self.store.restore(removed))
         self.refresh()
         return len(ids)
 
-    def undo_delete(self) -> int:
-        if not self.deleted or self.store is None:
-            return 0
-        restored = self.store.restore(self.deleted.pop())
+    def relabel_selected(self, letter: str | None = None) -> bool:
+        """Give the selected samples the letter ``letter``; without one, ask
+        for it (without blocking).  Undo gives them their old letters back."""
+        ids = self.selected_ids()
+        if not ids or self.store is None:
+            return False
+        if letter is None:
+            asker = QInputDialog(self)
+            asker.setWindowTitle("Change letter")
+            asker.setLabelText(f"The letter for the {len(ids)} selected sample{'s' if len(ids) != 1 else ''}:")
+            asker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            asker.textValueSelected.connect(lambda text: self.relabel_selected(text.strip() or "?"))
+            asker.open()
+            self.letter_asker = asker
+            return False
+        try:
+            old = self.store.relabel({sample_id: letter for sample_id in ids})
+        except (ValueError, model.SampleStoreError) as exc:
+            self.main_window.show_error("Can't change the letter", str(exc))
+            return False
+        self.undo_stack.append(lambda: self.store.relabel(old))
         self.refresh()
-        return restored
+        return True
+
+    def eventFilter(self, watched, event) -> bool:
+        # A letter typed while samples are selected relabels them: the same
+        # gesture as labelling a drawing in the main window.  (The list would
+        # otherwise take it as a search for an item starting with it.)
+        if watched is self.grid and event.type() == QEvent.Type.KeyPress and self.selected_ids():
+            text = event.text()
+            if len(text) == 1 and text.isascii() and text.isalpha() \
+                    and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
+                self.relabel_selected(text)
+                return True
+        return super().eventFilter(watched, event)
+
+    def undo(self) -> bool:
+        """Take back the last delete or change of letter."""
+        if not self.undo_stack or self.store is None:
+            return False
+        self.undo_stack.pop()()
+        self.refresh()
+        return True
 
     def export(self, path: str | None = None) -> bool:
         if path is None:
@@ -211,6 +260,7 @@ class SamplesDialog(QDialog):
     def _update_buttons(self) -> None:
         usable = self.store is not None
         self.delete_button.setEnabled(usable and bool(self.grid.selectedItems()))
-        self.undo_button.setEnabled(usable and bool(self.deleted))
+        self.relabel_button.setEnabled(usable and bool(self.grid.selectedItems()))
+        self.undo_button.setEnabled(usable and bool(self.undo_stack))
         self.export_button.setEnabled(usable and self.store.count() > 0)
         self.import_button.setEnabled(usable)

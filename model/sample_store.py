@@ -310,6 +310,16 @@ class SampleStore:
             db.executemany("DELETE FROM samples WHERE id = ?", [(s.id,) for s in removed])
         return removed
 
+    def relabel(self, labels: dict[int, str]) -> dict[int, str]:
+        """Give samples new labels ({id: letter}; unknown ids are ignored).
+        Returns the labels they had, in the same form, so that passing the
+        result back undoes the change."""
+        new = {int(i): normalise_label(label) for i, label in labels.items()}
+        with self._transaction() as db:
+            old = {i: row[0] for i in new for row in db.execute("SELECT label FROM samples WHERE id = ?", (i,))}
+            db.executemany("UPDATE samples SET label = ? WHERE id = ?", [(new[i], i) for i in old])
+        return old
+
     def restore(self, samples: Iterable[Sample]) -> int:
         """Put deleted samples back, with their ids and times; returns how
         many came back (ids already present are left alone)."""

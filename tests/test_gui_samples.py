@@ -6,6 +6,7 @@ import os
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 import model
 from gui.samples_dialog import MISREAD
@@ -95,7 +96,7 @@ def test_samples_dialog_browses_deletes_undoes_exports_and_imports(qtbot, settin
     dialog.grid.item(0).setSelected(True)
     assert dialog.delete_selected() == 1
     assert dialog.grid.count() == 2 and window.samples.count() == 2
-    assert dialog.undo_delete() == 1
+    assert dialog.undo()
     assert window.samples.count() == 3
 
     path = tmp_path / "mine_strokes.npz"
@@ -111,6 +112,36 @@ def test_samples_dialog_browses_deletes_undoes_exports_and_imports(qtbot, settin
     dialog.grid.itemDoubleClicked.emit(dialog.grid.item(0))      # back onto the pad
     qtbot.waitUntil(lambda: window.prediction is not None)
     assert window.prediction.top(1)[0][0] == "z"
+
+
+def test_selected_samples_get_another_letter_by_typing_it_and_undo_takes_it_back(qtbot, settings):
+    window = make_window(qtbot, settings)
+    for letter in "oxz":
+        draw_letter(qtbot, window, LETTERS[letter])
+        window.add_sample(letter)
+    window.samples_action.trigger()
+    dialog = window.samples_dialog
+    assert not dialog.relabel_button.isEnabled()                   # nothing selected yet
+    dialog.grid.setFocus()
+    for row in (0, 1):
+        dialog.grid.item(row).setSelected(True)
+    QTest.keyClick(dialog.grid, Qt.Key.Key_Q, Qt.KeyboardModifier.ShiftModifier)    # "Q"
+    assert [info.label for info in window.samples.list()] == ["q", "q", "z"]
+    assert "reads" in dialog.grid.item(0).text()                   # an o labelled q is now misread
+    dialog.activateWindow()                                        # for its Ctrl+Z shortcut
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    QTest.keyClick(dialog.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [info.label for info in window.samples.list()] == ["o", "x", "z"]
+
+    dialog.grid.item(2).setSelected(True)                          # by the button, asked in a dialog
+    dialog.relabel_button.click()
+    asker = dialog.letter_asker
+    qtbot.waitExposed(asker)
+    asker.setTextValue("7")
+    asker.accept()
+    assert "one letter" in window.last_error_dialog.text()         # refused, nothing changed
+    window.last_error_dialog.done(0)
+    assert window.samples.list()[2].label == "z"
 
 
 def test_an_empty_list_says_how_to_fill_it(qtbot, settings):

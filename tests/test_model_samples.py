@@ -98,6 +98,18 @@ def test_add_list_delete_and_restore(store):
     assert store.add(HOOK, "a") > second   # a deleted id is never handed out again
 
 
+
+def test_relabel_returns_what_undoes_it(store):
+    first, second = store.add(HOOK, "a"), store.add(HOOK, "b")
+    old = store.relabel({first: "Q", second: "q", 999: "z"})      # 999 does not exist
+    assert old == {first: "a", second: "b"}
+    assert [(s.id, s.label) for s in store.list()] == [(first, "q"), (second, "q")]
+    store.relabel(old)
+    assert [s.label for s in store.list()] == ["a", "b"]
+    with pytest.raises(ValueError, match="one letter"):
+        store.relabel({first: "7"})
+    assert store.list()[0].label == "a"                              # a refused change changes nothing
+
 def test_samples_survive_a_restart(home):
     with SampleStore.open() as store:
         ids = [store.add(CROSS, "x"), store.add(HOOK, "h")]
