@@ -1,6 +1,7 @@
-"""My samples from the command line: where they are, how many, export and import.
+"""My samples from the command line: where they are, how many, fixing labels, export and import.
 
     python -m model.samples [--db FILE] path|count|list|export FILE|import FILE
+    python -m model.samples [--db FILE] relabel LETTER ID [ID...]|delete ID [ID...]
 
 ``export`` writes a stroke ``.npz`` (the format ``model.load_dataset`` reads);
 ``import`` adds a stroke ``.npz``'s drawings, skipping any already there.
@@ -23,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("path", help="print where the database is")
     commands.add_parser("count", help="samples in all, and per letter")
     commands.add_parser("list", help="one line per sample: id, label, created")
+    relabel = commands.add_parser("relabel", help="give samples (ids from 'list') another letter")
+    relabel.add_argument("letter")
+    relabel.add_argument("ids", nargs="+", type=int)
+    commands.add_parser("delete", help="remove samples (ids from 'list')").add_argument("ids", nargs="+", type=int)
     commands.add_parser("export", help="write all samples to a stroke .npz").add_argument("file")
     commands.add_parser("import", help="add the drawings of a stroke .npz").add_argument("file")
     args = parser.parse_args(argv)
@@ -38,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "list":
                 for info in store.list():
                     print(f"{info.id}\t{info.label}\t{info.created}")
+            elif args.command == "relabel":
+                changed = store.relabel({sample_id: args.letter for sample_id in args.ids})
+                print(f"relabelled {len(changed)} of {len(args.ids)} samples as '{args.letter.lower()}'",
+                      file=sys.stderr)
+            elif args.command == "delete":
+                removed = store.delete(args.ids)
+                print(f"deleted {len(removed)} of {len(args.ids)} samples", file=sys.stderr)
             elif args.command == "export":
                 written = store.export(args.file)
                 print(f"exported {store.count()} samples to {written}", file=sys.stderr)
@@ -45,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                 added = store.import_(args.file)
                 print(f"imported {added} new samples from {args.file} ({store.count()} in all)",
                       file=sys.stderr)
-    except (SampleStoreError, DatasetError) as exc:
+    except (SampleStoreError, DatasetError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -292,6 +292,13 @@ def test_command_line_count_list_export_import(tmp_path, capsys):
     assert "imported 2 new samples" in capsys.readouterr().err
     assert samples_main(["--db", str(other), "import", str(tmp_path / "missing.npz")]) == 2
     assert capsys.readouterr().err.startswith("error:")
+    assert samples_main(["--db", str(db), "relabel", "K", "2", "9"]) == 0        # 9 does not exist
+    assert "relabelled 1 of 2" in capsys.readouterr().err
+    assert samples_main(["--db", str(db), "relabel", "kk", "1"]) == 2
+    assert "one letter" in capsys.readouterr().err
+    assert samples_main(["--db", str(db), "delete", "1"]) == 0
+    with SampleStore.open(db) as store:
+        assert [(info.id, info.label) for info in store.list()] == [(2, "k")]
     (tmp_path / "junk.sqlite").write_bytes(b"junk" * 100)
     assert samples_main(["--db", str(tmp_path / "junk.sqlite"), "count"]) == 2
     assert "damaged" in capsys.readouterr().err
