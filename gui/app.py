@@ -2,10 +2,31 @@
 import gc
 import sys
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 import model
-from gui.main_window import MainWindow
+from gui.main_window import MODEL_FILE_KEY, MainWindow
+
+
+def start_recognizer(settings: QSettings):
+    """The model to start with: the weights file in use when the app last
+    closed, else the shipped one.  Returns (recognizer, load_error, note):
+    a recognizer of None comes with the reason, and a remembered file that
+    no longer opens is skipped for the shipped model, with a note why."""
+    remembered, note = settings.value(MODEL_FILE_KEY), None
+    if remembered:
+        try:
+            return model.Recognizer.load(remembered), None, None
+        except model.CheckpointError as exc:
+            note = f"{exc}\n\nLetterLens started with the shipped model instead."
+    # A missing or broken shipped checkpoint must not stop the app from
+    # opening: say so in the status bar (and on stderr) instead.
+    try:
+        return model.Recognizer.load(), None, note
+    except model.CheckpointError as exc:
+        print(f"LetterLens: no model loaded: {exc}", file=sys.stderr)
+        return None, str(exc), note
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,16 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     # fighting a background retrain for the CPU makes the pad stutter.
     model.set_cpu_threads(1)
 
-    # A missing or broken checkpoint must not stop the app from opening:
-    # say so in the status bar (and on stderr) instead.
-    try:
-        recognizer, error = model.Recognizer.load(), None
-    except model.CheckpointError as exc:
-        recognizer, error = None, str(exc)
-        print(f"LetterLens: no model loaded: {error}", file=sys.stderr)
-
+    recognizer, error, fallback = start_recognizer(QSettings())
     window = MainWindow(recognizer, load_error=error)
     window.show()
+    if fallback:
+        window.show_error("Your model could not be opened", fallback)
     # The thousands of Qt/pyqtgraph objects built so far live as long as the app:
     # leave them out of the garbage collector's scans, which otherwise stall frames.
     gc.freeze()

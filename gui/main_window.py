@@ -31,6 +31,7 @@ from gui.retrain_dialog import RetrainDialog
 from gui.samples_dialog import SamplesDialog
 
 SETTINGS_VERSION = 1
+MODEL_FILE_KEY = "model/file"     # the weights file in use at the last close (none: the shipped one)
 # The model card's first known confusion, said where it happens.
 BAR_HINT = ("i or l? A lone bar is a capital I or a small l, and no picture can tell them apart: "
             "a dot, serifs or a hook settle it.")
@@ -363,15 +364,44 @@ class MainWindow(QMainWindow):
         if recognizer is not None:
             self._warm_up(recognizer)
             self.kernel_panel.set_kernels(recognizer.model.stages["conv1"].weight.detach().numpy()[:, 0])
-            self.model_label.setText(recognizer.describe())
+            self._show_model_name()
         else:
             error = self._load_error
             self.model_label.setText(f"No model loaded: {error}" if error else "No model loaded")
+        self._remember_model_file()
         self.model_info_action.setEnabled(recognizer is not None)
         self.shipped_action.setEnabled(recognizer is None or not self.is_shipped(recognizer))
         self._refresh_views()
         if self.samples_dialog is not None and self.samples_dialog.isVisible():
             self.samples_dialog.refresh()         # which samples it misreads has changed
+
+    def _show_model_name(self) -> None:
+        """The model in use, in the status bar: its file too, unless it is the shipped one."""
+        recognizer = self.recognizer
+        text = recognizer.describe()
+        if recognizer.source and not self.is_shipped(recognizer):
+            text = f"{Path(recognizer.source).name} · {text}"
+        self.model_label.setText(text)
+
+    def _remember_model_file(self) -> None:
+        """The next start reads with the model file in use now (model.path
+        in the settings; none means the shipped one).  A retrained model
+        that is not saved has no file to remember until it is saved."""
+        recognizer = self.recognizer
+        if recognizer is None:
+            return
+        if self.is_shipped(recognizer):
+            self.settings.remove(MODEL_FILE_KEY)
+        elif Path(recognizer.source).is_file():
+            self.settings.setValue(MODEL_FILE_KEY, str(Path(recognizer.source).resolve()))
+
+    def model_saved(self, recognizer, path: str) -> None:
+        """A model made in this session was saved to ``path``; if it is the
+        one in use, it is now that file (and the next start opens it)."""
+        if recognizer is self.recognizer:
+            recognizer.source = str(path)
+            self._remember_model_file()
+            self._show_model_name()
 
     @staticmethod
     def _warm_up(recognizer) -> None:

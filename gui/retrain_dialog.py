@@ -440,6 +440,9 @@ class RetrainDialog(QDialog):
             return False
         self.status.setText(f"saved {Path(path).name}")
         self.saved = True
+        in_use = self.main_window.recognizer
+        if in_use is not None and in_use.model is self.outcome.result.model:
+            self.main_window.model_saved(in_use, path)      # the model in use now has a file
         return True
 
     def has_unsaved_model(self) -> bool:

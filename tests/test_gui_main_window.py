@@ -12,6 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QMessageBox
 
 import model
+from gui.app import start_recognizer
 from gui.dialogs import on_a_keyboard
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad, send_mouse
@@ -400,6 +401,22 @@ def test_open_weights_uses_the_file_dialog_and_switches_models(qtbot, window, tm
     assert window.shipped_action.isEnabled()
     window.shipped_action.trigger()
     assert window.is_shipped(window.recognizer)
+
+
+def test_the_next_start_reads_with_the_model_file_in_use(qtbot, window, settings, tmp_path):
+    mine = tmp_path / "mine.pt"
+    mine.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
+    assert start_recognizer(settings)[0].source == str(model.SHIPPED_WEIGHTS)
+    assert window.open_weights(str(mine))
+    assert window.model_label.text().startswith("mine.pt · ")       # which file is in use
+    recognizer, error, note = start_recognizer(settings)
+    assert recognizer.source == str(mine.resolve()) and error is None and note is None
+    mine.write_bytes(b"damaged since")                                # a remembered file gone bad...
+    recognizer, error, note = start_recognizer(settings)
+    assert window.is_shipped(recognizer) and error is None            # ...starts on the shipped model
+    assert "mine.pt" in note and "shipped model instead" in note
+    window.shipped_action.trigger()                                   # back to shipped: nothing to remember
+    assert start_recognizer(settings)[2] is None
 
 
 def drag_events(paths, position=QPointF(40, 40)):

@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 import model
+from gui.app import start_recognizer
 from gui_helpers import LETTERS, draw_letter, show_main_window
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -146,6 +147,9 @@ def test_quitting_with_an_unsaved_retrained_model_offers_to_save_it(qtbot, windo
     window.close()
     assert not window.isVisible() and path.exists()                          # Save: written, then quit
     assert torch.equal(weights(model.Recognizer.load(path)), weights(window.recognizer))
+    assert window.recognizer.source == str(path)          # the model in use is now that file...
+    recognizer, _, _ = start_recognizer(window.settings)  # ...so the next start reads with it
+    assert recognizer.source == str(path.resolve())
 
 
 def test_a_saved_retrained_model_lets_the_app_quit_without_asking(qtbot, window, tmp_path, monkeypatch):
