@@ -144,10 +144,14 @@ class TopLetters(QWidget):
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        text_colour = self.palette().color(QPalette.ColorRole.WindowText)
         letter_box = QRect(0, 0, self._letter_width(), self.height())
         painter.setFont(self.letter_font)
+        # With no reading, the dash is a placeholder: faint, so it does not
+        # pass for a letter (a bold black dash looks like ink).
+        painter.setPen(text_colour if self.runners_up else self.palette().color(QPalette.ColorRole.PlaceholderText))
         painter.drawText(letter_box, Qt.AlignmentFlag.AlignCenter, self.letter)
+        painter.setPen(text_colour)
         text_box = QRect(letter_box.right() + 4, 0, max(1, self.width() - letter_box.width() - 4), self.height())
         if not self.runners_up:          # a message ("Draw a letter", "Can't read this: ..."), wrapped
             painter.setFont(self.font())
