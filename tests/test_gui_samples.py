@@ -18,6 +18,17 @@ def make_window(qtbot, settings, **kwargs):
     return show_main_window(qtbot, model.Recognizer.load(), settings, **kwargs)
 
 
+def samples_dialog_with(qtbot, settings, labelled=(("o", "o"), ("x", "x"), ("z", "z"))):
+    """A window whose My samples holds LETTERS[drawn] labelled ``label`` for
+    each pair, and its open My samples dialog."""
+    window = make_window(qtbot, settings)
+    for drawn, label in labelled:
+        draw_letter(qtbot, window, LETTERS[drawn])
+        window.add_sample(label)
+    window.samples_action.trigger()
+    return window, window.samples_dialog
+
+
 def test_typing_the_letter_labels_the_drawing_and_it_survives_a_restart(qtbot, settings):
     window = make_window(qtbot, settings)
     draw_letter(qtbot, window, LETTERS["o"])
@@ -85,12 +96,7 @@ def test_an_empty_pad_or_a_bad_label_adds_nothing(qtbot, settings):
 
 
 def test_samples_dialog_browses_deletes_undoes_exports_and_imports(qtbot, settings, tmp_path):
-    window = make_window(qtbot, settings)
-    for letter in "oxz":
-        draw_letter(qtbot, window, LETTERS[letter])
-        window.add_sample(letter)
-    window.samples_action.trigger()
-    dialog = window.samples_dialog
+    window, dialog = samples_dialog_with(qtbot, settings)
     assert dialog.grid.count() == 3
     assert "3 samples" in dialog.summary.text()
     dialog.grid.item(0).setSelected(True)
@@ -115,12 +121,7 @@ def test_samples_dialog_browses_deletes_undoes_exports_and_imports(qtbot, settin
 
 
 def test_selected_samples_get_another_letter_by_typing_it_and_undo_takes_it_back(qtbot, settings):
-    window = make_window(qtbot, settings)
-    for letter in "oxz":
-        draw_letter(qtbot, window, LETTERS[letter])
-        window.add_sample(letter)
-    window.samples_action.trigger()
-    dialog = window.samples_dialog
+    window, dialog = samples_dialog_with(qtbot, settings)
     assert not dialog.relabel_button.isEnabled()                   # nothing selected yet
     dialog.grid.setFocus()
     for row in (0, 1):
@@ -163,12 +164,8 @@ def test_an_empty_list_says_how_to_fill_it(qtbot, settings):
 
 
 def test_the_samples_the_model_misreads_are_marked_and_can_be_shown_alone(qtbot, settings):
-    window = make_window(qtbot, settings)
-    for drawn, label in [("o", "o"), ("x", "k"), ("z", "z")]:     # the x stands for the user's odd k
-        draw_letter(qtbot, window, LETTERS[drawn])
-        window.add_sample(label)
-    window.samples_action.trigger()
-    dialog = window.samples_dialog
+    # The x stands for this user's odd k.
+    window, dialog = samples_dialog_with(qtbot, settings, [("o", "o"), ("x", "k"), ("z", "z")])
     assert "misreads 1 of them" in dialog.summary.text()
     assert sorted(dialog.grid.item(i).text() for i in range(3))[0] == "k · reads x"
     dialog.filter.setCurrentIndex(dialog.filter.findData(MISREAD))
