@@ -16,8 +16,9 @@ import pyqtgraph as pg
 import PySide6
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
-                               QMessageBox, QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
+                               QMainWindow, QMessageBox, QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout,
+                               QWidget)
 
 import model
 from gui.dialogs import ModelInfoDialog, ShortcutsDialog, resize_within_screen
@@ -266,6 +267,8 @@ class MainWindow(QMainWindow):
         self.redo_action = a("&Redo stroke", self.pad.redo, "Ctrl+Shift+Z")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.clear_action = a("&Clear", self.pad.clear, "Esc")
+        self.copy_action = a("&Copy drawing", self.copy_drawing, QKeySequence.StandardKey.Copy,
+                             "Put the drawing on the clipboard as an image, for slides and notes")
         self.shipped_action = a("Use &shipped model", self.use_shipped_model, None,
                                 "Go back to the network that comes with LetterLens")
         self.model_info_action = a("Model &info…", self.show_model_info, "Ctrl+I")
@@ -296,7 +299,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
-        edit_menu.addActions([self.undo_action, self.redo_action, self.clear_action])
+        edit_menu.addActions([self.undo_action, self.redo_action, self.clear_action, self.copy_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.pen_wider_action, self.pen_thinner_action])
         model_menu = bar.addMenu("&Model")
@@ -663,6 +666,13 @@ class MainWindow(QMainWindow):
             drawings, name, number = self._opened_file
             self._show_stored_drawing(drawings, name, min(max(number + step, 1), len(drawings)))
 
+    def copy_drawing(self) -> bool:
+        if not self._drawing_or_warn():
+            return False
+        QApplication.clipboard().setImage(self.pad.to_image())
+        self.statusBar().showMessage("Drawing copied to the clipboard", 3000)
+        return True
+
     def save_png(self, path: str | None = None) -> bool:
         if not self._drawing_or_warn():
             return False
@@ -747,7 +757,8 @@ class MainWindow(QMainWindow):
             widget.setEnabled(self.pad.can_undo())
         for widget in (self.redo_action, self.redo_button):
             widget.setEnabled(self.pad.can_redo())
-        for widget in (self.clear_action, self.clear_button, self.save_png_action, self.save_strokes_action):
+        for widget in (self.clear_action, self.clear_button, self.copy_action, self.save_png_action,
+                       self.save_strokes_action):
             widget.setEnabled(not self.pad.is_empty())
         number, count = (self._opened_file[2], len(self._opened_file[0])) if self._opened_file else (1, 1)
         self.next_drawing_action.setEnabled(number < count)

@@ -534,6 +534,16 @@ def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):
     np.testing.assert_allclose(np.concatenate(saved.ink.ink(0)), np.concatenate(window.pad.strokes()), atol=1e-3)
 
 
+def test_copy_puts_the_drawing_on_the_clipboard(qtbot, window):
+    assert not window.copy_action.isEnabled()                 # nothing to copy yet
+    draw_letter(qtbot, window, LETTERS["o"])
+    window.copy_action.trigger()
+    copied = QApplication.clipboard().image()
+    assert (copied.width(), copied.height()) == (window.pad.width(), window.pad.height())
+    assert copied.pixelColor(copied.width() // 2, copied.height() // 2) == QColor("white")   # the o's hole
+    assert copied == window.pad.to_image()
+
+
 def test_saving_an_empty_drawing_explains_instead(window, tmp_path):
     assert window.save_png(str(tmp_path / "nothing.png")) is False
     assert "empty" in window.last_error_dialog.text()
