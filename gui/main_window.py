@@ -32,6 +32,7 @@ from gui.retrain_dialog import RetrainDialog
 from gui.samples_dialog import SamplesDialog
 
 SETTINGS_VERSION = 1
+MISREAD_SEARCH = 2048            # drawings File ▸ Next misread reads at most, per press
 MODEL_FILE_KEY = "model/file"     # the weights file in use at the last close (none: the shipped one)
 # The model card's first known confusion, said where it happens.
 BAR_HINT = ("i or l? A lone bar is a capital I or a small l, and no picture can tell them apart: "
@@ -256,6 +257,12 @@ class MainWindow(QMainWindow):
                                      "The next drawing of the file last opened")
         self.previous_drawing_action = a("Pre&vious drawing in file", lambda: self._step_drawing(-1), "PgUp",
                                          "The previous drawing of the file last opened")
+        self.next_misread_action = a("Next &misread drawing in file", lambda: self._step_to_misread(+1),
+                                     "Ctrl+PgDown", "The next drawing of the file that the model reads "
+                                     "differently from its label")
+        self.previous_misread_action = a("Previous misr&ead drawing in file", lambda: self._step_to_misread(-1),
+                                         "Ctrl+PgUp", "The previous drawing of the file that the model reads "
+                                         "differently from its label")
         self.save_png_action = a("Save drawing as &PNG…", self.save_png, QKeySequence.StandardKey.Save)
         self.save_strokes_action = a("Save drawing as &strokes…", self.save_strokes, "Ctrl+Shift+S",
                                      "Save the pen strokes as a stroke .npz (loadable for training)")
@@ -291,7 +298,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.open_drawing_action, self.next_drawing_action, self.previous_drawing_action])
+        file_menu.addActions([self.open_drawing_action, self.next_drawing_action, self.previous_drawing_action,
+                              self.next_misread_action, self.previous_misread_action])
         file_menu.addSeparator()
         file_menu.addActions([self.save_png_action, self.save_strokes_action])
         file_menu.addSeparator()
@@ -569,9 +577,12 @@ class MainWindow(QMainWindow):
                              if prediction is not None and self.saliency_action.isChecked() else None)
         self._show_timing(prediction.elapsed_ms if prediction else None)
         hint = bar_hint(top)
-        if hint and hint != self._hint:
-            self.statusBar().showMessage(hint, 8000)
-        self._hint = hint
+        # A message already showing (a drawing opened from a file says its
+        # label) is not covered: the hint waits for a frame without one.
+        if hint != self._hint and (not hint or not self.statusBar().currentMessage()):
+            if hint:
+                self.statusBar().showMessage(hint, 8000)
+            self._hint = hint
         self.frames_shown += 1
         self.prediction_shown.emit()
 
@@ -644,6 +655,43 @@ class MainWindow(QMainWindow):
         picker.open()
         self.drawing_picker = picker
         return True
+
+    @property
+    def opened_drawing(self) -> tuple[str, int] | None:
+        """The file name and number (from 1) of the drawing last opened from a file."""
+        return (self._opened_file[1], self._opened_file[2]) if self._opened_file else None
+
+    def _step_to_misread(self, step: int) -> None:
+        """Go to the nearest drawing of the open file, in the direction of
+        ``step``, that the model reads as another letter than its label.
+        Reads in batches, and at most MISREAD_SEARCH drawings a press (about
+        a second), so a file the model reads well never holds the window long."""
+        if self._opened_file is None or self.recognizer is None:
+            return
+        drawings, name, number = self._opened_file
+        start = number - 1 + step                     # 0-based, the first drawing to look at
+        stop = min(max(start + step * MISREAD_SEARCH, -1), len(drawings))
+        searched = np.arange(start, stop, step)
+        if not len(searched):
+            return
+        for chunk in np.array_split(searched, max(1, len(searched) // 256)):
+            read = self.recognizer.read_letters(drawings, chunk)
+            wrong = np.flatnonzero(read != drawings.labels[chunk])
+            if len(wrong):
+                found = int(chunk[wrong[0]])
+                self._show_stored_drawing(drawings, name, found + 1)
+                self.statusBar().showMessage(
+                    f"Drawing {found + 1:,} of {len(drawings):,} in {name} is labelled "
+                    f"'{model.CLASSES[drawings.labels[found]]}' and reads as '{model.CLASSES[read[wrong[0]]]}'; "
+                    "Ctrl+PgDown and Ctrl+PgUp find the next and previous misread", 8000)
+                return
+        more = stop not in (-1, len(drawings))
+        if more:          # stand on the last one read, so the next press searches on from there
+            self._show_stored_drawing(drawings, name, int(searched[-1]) + 1)
+        where = "before" if step < 0 else "after"
+        self.statusBar().showMessage(f"The model reads all {len(searched):,} drawings {where} drawing {number:,} "
+                                     f"of {name} as labelled" + ("; press again to search on" if more else ""),
+                                     8000)
 
     def _show_stored_drawing(self, drawings, name: str, number: int) -> bool:
         if not 1 <= number <= len(drawings):
@@ -761,8 +809,10 @@ class MainWindow(QMainWindow):
                        self.save_strokes_action):
             widget.setEnabled(not self.pad.is_empty())
         number, count = (self._opened_file[2], len(self._opened_file[0])) if self._opened_file else (1, 1)
-        self.next_drawing_action.setEnabled(number < count)
-        self.previous_drawing_action.setEnabled(number > 1)
+        for action in (self.next_drawing_action, self.next_misread_action):
+            action.setEnabled(number < count)
+        for action in (self.previous_drawing_action, self.previous_misread_action):
+            action.setEnabled(number > 1)
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")

@@ -1,4 +1,5 @@
-"""The reader the app uses: a loaded checkpoint that reads one drawing at a time."""
+"""The reader the app uses: a loaded checkpoint that reads one drawing at a
+time, with every activation, or many at once, for their letters only."""
 from __future__ import annotations
 
 import os
@@ -10,6 +11,8 @@ import numpy as np
 import torch
 
 from .checkpoint import Checkpoint, load_checkpoint
+from .data import Dataset
+from .evaluation import predict_log_probs
 from .ink import Ink, render
 from .network import CLASSES, count_parameters
 from .paths import SHIPPED_WEIGHTS
@@ -67,3 +70,10 @@ class Recognizer:
             activations={name: a.numpy()[0] for name, a in activations.items()},  # views, no copies
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def read_letters(self, drawings: Dataset, indices) -> np.ndarray:
+        """The letter (an index into CLASSES) that each drawing of
+        ``drawings`` at ``indices`` reads as, in batches: for searching a
+        data set, where one drawing at a time would be ten times slower."""
+        chosen = drawings.subset(np.asarray(indices, dtype=np.int64))
+        return predict_log_probs(self.model, chosen, self.checkpoint.raster, batch_size=256).argmax(axis=1)

@@ -491,6 +491,25 @@ def test_open_drawing_asks_which_one_of_many(qtbot, window, letters_file, monkey
     assert not window.next_drawing_action.isEnabled()      # the last of the four
 
 
+def test_next_misread_jumps_to_the_drawings_the_model_gets_wrong(qtbot, window, tmp_path):
+    drawn = ["o", "x", "z", "e", "o", "x"]
+    labels = ["o", "x", "e", "e", "o", "k"]                           # the 3rd and 6th are "misread"
+    path = model.save_strokes(tmp_path / "mixed.npz", [LETTERS[d] for d in drawn],
+                              [model.CLASSES.index(c) for c in labels])
+    assert window.open_drawing(str(path), 1)
+    window.next_misread_action.trigger()
+    assert window.opened_drawing == ("mixed.npz", 3)
+    assert "labelled 'e' and reads as 'z'" in window.statusBar().currentMessage()
+    window.next_misread_action.trigger()
+    assert window.opened_drawing == ("mixed.npz", 6)
+    assert not window.next_misread_action.isEnabled()                  # the last drawing
+    window.previous_misread_action.trigger()
+    assert window.opened_drawing == ("mixed.npz", 3)
+    window.previous_misread_action.trigger()                           # none before it: stays
+    assert window.opened_drawing == ("mixed.npz", 3)
+    assert "reads all 2 drawings before drawing 3" in window.statusBar().currentMessage()
+
+
 @pytest.mark.parametrize("content, problem", [
     ("images", "images, not pen strokes"), ("empty", "no drawings"), ("garbage", "letters.npz")])
 def test_open_drawing_explains_a_file_it_cannot_draw(qtbot, window, tmp_path, content, problem):

@@ -97,6 +97,15 @@ def test_recognizer_reads_one_drawing():
         recognizer.predict([])
 
 
+def test_reading_many_drawings_at_once_agrees_with_one_at_a_time(recognizer, tmp_path):
+    rng = np.random.default_rng(3)
+    inks = [[rng.normal(0, 10, (12, 2)).cumsum(0), rng.normal(0, 10, (5, 2)).cumsum(0)] for _ in range(40)]
+    drawings = model.load_dataset(model.save_strokes(tmp_path / "scribbles.npz", inks, np.zeros(40, int)))
+    picked = np.array([39, 0, 7, 7, 21])
+    letters = recognizer.read_letters(drawings, picked)
+    assert letters.tolist() == [int(recognizer.predict(inks[i]).probabilities.argmax()) for i in picked]
+
+
 def test_batch_norm_folds_into_the_plain_network():
     """Training may use BatchNorm; what ships is Hubert's network computing the same function."""
     torch.manual_seed(0)
