@@ -123,10 +123,12 @@ class ModelInfoDialog(_Dialog):
 
 
 def on_a_keyboard(keys: QKeySequence) -> bool:
-    """False for the media keys ("Open", "Save", "Help", "Exit") that Linux
-    desktops add to the standard shortcuts: few keyboards have them, and a
-    list reading "Ctrl+O, Open" only puzzles."""
-    return all(keys[i].key().value < Qt.Key.Key_Help.value for i in range(keys.count()))
+    """False for the media keys ("Open", "Save", "Help", "Exit") and the
+    function keys past F12 (Copy is also F16) that Linux desktops add to the
+    standard shortcuts: few keyboards have them, and a list reading
+    "Ctrl+O, Open" only puzzles."""
+    return all(keys[i].key().value < Qt.Key.Key_F13.value or Qt.Key.Key_F35.value < keys[i].key().value
+               < Qt.Key.Key_Help.value for i in range(keys.count()))
 
 
 class ShortcutsDialog(_Dialog):

@@ -341,6 +341,7 @@ def test_media_keys_are_left_out_of_the_shortcuts_list():
     assert not on_a_keyboard(QKeySequence(Qt.Key.Key_Open))
     assert not on_a_keyboard(QKeySequence(Qt.Key.Key_Help))
     assert not on_a_keyboard(QKeySequence(Qt.Key.Key_Exit))
+    assert not on_a_keyboard(QKeySequence(Qt.Key.Key_F16)) and on_a_keyboard(QKeySequence("F12"))
 
 
 def test_view_menu_hides_panels_and_the_choice_is_remembered(qtbot, window, recognizer, settings):
