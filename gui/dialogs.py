@@ -1,10 +1,12 @@
-"""Small dialogs (model info, keyboard shortcuts) and sizing windows to the screen."""
+"""Small dialogs (model info, the model card, keyboard shortcuts) and sizing windows to the screen."""
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QTextBrowser, QVBoxLayout, QWidget)
 
 import model
 
@@ -120,6 +122,23 @@ class ModelInfoDialog(_Dialog):
         if recognizer.checkpoint.info.get("saved_at"):
             lines.append(f"Saved: {recognizer.checkpoint.info['saved_at']}")
         return "<br>".join(lines)
+
+
+class ModelCardDialog(_Dialog):
+    """The shipped network's model card (weights/README.md), rendered: its
+    data, recipe, measured accuracy and known confusions, inside the app."""
+
+    def __init__(self, parent=None, path=model.MODEL_CARD):
+        super().__init__("Model card", parent)
+        self.text = QTextBrowser()
+        self.text.setOpenExternalLinks(True)
+        try:
+            self.text.setMarkdown(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            self.text.setPlainText(f"The model card could not be read: {path}: {exc}")
+        self.layout_.addWidget(self.text)
+        self.layout_.addWidget(self.buttons)
+        resize_within_screen(self, 860, 900)
 
 
 def on_a_keyboard(keys: QKeySequence) -> bool:

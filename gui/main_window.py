@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QInputDia
                                QWidget)
 
 import model
-from gui.dialogs import ModelInfoDialog, ShortcutsDialog, resize_within_screen
+from gui.dialogs import ModelCardDialog, ModelInfoDialog, ShortcutsDialog, resize_within_screen
 from gui.drawing_pad import DrawingPad
 from gui.explain_window import ExplainWindow, saliency_overlay
 from gui.feature_maps import (ChannelPanel, ConvBlockPanel, DenseStrips, ImagePlot, KernelPanel,
@@ -284,6 +284,8 @@ class MainWindow(QMainWindow):
         self.retrain_action = a("&Retrain…", self.show_retrain, "Ctrl+R",
                                 "Train or fine-tune the network in the background, on public data or your own")
         self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        self.model_card_action = a("Model &card", self.show_model_card, None,
+                                   "The shipped network's data, training, measured accuracy and known confusions")
         self.about_action = a("&About LetterLens", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.explain_action = a("&Explain…", self.show_explain, "Ctrl+E",
@@ -317,7 +319,7 @@ class MainWindow(QMainWindow):
         self.model_menu = model_menu
         self.view_menu = bar.addMenu("&View")
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([self.shortcuts_action, self.about_action])
+        help_menu.addActions([self.shortcuts_action, self.model_card_action, self.about_action])
         self.menus = {"file": file_menu, "edit": edit_menu, "model": model_menu, "view": self.view_menu,
                       "help": help_menu}
 
@@ -768,6 +770,11 @@ class MainWindow(QMainWindow):
             dialog = ModelInfoDialog(self.recognizer, self)
             dialog.open()
             self.model_info_dialog = dialog
+
+    def show_model_card(self) -> None:
+        dialog = ModelCardDialog(self)
+        dialog.open()
+        self.model_card_dialog = dialog
 
     def show_shortcuts(self) -> None:
         dialog = ShortcutsDialog([a for a in self.actions() if a.shortcuts()], self)

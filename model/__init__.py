@@ -13,7 +13,7 @@ from .explain import (
 )
 from .ink import Augment, Ink, InkBatch, RasterConfig, frame_transform, render, render_batch
 from .network import CLASSES, LetterNet, build_model, count_parameters, layer_table
-from .paths import SHIPPED_WEIGHTS
+from .paths import MODEL_CARD, SHIPPED_WEIGHTS
 from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Prediction, Recognizer
 from .runtime import library_versions, print_figures, set_cpu_threads
@@ -31,7 +31,7 @@ __all__ = [
     "Progress", "TrainConfig", "TrainResult", "run_record", "train_network", "confusion_matrix",
     "evaluate_network",
     # checkpoints, and the reader the app uses
-    "Checkpoint", "CheckpointError", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
+    "Checkpoint", "CheckpointError", "MODEL_CARD", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
     "Prediction", "Recognizer",
     # process settings and the benchmarks' output
     "library_versions", "print_figures", "set_cpu_threads",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_WEIGHTS = PROJECT_ROOT / "weights" / "letternet.pt"
+MODEL_CARD = SHIPPED_WEIGHTS.parent / "README.md"     # the shipped network's data, recipe, accuracy and limits
 
 
 def zip_problem(path: str | os.PathLike, kind: str) -> str | None:

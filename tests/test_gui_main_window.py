@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsItem, QMessageBox
 
 import model
 from gui.app import start_recognizer
-from gui.dialogs import on_a_keyboard
+from gui.dialogs import ModelCardDialog, on_a_keyboard
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad, send_mouse
 from gui_helpers import LETTERS, draw_letter, show_main_window
@@ -303,6 +303,19 @@ def test_about_names_the_model_and_the_versions_for_bug_reports(qtbot, window):
     assert "137,178 parameters" in box.text()
     assert f"PyTorch {torch.__version__}" in box.text() and "Qt " in box.text()
     box.done(0)
+
+
+def test_help_shows_the_model_card_or_why_it_cannot(qtbot, window, tmp_path):
+    assert window.model_card_action in window.menus["help"].actions()
+    window.model_card_action.trigger()
+    card = window.model_card_dialog
+    qtbot.waitExposed(card)
+    assert "137,178 parameters" in card.text.toPlainText()
+    assert card.text.document().toMarkdown().count("|") > 20          # its tables are tables
+    card.reject()
+    missing = ModelCardDialog(window, tmp_path / "gone.md")
+    assert "could not be read" in missing.text.toPlainText() and "gone.md" in missing.text.toPlainText()
+    missing.deleteLater()
 
 
 def test_model_info_lists_each_layer_of_the_loaded_model(qtbot, window, recognizer):
