@@ -1,4 +1,5 @@
-"""Small dialogs (model info, the model card, keyboard shortcuts) and sizing windows to the screen."""
+"""Small dialogs (model info, the model card, keyboard shortcuts), and what
+every window shares: sizing to the screen, reading a drag's files."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,6 +22,11 @@ def resize_within_screen(window: QWidget, width: int, height: int) -> None:
         # Less a margin for the window's frame and title bar, which the room leaves out.
         width, height = min(width, room.width() - 40), min(height, room.height() - 60)
     window.resize(width, height)
+
+
+def dropped_paths(mime) -> list[Path]:
+    """The local files and folders a drag carries (none for text, web links...)."""
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
 def _table(headers: list[str], rows: list[list[str]], right_aligned: set[int] = frozenset()) -> QTableWidget:

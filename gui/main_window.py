@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QInputDia
                                QWidget)
 
 import model
-from gui.dialogs import ModelCardDialog, ModelInfoDialog, ShortcutsDialog, resize_within_screen
+from gui.dialogs import ModelCardDialog, ModelInfoDialog, ShortcutsDialog, dropped_paths, resize_within_screen
 from gui.drawing_pad import DrawingPad
 from gui.explain_window import ExplainWindow, saliency_overlay
 from gui.feature_maps import (ChannelPanel, ConvBlockPanel, DenseStrips, ImagePlot, KernelPanel,
@@ -448,11 +448,11 @@ class MainWindow(QMainWindow):
     # weights does, a stroke file as File ▸ Open drawing does.
     def _dropped_file(self, mime):
         """How to open the one local file being dragged, and its path; else None."""
-        paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+        paths = dropped_paths(mime)
         if len(paths) != 1:
             return None
-        opener = {".pt": self.open_weights, ".npz": self.open_drawing}.get(Path(paths[0]).suffix.lower())
-        return (opener, paths[0]) if opener else None
+        opener = {".pt": self.open_weights, ".npz": self.open_drawing}.get(paths[0].suffix.lower())
+        return (opener, str(paths[0])) if opener else None
 
     def dragEnterEvent(self, event):
         if self._dropped_file(event.mimeData()):

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout)
 
 import model
-from gui.dialogs import resize_within_screen
+from gui.dialogs import dropped_paths, resize_within_screen
 from gui.feature_maps import FlexibleImagePlot, FlexiblePlotWidget
 from gui.training_run import TrainingJob, TrainingRun
 
@@ -46,6 +46,7 @@ class RetrainDialog(QDialog):
         super().__init__(parent or window)
         self.main_window = window
         self.setWindowTitle("Retrain the network")
+        self.setAcceptDrops(True)           # data set files and folders dropped here are added
         self.sources: dict[str, object] = {}        # key -> data set (loaded once)
         self.run: TrainingRun | None = None
         self.outcome = None
@@ -276,14 +277,32 @@ class RetrainDialog(QDialog):
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add every data set in a folder")
         if folder:
-            try:
-                found = model.find_datasets(folder)
-            except model.DatasetError as exc:
-                self.main_window.show_error("Can't use this folder", str(exc))
-                return
-            if not found:
-                self.main_window.show_error("No data sets found", f"{folder} holds no .npz or EMNIST IDX files.")
-            self.add_sources(found)
+            self.add_folder(folder)
+
+    def add_folder(self, folder) -> int:
+        """Add every data set in ``folder``; returns how many were added."""
+        try:
+            found = model.find_datasets(folder)
+        except model.DatasetError as exc:
+            self.main_window.show_error("Can't use this folder", str(exc))
+            return 0
+        if not found:
+            self.main_window.show_error("No data sets found", f"{folder} holds no .npz or EMNIST IDX files.")
+        return self.add_sources(found)
+
+    # Files and folders dropped on the dialog are added, as Add files… and
+    # Add folder… do; not during a run, whose data is fixed.
+    def dragEnterEvent(self, event):
+        if self.source_list.isEnabled() and dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        paths = dropped_paths(event.mimeData())
+        if self.source_list.isEnabled() and paths:
+            event.acceptProposedAction()
+            # After the drop has finished: an error dialog must not hold the drag open.
+            QTimer.singleShot(0, lambda: [self.add_folder(p) if p.is_dir() else self.add_sources([p])
+                                          for p in paths])
 
     def checked_keys(self) -> list[str]:
         items = (self.source_list.item(i) for i in range(self.source_list.count()))

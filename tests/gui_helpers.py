@@ -1,8 +1,10 @@
 """What the window tests share: letters a test can draw, drawing them with
-the mouse, and opening the main window as the app does."""
+the mouse, dragging files in, and opening the main window as the app does."""
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad
@@ -51,3 +53,12 @@ def draw_letter(qtbot, window, ink) -> None:
     strokes = fit_to_pad(ink, window.pad.width(), window.pad.height())
     with qtbot.waitSignal(window.prediction_shown, timeout=2000):
         draw(window.pad, strokes)
+
+
+def drag_events(paths, position=QPointF(40, 40)):
+    """A drag's enter and drop events, and their data, which the caller must
+    keep alive while the events are used."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    return mime, QDragEnterEvent(position.toPoint(), *args), QDropEvent(position, *args)

@@ -5,9 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 import torch
-from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QPalette, QPointingDevice,
-                           QTabletEvent)
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QMessageBox
 
@@ -16,7 +15,7 @@ from gui.app import start_recognizer
 from gui.dialogs import ModelCardDialog, on_a_keyboard
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad, send_mouse
-from gui_helpers import LETTERS, draw_letter, show_main_window
+from gui_helpers import LETTERS, drag_events, draw_letter, show_main_window
 
 
 @pytest.fixture(scope="session")
@@ -431,15 +430,6 @@ def test_the_next_start_reads_with_the_model_file_in_use(qtbot, window, settings
     assert "mine.pt" in note and "shipped model instead" in note
     window.shipped_action.trigger()                                   # back to shipped: nothing to remember
     assert start_recognizer(settings)[2] is None
-
-
-def drag_events(paths, position=QPointF(40, 40)):
-    """A drag's enter and drop events, and their data, which the caller must
-    keep alive while the events are used."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    return mime, QDragEnterEvent(position.toPoint(), *args), QDropEvent(position, *args)
 
 
 def test_dropping_a_checkpoint_on_the_pad_opens_it(qtbot, window, tmp_path):

@@ -6,11 +6,11 @@ import pytest
 import torch
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 import model
 from gui.app import start_recognizer
-from gui_helpers import LETTERS, draw_letter, show_main_window
+from gui_helpers import LETTERS, drag_events, draw_letter, show_main_window
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -114,6 +114,27 @@ def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
 
     window.shipped_action.trigger()                   # and back
     assert torch.equal(weights(window.recognizer), before)
+
+
+def test_data_sets_dropped_on_the_dialog_are_added_but_not_during_a_run(qtbot, window, tmp_path):
+    dialog = open_dialog(window, epochs=100)
+    inks, labels = jittered_letters(2, 5)
+    extra = model.save_strokes(tmp_path / "extra_strokes.npz", inks, labels)
+    folder = tmp_path / "more"
+    model.save_strokes(folder / "more_strokes.npz", inks, labels)
+    before = dialog.source_list.count()
+    mime, enter, drop = drag_events([extra, folder])
+    QApplication.sendEvent(dialog, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(dialog, drop)
+    qtbot.waitUntil(lambda: dialog.source_list.count() == before + 2)
+    assert {dialog.source_list.item(i).text().split()[0] for i in range(before, before + 2)} == \
+        {"extra_strokes.npz", "more_strokes.npz"}
+    dialog.start_button.click()                                      # a run's data is fixed
+    mime, enter, _ = drag_events([tmp_path / "other.npz"])
+    QApplication.sendEvent(dialog, enter)
+    assert not enter.isAccepted()
+    dialog.stop_training()
 
 
 def test_save_as_writes_a_loadable_checkpoint_but_never_the_shipped_one(qtbot, window, tmp_path):
