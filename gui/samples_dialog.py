@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListView,
                                QListWidget, QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout)
 
 import model
+from gui.dialogs import dropped_paths
 
 THUMB = 56
 MISREAD = "misread"         # the filter that shows the samples the model in use gets wrong
@@ -42,6 +43,7 @@ class SamplesDialog(QDialog):
         self._readings: dict[int, str | None] = {}   # sample id -> letter read by ...
         self._read_with = None                         # ... this recognizer
         self.setWindowTitle("My samples")
+        self.setAcceptDrops(True)           # stroke files dropped here are imported
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -253,6 +255,18 @@ class SamplesDialog(QDialog):
             return 0
         self.refresh()
         return added
+
+    # Stroke files dropped on the dialog are imported, as Import… does.
+    def dragEnterEvent(self, event) -> None:
+        if self.store is not None and any(p.suffix.lower() == ".npz" for p in dropped_paths(event.mimeData())):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [p for p in dropped_paths(event.mimeData()) if p.suffix.lower() == ".npz"]
+        if self.store is not None and paths:
+            event.acceptProposedAction()
+            # After the drop has finished: an error dialog must not hold the drag open.
+            QTimer.singleShot(0, lambda: [self.import_(str(p)) for p in paths])
 
     def _open_on_pad(self, item: QListWidgetItem) -> None:
         self.main_window.show_drawing(self.store.ink(item.data(Qt.ItemDataRole.UserRole)))

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 import model
 from gui.samples_dialog import MISREAD
-from gui_helpers import LETTERS, draw_letter, show_main_window
+from gui_helpers import LETTERS, drag_events, draw_letter, show_main_window
 
 
 def make_window(qtbot, settings, **kwargs):
@@ -112,6 +112,14 @@ def test_samples_dialog_browses_deletes_undoes_exports_and_imports(qtbot, settin
     window.samples.delete([s.id for s in window.samples.list()])
     assert dialog.import_(str(path)) == 3
     assert dialog.grid.count() == 3
+    window.samples.delete([s.id for s in window.samples.list()])
+    dialog.refresh()
+    assert dialog.grid.count() == 0
+    mime, enter, drop = drag_events([path])                       # dropping the file imports it too
+    QApplication.sendEvent(dialog, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(dialog, drop)
+    qtbot.waitUntil(lambda: dialog.grid.count() == 3)
 
     dialog.filter.setCurrentIndex(dialog.filter.findData("z"))
     assert dialog.grid.count() == 1
