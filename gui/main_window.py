@@ -536,10 +536,13 @@ class MainWindow(QMainWindow):
         """Put a stored drawing on the pad (undoable), scaled to fit."""
         self.pad.set_strokes(fit_to_pad(ink, self.pad.width(), self.pad.height()))
 
-    def show_retrain(self) -> None:
+    def show_retrain(self, teach_my_samples: bool = False) -> None:
+        """Model ▸ Retrain…; ``teach_my_samples`` sets it up to fine-tune on My samples."""
         if self.retrain_dialog is None:
             self.retrain_dialog = RetrainDialog(self, self.settings.value("retrain/data_folder"))
         self.retrain_dialog.refresh_my_samples()
+        if teach_my_samples:
+            self.retrain_dialog.prepare_to_teach_my_samples()
         bring_to_front(self.retrain_dialog)
 
     def use_shipped_model(self) -> bool:

@@ -269,6 +269,16 @@ class RetrainDialog(QDialog):
         item.setToolTip("Your labelled drawings; fine-tuning mixes in the other ticked sets as replay"
                         if count else "Label drawings in the main window to collect samples of your own")
 
+    def prepare_to_teach_my_samples(self) -> None:
+        """Set up the usual personal run: fine-tune the current model on My
+        samples (the ticked public sets are mixed in as replay).  Not during
+        a run, whose settings are fixed."""
+        if not self.source_list.isEnabled() or not self.my_samples_item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            return
+        self.my_samples_item.setCheckState(Qt.CheckState.Checked)
+        if self.finetune_radio.isEnabled():
+            self.finetune_radio.setChecked(True)
+
     def _choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Add data sets", "",
                                                 "Handwriting (*.npz *idx3-ubyte.gz);;All files (*)")

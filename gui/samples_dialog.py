@@ -80,12 +80,15 @@ class SamplesDialog(QDialog):
         self.undo_button = QPushButton("Undo")
         self.export_button = QPushButton("Export…")
         self.import_button = QPushButton("Import…")
+        self.teach_button = QPushButton("Teach the model…")
+        self.teach_button.setToolTip("Open Retrain, set to fine-tune the current model on these samples")
         close = QPushButton("Close")
         self.delete_button.clicked.connect(self.delete_selected)
         self.relabel_button.clicked.connect(lambda: self.relabel_selected())
         self.undo_button.clicked.connect(self.undo)
         self.export_button.clicked.connect(lambda: self.export())
         self.import_button.clicked.connect(lambda: self.import_())
+        self.teach_button.clicked.connect(lambda: self.main_window.show_retrain(teach_my_samples=True))
         close.clicked.connect(self.close)
         QShortcut(QKeySequence.StandardKey.Delete, self, self.delete_selected)
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
@@ -98,8 +101,12 @@ class SamplesDialog(QDialog):
         for button in (self.delete_button, self.relabel_button, self.undo_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        for button in (self.import_button, self.export_button, close):
+        for button in (self.teach_button, self.import_button, self.export_button, close):
             buttons.addWidget(button)
+        for button in (self.delete_button, self.relabel_button, self.undo_button, self.teach_button,
+                       self.import_button, self.export_button, close):
+            # A dialog's first button takes Enter by default: here that was Delete.
+            button.setAutoDefault(False)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.pages, 1)
@@ -276,5 +283,7 @@ class SamplesDialog(QDialog):
         self.delete_button.setEnabled(usable and bool(self.grid.selectedItems()))
         self.relabel_button.setEnabled(usable and bool(self.grid.selectedItems()))
         self.undo_button.setEnabled(usable and bool(self.undo_stack))
-        self.export_button.setEnabled(usable and self.store.count() > 0)
+        has_samples = usable and self.store.count() > 0
+        self.export_button.setEnabled(has_samples)
         self.import_button.setEnabled(usable)
+        self.teach_button.setEnabled(has_samples)

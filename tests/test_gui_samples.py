@@ -100,6 +100,8 @@ def test_samples_dialog_browses_deletes_undoes_exports_and_imports(qtbot, settin
     assert dialog.grid.count() == 3
     assert "3 samples" in dialog.summary.text()
     dialog.grid.item(0).setSelected(True)
+    QTest.keyClick(dialog.grid, Qt.Key.Key_Return)                # Enter is no delete key
+    assert window.samples.count() == 3
     assert dialog.delete_selected() == 1
     assert dialog.grid.count() == 2 and window.samples.count() == 2
     assert dialog.undo()
@@ -186,6 +188,12 @@ def test_the_samples_the_model_misreads_are_marked_and_can_be_shown_alone(qtbot,
     dialog.refresh()
     assert dialog.pages.currentWidget() is dialog.empty
     assert "reads every one" in dialog.empty.text()
+    # What fixes a misread sample: fine-tuning on them, one click away.
+    dialog.teach_button.click()
+    retrain = window.retrain_dialog
+    assert retrain.isVisible()
+    assert retrain.my_samples_item.checkState() == Qt.CheckState.Checked and retrain.finetune_radio.isChecked()
+    retrain.close()
 
 
 class ReadsEverythingAsK(model.Recognizer):
