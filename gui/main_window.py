@@ -703,7 +703,8 @@ class MainWindow(QMainWindow):
             self.show_error("Can't open this drawing", f"{name} holds {len(drawings):,} drawings, "
                             f"so there is no drawing {number:,}.")
             return False
-        self._opened_file = (drawings, name, number)      # before the pad's change updates the actions
+        self._opened_file = (drawings, name, number)
+        self._update_file_actions()
         self.show_drawing(drawings.ink.ink(number - 1))
         label = model.CLASSES[drawings.labels[number - 1]]
         if len(drawings) == 1:
@@ -818,6 +819,9 @@ class MainWindow(QMainWindow):
         for widget in (self.clear_action, self.clear_button, self.copy_action, self.save_png_action,
                        self.save_strokes_action):
             widget.setEnabled(not self.pad.is_empty())
+
+    def _update_file_actions(self) -> None:
+        """Stepping through a file: possible while there is a drawing that way."""
         number, count = (self._opened_file[2], len(self._opened_file[0])) if self._opened_file else (1, 1)
         for action in (self.next_drawing_action, self.next_misread_action):
             action.setEnabled(number < count)
@@ -835,6 +839,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         self.pen_width.setValue(int(self.settings.value("pad/pen_width", DrawingPad.DEFAULT_PEN_WIDTH)))
         self._update_edit_actions()
+        self._update_file_actions()
 
     def _apply_view_settings(self) -> None:
         for key in self.panels():
