@@ -273,10 +273,10 @@ class MainWindow(QMainWindow):
         self.undo_action = a("&Undo stroke", self.pad.undo, "Ctrl+Z")
         self.redo_action = a("&Redo stroke", self.pad.redo, "Ctrl+Shift+Z")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.clear_action = a("&Clear", self.pad.clear, "Esc")
+        self.clear_action = a("C&lear", self.pad.clear, "Esc")
         self.copy_action = a("&Copy drawing", self.copy_drawing, QKeySequence.StandardKey.Copy,
                              "Put the drawing on the clipboard as an image, for slides and notes")
-        self.shipped_action = a("Use &shipped model", self.use_shipped_model, None,
+        self.shipped_action = a("Use s&hipped model", self.use_shipped_model, None,
                                 "Go back to the network that comes with LetterLens")
         self.model_info_action = a("Model &info…", self.show_model_info, "Ctrl+I")
         self.samples_action = a("My &samples…", self.show_samples, "Ctrl+M",
