@@ -293,6 +293,10 @@ def test_menus_hold_the_promised_actions(window):
     assert window.shipped_action in window.menus["model"].actions()
     assert window.model_info_action in window.menus["model"].actions()
     assert window.shortcuts_action in window.menus["help"].actions()
+    for name, menu in window.menus.items():          # Alt+letter reaches one item, not the first of two
+        keys = [a.text().replace("&&", "")[a.text().replace("&&", "").index("&") + 1].lower()
+                for a in menu.actions() if "&" in a.text().replace("&&", "")]
+        assert len(keys) == len(set(keys)), (name, keys)
 
 
 def test_about_names_the_model_and_the_versions_for_bug_reports(qtbot, window):
