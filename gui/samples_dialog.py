@@ -40,8 +40,8 @@ class SamplesDialog(QDialog):
         self.store = window.samples
         # What Undo takes back, newest last: each entry undoes one delete or relabel.
         self.undo_stack: list[Callable[[], object]] = []
-        self._readings: dict[int, str | None] = {}   # sample id -> letter read by ...
-        self._read_with = None                         # ... this recognizer
+        self._readings: dict[int, str] = {}     # sample id -> letter read by ...
+        self._read_with = None                  # ... this recognizer
         self.setWindowTitle("My samples")
         self.setAcceptDrops(True)           # stroke files dropped here are imported
 
@@ -129,8 +129,10 @@ class SamplesDialog(QDialog):
             return
         letter = self.filter.currentData()
         misread = 0
-        for info in self.store.list():
-            reading = self.reading(info.id)
+        infos = self.store.list()
+        self._read_samples(infos)
+        for info in infos:
+            reading = self._readings.get(info.id)
             wrong = reading not in (None, info.label)
             misread += wrong
             if (letter == MISREAD and not wrong) or letter not in (None, MISREAD, info.label):
@@ -160,21 +162,19 @@ class SamplesDialog(QDialog):
                              + f"<br>Stored in {self.store.path}")
         self._update_buttons()
 
-    def reading(self, sample_id: int) -> str | None:
-        """The letter the main window's model reads in a sample, or None
-        without a model.  Kept per sample until the model changes, so adding
-        one sample costs one reading, not one per sample."""
+    def _read_samples(self, infos) -> None:
+        """Read, in one batch, every sample the main window's model has not
+        read yet.  Readings are kept until the model changes, so adding a
+        sample costs one reading, not one per sample."""
         recognizer = self.main_window.recognizer
         if recognizer is not self._read_with:
             self._readings, self._read_with = {}, recognizer
-        if recognizer is None:
-            return None
-        if sample_id not in self._readings:
-            try:
-                self._readings[sample_id] = recognizer.predict(self.store.ink(sample_id)).top(1)[0][0]
-            except ValueError:          # no ink to read
-                self._readings[sample_id] = None
-        return self._readings[sample_id]
+        unread = sorted(info.id for info in infos if info.id not in self._readings)
+        if recognizer is None or not unread:
+            return
+        drawings = self.store.as_dataset(ids=unread)         # in id order, as ``unread`` is
+        letters = recognizer.read_letters(drawings, np.arange(len(drawings)))
+        self._readings.update((i, model.CLASSES[letter]) for i, letter in zip(unread, letters))
 
     def _show_empty(self, text: str) -> None:
         self.empty.setText(text)

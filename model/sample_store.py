@@ -372,10 +372,11 @@ class SampleStore:
 
     # ----------------------------------------------------- data sets, files
 
-    def as_dataset(self, name: str = "my samples") -> StrokeSet:
-        """All samples as a :class:`StrokeSet` (writer ``"me"``), for training."""
+    def as_dataset(self, name: str = "my samples", ids: Sequence[int] | None = None) -> StrokeSet:
+        """All samples (or those with ``ids``, in id order) as a
+        :class:`StrokeSet` (writer ``"me"``), for training or reading in bulk."""
         with self._query() as db:
-            samples = self._samples(db, None)
+            samples = self._samples(db, None if ids is None else [int(i) for i in ids])
         return _to_stroke_set(name, samples)
 
     def export(self, path: str | os.PathLike) -> Path:

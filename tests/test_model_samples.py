@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import DatasetError, SampleStore, SampleStoreError, StrokeSet, default_store_path, load_dataset
+from model import CLASSES, DatasetError, SampleStore, SampleStoreError, StrokeSet, default_store_path, load_dataset
 from model.samples import main as samples_main
 
 CROSS = [np.array([[0.0, 0.0], [10.0, 10.5]]), np.array([[0.0, 10.0], [10.0, 0.0]])]
@@ -97,6 +97,13 @@ def test_add_list_delete_and_restore(store):
     assert same_ink(store.ink(first), CROSS)
     assert store.add(HOOK, "a") > second   # a deleted id is never handed out again
 
+
+
+def test_as_dataset_can_hold_chosen_samples_in_id_order(store):
+    ids = [store.add(HOOK, "a"), store.add(CROSS, "x"), store.add(HOOK, "b")]
+    chosen = store.as_dataset(ids=[ids[2], ids[0]])
+    assert [CLASSES[i] for i in chosen.labels] == ["a", "b"]
+    assert len(store.as_dataset()) == 3
 
 
 def test_relabel_returns_what_undoes_it(store):
