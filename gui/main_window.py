@@ -528,8 +528,9 @@ class MainWindow(QMainWindow):
 
     def show_samples(self) -> None:
         if self.samples_dialog is None:
-            self.samples_dialog = SamplesDialog(self)
-        self.samples_dialog.refresh()
+            self.samples_dialog = SamplesDialog(self)        # reads the store as it is built
+        else:
+            self.samples_dialog.refresh()
         bring_to_front(self.samples_dialog)
 
     def show_drawing(self, ink) -> None:
