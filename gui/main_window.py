@@ -522,8 +522,8 @@ class MainWindow(QMainWindow):
         count = self.samples.counts_by_label()[letter.lower()]
         self.statusBar().showMessage(f"Added as '{letter.lower()}' to My samples ({count} of that letter); "
                                      "Ctrl+Z brings the drawing back", 5000)
-        if self.samples_dialog is not None:
-            self.samples_dialog.refresh()
+        if self.samples_dialog is not None and self.samples_dialog.isVisible():
+            self.samples_dialog.refresh()          # a hidden one catches up when it is shown
         return True
 
     def show_samples(self) -> None:

@@ -42,6 +42,7 @@ class SamplesDialog(QDialog):
         self.undo_stack: list[Callable[[], object]] = []
         self._readings: dict[int, str] = {}     # sample id -> letter read by ...
         self._read_with = None                  # ... this recognizer
+        self._thumbnails: dict[int, QIcon] = {}   # sample id -> its picture
         self.setWindowTitle("My samples")
         self.setAcceptDrops(True)           # stroke files dropped here are imported
 
@@ -138,7 +139,9 @@ class SamplesDialog(QDialog):
             if (letter == MISREAD and not wrong) or letter not in (None, MISREAD, info.label):
                 continue
             caption = f"{info.label} · reads {reading}" if wrong else f"{info.label} · #{info.id}"
-            item = QListWidgetItem(thumbnail(self.store.ink(info.id)), caption)
+            if info.id not in self._thumbnails:       # a sample's ink never changes: draw it once
+                self._thumbnails[info.id] = thumbnail(self.store.ink(info.id))
+            item = QListWidgetItem(self._thumbnails[info.id], caption)
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             item.setToolTip(f"#{info.id}, '{info.label}', drawn {info.created.replace('T', ' ')}"
                             + (f"; the model in use reads it as '{reading}'" if wrong else ""))
