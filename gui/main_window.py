@@ -397,7 +397,7 @@ class MainWindow(QMainWindow):
         self.model_label.setText(text)
 
     def _remember_model_file(self) -> None:
-        """The next start reads with the model file in use now (model.path
+        """The next start reads with the model file in use now (MODEL_FILE_KEY
         in the settings; none means the shipped one).  A retrained model
         that is not saved has no file to remember until it is saved."""
         recognizer = self.recognizer
@@ -670,8 +670,8 @@ class MainWindow(QMainWindow):
     def _step_to_misread(self, step: int) -> None:
         """Go to the nearest drawing of the open file, in the direction of
         ``step``, that the model reads as another letter than its label.
-        Reads in batches, and at most MISREAD_SEARCH drawings a press (about
-        a second), so a file the model reads well never holds the window long."""
+        Reads at most MISREAD_SEARCH drawings a press (about a second), so a
+        file the model reads well never holds the window long."""
         if self._opened_file is None or self.recognizer is None:
             return
         drawings, name, number = self._opened_file
@@ -680,17 +680,15 @@ class MainWindow(QMainWindow):
         searched = np.arange(start, stop, step)
         if not len(searched):
             return
-        for chunk in np.array_split(searched, max(1, len(searched) // 256)):
-            read = self.recognizer.read_letters(drawings, chunk)
-            wrong = np.flatnonzero(read != drawings.labels[chunk])
-            if len(wrong):
-                found = int(chunk[wrong[0]])
-                self._show_stored_drawing(drawings, name, found + 1)
-                self.statusBar().showMessage(
-                    f"Drawing {found + 1:,} of {len(drawings):,} in {name} is labelled "
-                    f"'{model.CLASSES[drawings.labels[found]]}' and reads as '{model.CLASSES[read[wrong[0]]]}'; "
-                    "Ctrl+PgDown and Ctrl+PgUp find the next and previous misread", 8000)
-                return
+        misread = self.recognizer.first_misread(drawings, searched)
+        if misread is not None:
+            found, reading = misread
+            self._show_stored_drawing(drawings, name, found + 1)
+            self.statusBar().showMessage(
+                f"Drawing {found + 1:,} of {len(drawings):,} in {name} is labelled "
+                f"'{model.CLASSES[drawings.labels[found]]}' and reads as '{model.CLASSES[reading]}'; "
+                "Ctrl+PgDown and Ctrl+PgUp find the next and previous misread", 8000)
+            return
         more = stop not in (-1, len(drawings))
         if more:          # stand on the last one read, so the next press searches on from there
             self._show_stored_drawing(drawings, name, int(searched[-1]) + 1)

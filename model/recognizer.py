@@ -77,3 +77,17 @@ class Recognizer:
         data set, where one drawing at a time would be ten times slower."""
         chosen = drawings.subset(np.asarray(indices, dtype=np.int64))
         return predict_log_probs(self.model, chosen, self.checkpoint.raster, batch_size=256).argmax(axis=1)
+
+    def first_misread(self, drawings: Dataset, indices, batch_size: int = 256) -> tuple[int, int] | None:
+        """The first drawing of ``indices``, in their order, that reads as
+        another letter than its label, and that reading; None if every one
+        reads as labelled.  Reads a batch at a time and stops at the first
+        batch with a misread, so a near one costs one batch."""
+        indices = np.asarray(indices, dtype=np.int64)
+        for start in range(0, len(indices), batch_size):
+            batch = indices[start:start + batch_size]
+            letters = self.read_letters(drawings, batch)
+            wrong = np.flatnonzero(letters != drawings.labels[batch])
+            if len(wrong):
+                return int(batch[wrong[0]]), int(letters[wrong[0]])
+        return None

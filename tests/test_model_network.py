@@ -104,6 +104,14 @@ def test_reading_many_drawings_at_once_agrees_with_one_at_a_time(recognizer, tmp
     picked = np.array([39, 0, 7, 7, 21])
     letters = recognizer.read_letters(drawings, picked)
     assert letters.tolist() == [int(recognizer.predict(inks[i]).probabilities.argmax()) for i in picked]
+    # The first drawing, in the order asked, that reads against its label.
+    readings = recognizer.read_letters(drawings, np.arange(40))
+    labels = readings.copy()
+    labels[[5, 30]] = (readings[[5, 30]] + 1) % 26
+    two_wrong = model.StrokeSet("scribbles", drawings.ink, labels, drawings.writers)
+    assert recognizer.first_misread(two_wrong, np.arange(40), batch_size=4) == (5, readings[5])
+    assert recognizer.first_misread(two_wrong, np.arange(39, -1, -1), batch_size=4) == (30, readings[30])
+    assert recognizer.first_misread(two_wrong, [0, 1, 2]) is None
 
 
 def test_batch_norm_folds_into_the_plain_network():
