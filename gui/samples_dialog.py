@@ -131,7 +131,7 @@ class SamplesDialog(QDialog):
         letter = self.filter.currentData()
         misread = 0
         infos = self.store.list()
-        self._read_samples(infos)
+        self._catch_up(infos)
         for info in infos:
             reading = self._readings.get(info.id)
             wrong = reading not in (None, info.label)
@@ -139,8 +139,6 @@ class SamplesDialog(QDialog):
             if (letter == MISREAD and not wrong) or letter not in (None, MISREAD, info.label):
                 continue
             caption = f"{info.label} · reads {reading}" if wrong else f"{info.label} · #{info.id}"
-            if info.id not in self._thumbnails:       # a sample's ink never changes: draw it once
-                self._thumbnails[info.id] = thumbnail(self.store.ink(info.id))
             item = QListWidgetItem(self._thumbnails[info.id], caption)
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             item.setToolTip(f"#{info.id}, '{info.label}', drawn {info.created.replace('T', ' ')}"
@@ -165,19 +163,25 @@ class SamplesDialog(QDialog):
                              + f"<br>Stored in {self.store.path}")
         self._update_buttons()
 
-    def _read_samples(self, infos) -> None:
-        """Read, in one batch, every sample the main window's model has not
-        read yet.  Readings are kept until the model changes, so adding a
-        sample costs one reading, not one per sample."""
+    def _catch_up(self, infos) -> None:
+        """Draw the thumbnails of new samples, and read every sample the
+        main window's model has not read yet: one pass over the store, one
+        batch through the network.  Both are kept (readings until the model
+        changes), so adding a sample costs one of each, not one per sample."""
         recognizer = self.main_window.recognizer
         if recognizer is not self._read_with:
             self._readings, self._read_with = {}, recognizer
-        unread = sorted(info.id for info in infos if info.id not in self._readings)
-        if recognizer is None or not unread:
+        new = sorted(info.id for info in infos if info.id not in self._thumbnails
+                     or (recognizer is not None and info.id not in self._readings))
+        if not new:
             return
-        drawings = self.store.as_dataset(ids=unread)         # in id order, as ``unread`` is
-        letters = recognizer.read_letters(drawings, np.arange(len(drawings)))
-        self._readings.update((i, model.CLASSES[letter]) for i, letter in zip(unread, letters))
+        drawings = self.store.as_dataset(ids=new)           # in id order, as ``new`` is
+        for k, sample_id in enumerate(new):
+            if sample_id not in self._thumbnails:          # a sample's ink never changes: draw it once
+                self._thumbnails[sample_id] = thumbnail(drawings.ink.ink(k))
+        if recognizer is not None:
+            letters = recognizer.read_letters(drawings, np.arange(len(new)))
+            self._readings.update((i, model.CLASSES[letter]) for i, letter in zip(new, letters))
 
     def _show_empty(self, text: str) -> None:
         self.empty.setText(text)
