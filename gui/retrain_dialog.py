@@ -311,8 +311,14 @@ class RetrainDialog(QDialog):
         if self.source_list.isEnabled() and paths:
             event.acceptProposedAction()
             # After the drop has finished: an error dialog must not hold the drag open.
-            QTimer.singleShot(0, lambda: [self.add_folder(p) if p.is_dir() else self.add_sources([p])
-                                          for p in paths])
+            QTimer.singleShot(0, lambda: self._add_dropped(paths))
+
+    def _add_dropped(self, paths) -> None:
+        for path in paths:
+            if path.is_dir():
+                self.add_folder(path)
+            else:
+                self.add_sources([path])
 
     def checked_keys(self) -> list[str]:
         items = (self.source_list.item(i) for i in range(self.source_list.count()))

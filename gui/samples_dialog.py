@@ -280,7 +280,11 @@ class SamplesDialog(QDialog):
         if self.store is not None and paths:
             event.acceptProposedAction()
             # After the drop has finished: an error dialog must not hold the drag open.
-            QTimer.singleShot(0, lambda: [self.import_(str(p)) for p in paths])
+            QTimer.singleShot(0, lambda: self._import_all(paths))
+
+    def _import_all(self, paths) -> None:
+        for path in paths:
+            self.import_(str(path))
 
     def _open_on_pad(self, item: QListWidgetItem) -> None:
         self.main_window.show_drawing(self.store.ink(item.data(Qt.ItemDataRole.UserRole)))
