@@ -1,20 +1,26 @@
 """Evaluation: how well a checkpoint reads a labelled data set.
 
-    python -m model.evaluate --strokes FILE.npz [--weights FILE] [--json]
+    python -m model.evaluate --strokes FILE.npz [--weights FILE] [--json] [--errors]
 
 renders every sample with the project's rasterizer, classifies it, and prints
 a report (with ``--json``: one JSON object with ``n``, ``accuracy``, ``top3``,
-``per_class`` and ``confusions``).
+``per_class`` and ``confusions``).  ``--errors`` adds every misread sample:
+its number, counted from 1 as the app's File > Open drawing counts, its label
+and its reading (in JSON: ``errors``).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import textwrap
+
+import numpy as np
 
 from .checkpoint import CheckpointError, load_checkpoint
 from .data import DatasetError, load_dataset
-from .evaluation import evaluate_network, format_report
+from .evaluation import format_report, predict_log_probs, score
+from .network import CLASSES
 from .paths import SHIPPED_WEIGHTS
 
 
@@ -26,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--images", help="image .npz or EMNIST images-idx3 file")
     parser.add_argument("--weights", default=str(SHIPPED_WEIGHTS), help="checkpoint (default: shipped)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--errors", action="store_true",
+                        help="also list every misread sample: number (from 1), label, reading")
     args = parser.parse_args(argv)
     try:
         checkpoint = load_checkpoint(args.weights)
@@ -33,8 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, DatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = evaluate_network(checkpoint.model, dataset, checkpoint.raster)
-    print(json.dumps(result) if args.json else format_report(dataset.name, result))
+    log_probs = predict_log_probs(checkpoint.model, dataset, checkpoint.raster)
+    result = score(log_probs, dataset.labels)
+    if args.errors:
+        readings = log_probs.argmax(axis=1)
+        result["errors"] = [{"number": int(i) + 1, "true": CLASSES[dataset.labels[i]],
+                             "predicted": CLASSES[readings[i]]} for i in np.flatnonzero(readings != dataset.labels)]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(format_report(dataset.name, result))
+        if args.errors:
+            print(f"misread ({len(result['errors'])}), as number:label->reading")
+            print(textwrap.fill("  ".join(f"{e['number']}:{e['true']}->{e['predicted']}" for e in result["errors"]),
+                                100, initial_indent="  ", subsequent_indent="  "))
     return 0
 
 

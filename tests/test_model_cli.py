@@ -71,6 +71,18 @@ def test_evaluate_report_mentions_confusions(files, capsys):
     assert "confusions" in report
 
 
+def test_evaluate_lists_the_misread_samples_by_number(files, capsys):
+    args = ["--strokes", str(files["strokes"]), "--weights", str(files["weights"]), "--errors"]
+    assert evaluate_main([*args, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    labels = load_dataset(files["strokes"]).labels
+    assert len(result["errors"]) == round(result["n"] * (1 - result["accuracy"]))
+    for error in result["errors"]:       # numbered from 1, as File > Open drawing counts
+        assert error["true"] == CLASSES[labels[error["number"] - 1]] != error["predicted"]
+    assert evaluate_main(args) == 0
+    assert f"misread ({len(result['errors'])})" in capsys.readouterr().out
+
+
 def test_evaluate_refuses_corrupt_weights_with_exit_code_2(files, tmp_path, capsys):
     # In-process: main()'s return value is the exit code (`raise SystemExit(main())`).
     corrupt = tmp_path / "corrupt.pt"
