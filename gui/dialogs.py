@@ -2,9 +2,10 @@
 every window shares: sizing to the screen, reading a drag's files."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
                                QTextBrowser, QVBoxLayout, QWidget)
@@ -27,6 +28,27 @@ def resize_within_screen(window: QWidget, width: int, height: int) -> None:
 def dropped_paths(mime) -> list[Path]:
     """The local files and folders a drag carries (none for text, web links...)."""
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+
+class FileDropTarget:
+    """Mixin (before the Qt class) for a window that takes files dropped on
+    it.  The window says what a drag's files would do (:meth:`drop_action`,
+    None to refuse them); the drag is accepted only then, and the action runs
+    once the drop has finished, so a dialog it opens does not hold the other
+    application's drag open."""
+
+    def drop_action(self, paths: list[Path]) -> Callable[[], object] | None:
+        raise NotImplementedError
+
+    def dragEnterEvent(self, event) -> None:
+        if self.drop_action(dropped_paths(event.mimeData())):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        action = self.drop_action(dropped_paths(event.mimeData()))
+        if action:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, action)
 
 
 def _table(headers: list[str], rows: list[list[str]], right_aligned: set[int] = frozenset()) -> QTableWidget:

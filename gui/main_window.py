@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QInputDia
                                QWidget)
 
 import model
-from gui.dialogs import ModelCardDialog, ModelInfoDialog, ShortcutsDialog, dropped_paths, resize_within_screen
+from gui.dialogs import FileDropTarget, ModelCardDialog, ModelInfoDialog, ShortcutsDialog, resize_within_screen
 from gui.drawing_pad import DrawingPad
 from gui.explain_window import ExplainWindow, saliency_overlay
 from gui.feature_maps import (ChannelPanel, ConvBlockPanel, DenseStrips, ImagePlot, KernelPanel,
@@ -76,7 +76,7 @@ def dense_stages(shapes: dict[str, tuple]) -> dict[str, int]:
             if len(shape) == 1 and name not in ("flatten", "log_softmax")}
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileDropTarget, QMainWindow):
     """``recognizer`` is a :class:`model.Recognizer` (or None when no weights
     could be loaded); ``settings`` defaults to the user's LetterLens settings."""
 
@@ -444,28 +444,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loaded {Path(path).name}", 4000)
         return True
 
-    # Dropping a file on the window opens it: a checkpoint as File ▸ Open
-    # weights does, a stroke file as File ▸ Open drawing does.
-    def _dropped_file(self, mime):
-        """How to open the one local file being dragged, and its path; else None."""
-        paths = dropped_paths(mime)
+    def drop_action(self, paths):
+        """One dropped file opens as File ▸ Open weights (.pt) or Open drawing (.npz) would."""
         if len(paths) != 1:
             return None
         opener = {".pt": self.open_weights, ".npz": self.open_drawing}.get(paths[0].suffix.lower())
-        return (opener, str(paths[0])) if opener else None
-
-    def dragEnterEvent(self, event):
-        if self._dropped_file(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event):
-        dropped = self._dropped_file(event.mimeData())
-        if dropped:
-            event.acceptProposedAction()
-            opener, path = dropped
-            # After the drop has finished: a dialog must not hold the other
-            # application's drag open.
-            QTimer.singleShot(0, lambda: opener(path))
+        return (lambda: opener(str(paths[0]))) if opener else None
 
     def use_model(self, recognizer) -> None:
         """Swap in a model made in this session (e.g. just retrained)."""

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout)
 
 import model
-from gui.dialogs import dropped_paths, resize_within_screen
+from gui.dialogs import FileDropTarget, resize_within_screen
 from gui.feature_maps import FlexibleImagePlot, FlexiblePlotWidget
 from gui.training_run import TrainingJob, TrainingRun
 
@@ -36,7 +36,7 @@ def clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class RetrainDialog(QDialog):
+class RetrainDialog(FileDropTarget, QDialog):
     """``window`` is the main window: its recognizer is the current model,
     its ``use_model`` swaps a new one in, its ``samples`` is My samples."""
 
@@ -300,18 +300,10 @@ class RetrainDialog(QDialog):
             self.main_window.show_error("No data sets found", f"{folder} holds no .npz or EMNIST IDX files.")
         return self.add_sources(found)
 
-    # Files and folders dropped on the dialog are added, as Add files… and
-    # Add folder… do; not during a run, whose data is fixed.
-    def dragEnterEvent(self, event):
-        if self.source_list.isEnabled() and dropped_paths(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event):
-        paths = dropped_paths(event.mimeData())
-        if self.source_list.isEnabled() and paths:
-            event.acceptProposedAction()
-            # After the drop has finished: an error dialog must not hold the drag open.
-            QTimer.singleShot(0, lambda: self._add_dropped(paths))
+    def drop_action(self, paths):
+        """Dropped files and folders are added, as Add files… and Add
+        folder… do; not during a run, whose data is fixed."""
+        return (lambda: self._add_dropped(paths)) if paths and self.source_list.isEnabled() else None
 
     def _add_dropped(self, paths) -> None:
         for path in paths:

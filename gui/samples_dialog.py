@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListView,
                                QListWidget, QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout)
 
 import model
-from gui.dialogs import dropped_paths
+from gui.dialogs import FileDropTarget
 
 THUMB = 56
 MISREAD = "misread"         # the filter that shows the samples the model in use gets wrong
@@ -33,7 +33,7 @@ def thumbnail(ink) -> QIcon:
                                                   Qt.TransformationMode.SmoothTransformation))
 
 
-class SamplesDialog(QDialog):
+class SamplesDialog(FileDropTarget, QDialog):
     def __init__(self, window, parent=None):
         super().__init__(parent or window)
         self.main_window = window
@@ -270,17 +270,10 @@ class SamplesDialog(QDialog):
         self.refresh()
         return added
 
-    # Stroke files dropped on the dialog are imported, as Import… does.
-    def dragEnterEvent(self, event) -> None:
-        if self.store is not None and any(p.suffix.lower() == ".npz" for p in dropped_paths(event.mimeData())):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        paths = [p for p in dropped_paths(event.mimeData()) if p.suffix.lower() == ".npz"]
-        if self.store is not None and paths:
-            event.acceptProposedAction()
-            # After the drop has finished: an error dialog must not hold the drag open.
-            QTimer.singleShot(0, lambda: self._import_all(paths))
+    def drop_action(self, paths):
+        """Dropped stroke files are imported, as Import… does."""
+        strokes = [p for p in paths if p.suffix.lower() == ".npz"]
+        return (lambda: self._import_all(strokes)) if strokes and self.store is not None else None
 
     def _import_all(self, paths) -> None:
         for path in paths:
