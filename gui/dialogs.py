@@ -82,6 +82,11 @@ def compact(table: QTableWidget, fit: bool = True) -> QTableWidget:
         header = table.horizontalHeader()
         table.setFixedHeight(table.rowCount() * row_height + header.sizeHint().height() + 2 * table.frameWidth() + 2)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # A stretched last section never shrinks below the size it had when it
+        # began to stretch (100 px), so a table squeezed to this minimum width
+        # would cut its last column off; a Stretch section takes what is left.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
         table.setMinimumWidth(sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c))
                                   for c in range(table.columnCount())) + 2 * table.frameWidth())
     return table

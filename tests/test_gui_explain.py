@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QTableWidget, QWidget
 
 import model
 from gui.explain.widgets import ColumnFlow
@@ -65,10 +65,19 @@ def overlapping_children(page) -> list[tuple[str, str]]:
     return pairs
 
 
+def clipped_tables(page) -> list[str]:
+    """The headers of visible tables that cannot scroll sideways yet are too
+    narrow for their columns, so that the last ones are cut off."""
+    return [type(table).__name__ for table in page.findChildren(QTableWidget)
+            if table.isVisible() and table.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+            and table.horizontalHeader().length() > table.viewport().width()]
+
+
 def test_every_tab_fits_the_default_window_and_wraps_in_a_small_one(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["x"])
     cells_when_wide = {}
-    for size, wide in (((1240, 780), True), ((1024, 640), False), ((800, 600), False), ((1240, 780), True)):
+    for size, wide in (((1240, 780), True), ((1024, 640), False), ((960, 640), False), ((800, 600), False),
+                       ((1240, 780), True)):
         explain.resize(*size)
         for page in explain.pages:
             explain.show_tab(page)
@@ -78,6 +87,7 @@ def test_every_tab_fits_the_default_window_and_wraps_in_a_small_one(qtbot, windo
                 cells = [cell.geometry() for cell in columns.cells]
                 assert cells_when_wide.setdefault(page, cells) == cells, type(page).__name__
             assert overlapping_children(page) == [], (size, type(page).__name__)
+            assert clipped_tables(page) == [], (size, type(page).__name__)
             assert not area.horizontalScrollBar().isVisible(), (size, type(page).__name__)
             assert area.verticalScrollBar().isVisible() == (not wide), (size, type(page).__name__)
             if wide:                # every column side by side
