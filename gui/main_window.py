@@ -188,8 +188,10 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.network_area)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
+        # A larger window grows the pad too (a third of the extra width), so a
+        # big screen gives a big drawing surface rather than a tall, thin one.
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([400, 880])
         self.setCentralWidget(self.splitter)
         self.block_panels: dict[int, ConvBlockPanel] = {}

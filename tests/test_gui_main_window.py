@@ -113,6 +113,16 @@ def test_first_start_and_new_windows_fit_the_screen(qtbot, recognizer, settings)
         assert shown.width() <= room.width() and shown.height() <= room.height(), type(shown).__name__
 
 
+def test_a_wider_window_gives_the_pad_a_share_of_the_room(qtbot, window):
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280)
+    narrow = window.pad.width()
+    window.resize(1880, 800)
+    qtbot.waitUntil(lambda: window.width() == 1880)
+    # The drawing surface takes about a third of the extra 600 px, not none of it.
+    assert 150 < window.pad.width() - narrow < 300
+
+
 @pytest.mark.parametrize("size", [(1024, 640), (1100, 700)])
 def test_axes_kept_as_pixmaps_show_what_a_fresh_paint_shows(qtbot, recognizer, settings, size):
     # Axes and colour bars are painted once into a pixmap and blitted after.
