@@ -37,8 +37,9 @@ class DrawingPad(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._strokes: list[list[tuple[float, float]]] = []
-        self._undo: list[list] = []            # earlier stroke lists
-        self._redo: list[list] = []
+        self._tag = None                       # what the caller said this drawing is (set_strokes)
+        self._undo: list[tuple] = []           # earlier (stroke list, tag) pairs
+        self._redo: list[tuple] = []
         self._current: list[tuple[float, float]] | None = None
         self._finished: list[np.ndarray] = []           # self._strokes as arrays, for strokes()
         self._finished_from: list | None = None         # the list they were made from
@@ -69,13 +70,21 @@ class DrawingPad(QWidget):
     def point_count(self) -> int:
         return sum(len(s) for s in self._strokes) + len(self._current or ())
 
-    def set_strokes(self, strokes) -> None:
-        """Replace the drawing (e.g. one loaded from a file); undo brings the old one back."""
+    def set_strokes(self, strokes, tag=None) -> None:
+        """Replace the drawing (e.g. one loaded from a file); undo brings the old one back.
+        ``tag`` names where it came from: :attr:`tag` returns it until the
+        drawing is changed, and again whenever undo or redo bring it back."""
         self._remember()
         self._current = None
         self._strokes = [[(float(x), float(y)) for x, y in np.asarray(s, dtype=float).reshape(-1, 2)]
                          for s in strokes]
+        self._tag = tag
         self._changed()
+
+    @property
+    def tag(self):
+        """The tag given with the drawing on the pad, or None once it was drawn on or cleared."""
+        return self._tag
 
     # Undo and redo keep whole snapshots of the stroke list.  Strokes are
     # never modified once finished, so a snapshot only copies references.
@@ -88,14 +97,14 @@ class DrawingPad(QWidget):
     def undo(self) -> None:
         """Take back the last stroke (or the last clear)."""
         if self._undo and self._current is None:
-            self._redo.append(self._strokes)
-            self._strokes = self._undo.pop()
+            self._redo.append((self._strokes, self._tag))
+            self._strokes, self._tag = self._undo.pop()
             self._changed()
 
     def redo(self) -> None:
         if self._redo and self._current is None:
-            self._undo.append(self._strokes)
-            self._strokes = self._redo.pop()
+            self._undo.append((self._strokes, self._tag))
+            self._strokes, self._tag = self._redo.pop()
             self._changed()
 
     def clear(self) -> None:
@@ -103,11 +112,11 @@ class DrawingPad(QWidget):
         if self._strokes or self._current:
             self._current = None
             self._remember()
-            self._strokes = []
+            self._strokes, self._tag = [], None
             self._changed()
 
     def _remember(self) -> None:
-        self._undo.append(list(self._strokes))
+        self._undo.append((list(self._strokes), self._tag))
         self._redo.clear()       # a new edit ends the redo history, as in editors
 
     # ---------------------------------------------------------------- pen
@@ -194,7 +203,7 @@ class DrawingPad(QWidget):
 
     def _finish(self) -> None:
         self._remember()
-        self._strokes = self._strokes + [self._current]
+        self._strokes, self._tag = self._strokes + [self._current], None
         self._current = None
         self._cache = None
         self._changed()

@@ -119,6 +119,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.pad = DrawingPad()
         self.pad.ink_changed.connect(self.schedule_refresh)
         self.pad.ink_changed.connect(self._update_edit_actions)
+        self.pad.ink_changed.connect(self._follow_opened_drawing)
 
         self.undo_button = QPushButton("Undo")
         self.redo_button = QPushButton("Redo")
@@ -606,10 +607,13 @@ class MainWindow(FileDropTarget, QMainWindow):
         return True
 
     def _drawing_path(self, title: str, name: str, file_filter: str) -> str | None:
-        """Where to save the drawing: asked in the last folder used, or None if cancelled."""
+        """Where to save the drawing: asked in the last folder used, or None if
+        cancelled.  A name typed without the suffix of ``name`` gets it, or the
+        file could not be opened again by its type."""
         path, _ = QFileDialog.getSaveFileName(self, title, str(Path(self._last_folder("drawings")) / name),
                                               file_filter)
-        return path or None
+        suffix = Path(name).suffix
+        return (path if path.lower().endswith(suffix) else path + suffix) if path else None
 
     def _drawing_saved(self, path: str, detail: str = "") -> None:
         self.settings.setValue("folders/drawings", str(Path(path).parent))
@@ -688,17 +692,28 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.show_error("Can't open this drawing", f"{name} holds {len(drawings):,} drawings, "
                             f"so there is no drawing {number:,}.")
             return False
-        self._opened_file = (drawings, name, number)
+        ink = drawings.ink.ink(number - 1)
+        # The pad keeps the file position with the drawing, so Ctrl+Z back to
+        # an earlier one also steps on from there (_follow_opened_drawing).
+        self.pad.set_strokes(fit_to_pad(ink, self.pad.width(), self.pad.height()), tag=(drawings, name, number))
+        return True
+
+    def _follow_opened_drawing(self) -> None:
+        """A drawing opened from a file is on the pad again (just opened, or
+        brought back by undo or redo): step on from it, and say which it is."""
+        opened = self.pad.tag
+        if opened is None or opened is self._opened_file:
+            return
+        self._opened_file = opened
         self._update_file_actions()
-        self.show_drawing(drawings.ink.ink(number - 1))
+        drawings, name, number = opened
         label = model.CLASSES[drawings.labels[number - 1]]
         if len(drawings) == 1:
             message = f"Opened {name}, labelled '{label}'; Ctrl+Z takes it off the pad"
         else:
-            message = (f"Opened drawing {number:,} of {len(drawings):,} in {name}, labelled '{label}'; "
+            message = (f"Drawing {number:,} of {len(drawings):,} in {name}, labelled '{label}'; "
                        "PgDown and PgUp step through the file, Ctrl+Z goes back")
         self.statusBar().showMessage(message, 8000)
-        return True
 
     def _step_drawing(self, step: int) -> None:
         if self._opened_file is not None:
@@ -726,7 +741,9 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def save_strokes(self, path: str | None = None, label: str | None = None) -> bool:
         """Save the strokes as a one-drawing stroke .npz, labelled with the
-        given label, else the letter typed in "This is", else the network's reading."""
+        given label, else the letter typed in "This is", else the label of the
+        drawing opened from a file (while it is on the pad unchanged), else
+        the network's reading."""
         if not self._drawing_or_warn():
             return False
         path = path or self._drawing_path("Save drawing as strokes", "letter.npz", "Stroke data (*.npz)")
@@ -735,6 +752,9 @@ class MainWindow(FileDropTarget, QMainWindow):
         typed = self.label_edit.text().lower()
         if label is None and typed in model.CLASSES:
             label = typed
+        if label is None and self.pad.tag is not None:
+            drawings, _, number = self.pad.tag
+            label = model.CLASSES[drawings.labels[number - 1]]
         if label is None:
             label = self.prediction.top(1)[0][0] if self.prediction is not None else "a"
         try:
@@ -802,7 +822,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         for widget in (self.redo_action, self.redo_button):
             widget.setEnabled(self.pad.can_redo())
         for widget in (self.clear_action, self.clear_button, self.copy_action, self.save_png_action,
-                       self.save_strokes_action):
+                       self.save_strokes_action, self.add_sample_button):
             widget.setEnabled(not self.pad.is_empty())
 
     def _update_file_actions(self) -> None:

@@ -496,7 +496,7 @@ def test_open_drawing_asks_which_one_of_many(qtbot, window, letters_file, monkey
     with qtbot.waitSignal(window.prediction_shown, timeout=2000):
         picker.accept()
     assert window.prediction.top(1)[0][0] == list(LETTERS)[1]
-    assert "drawing 2 of 4" in window.statusBar().currentMessage()
+    assert "Drawing 2 of 4" in window.statusBar().currentMessage()
     window.activateWindow()                           # the picker had it
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     window.pad.setFocus()
@@ -507,6 +507,18 @@ def test_open_drawing_asks_which_one_of_many(qtbot, window, letters_file, monkey
     assert window.next_drawing_action.isEnabled() and window.previous_drawing_action.isEnabled()
     window.next_drawing_action.trigger()
     assert not window.next_drawing_action.isEnabled()      # the last of the four
+    # Ctrl+Z brings drawing 3 back, and the file position with it: PgDown
+    # goes on to 4 again, not past the end; a stroke drawn on top keeps it.
+    window.undo_action.trigger()
+    assert window.opened_drawing == ("letters_strokes.npz", 3)
+    assert "Drawing 3 of 4" in window.statusBar().currentMessage()
+    draw_letter(qtbot, window, LETTERS["x"][:1])
+    assert window.pad.tag is None and window.opened_drawing == ("letters_strokes.npz", 3)
+    window.next_drawing_action.trigger()
+    assert window.opened_drawing == ("letters_strokes.npz", 4)
+    window.undo_action.trigger()
+    window.undo_action.trigger()                            # past the stroke, to drawing 3
+    assert window.opened_drawing == ("letters_strokes.npz", 3)
 
 
 def test_next_misread_jumps_to_the_drawings_the_model_gets_wrong(qtbot, window, tmp_path):
@@ -569,6 +581,25 @@ def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):
     assert window.save_strokes(str(npz))
     assert model.CLASSES[model.load_dataset(npz).labels[0]] == "c"
     np.testing.assert_allclose(np.concatenate(saved.ink.ink(0)), np.concatenate(window.pad.strokes()), atol=1e-3)
+
+
+def test_saved_drawings_get_their_suffix_and_an_opened_drawing_keeps_its_label(qtbot, window, tmp_path,
+                                                                              monkeypatch):
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    typed = {"name": str(saved / "my_o")}                     # the user typed no suffix
+    monkeypatch.setattr("gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (typed["name"], ""))
+    draw_letter(qtbot, window, LETTERS["o"])
+    window.save_strokes_action.trigger()
+    window.save_png_action.trigger()
+    assert sorted(p.name for p in saved.iterdir()) == ["my_o.npz", "my_o.png"]
+    # A drawing opened from a file is saved with the file's label, not with
+    # the network's reading of it: an 'o' labelled 'k' stays labelled 'k'.
+    path = model.save_strokes(tmp_path / "labelled.npz", [LETTERS["o"]], [model.CLASSES.index("k")])
+    assert window.open_drawing(str(path))
+    typed["name"] = str(tmp_path / "again.npz")
+    window.save_strokes_action.trigger()
+    assert model.CLASSES[model.load_dataset(tmp_path / "again.npz").labels[0]] == "k"
 
 
 def test_copy_puts_the_drawing_on_the_clipboard(qtbot, window):

@@ -89,7 +89,9 @@ def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
 def test_an_empty_pad_or_a_bad_label_adds_nothing(qtbot, settings):
     window = make_window(qtbot, settings)
     assert window.add_sample("a") is False
+    assert not window.add_sample_button.isEnabled()         # nothing to add yet
     draw_letter(qtbot, window, LETTERS["x"])
+    assert window.add_sample_button.isEnabled()
     assert window.add_sample("7") is False
     assert window.samples.count() == 0
     assert not window.pad.is_empty()
