@@ -468,20 +468,32 @@ class MainWindow(FileDropTarget, QMainWindow):
             return True
         except model.SampleStoreError as exc:
             self.samples = None
-            box = self.show_error("My samples are unavailable", f"{exc}\n\nLetterLens works without them; "
-                                  "nothing in the file was changed.")
-            if exc.can_set_aside:
-                self.fresh_samples_button = box.addButton("Start a new collection (keep the old file)",
-                                                          QMessageBox.ButtonRole.AcceptRole)
-                self.fresh_samples_button.clicked.connect(lambda: self.start_fresh_samples(path))
+            self.samples_error("My samples are unavailable", exc, "LetterLens works without them; "
+                               "nothing in the file was changed.")
             return False
+
+    def samples_error(self, title: str, exc: model.SampleStoreError, advice: str = "") -> QMessageBox:
+        """Say why My samples failed.  A damaged, foreign or vanished file
+        comes with the way out its message names: a new collection, with
+        the old file kept under a new name."""
+        box = self.show_error(title, f"{exc}\n\n{advice}".strip())
+        if exc.can_set_aside:
+            self.fresh_samples_button = box.addButton("Start a new collection (keep the old file)",
+                                                      QMessageBox.ButtonRole.AcceptRole)
+            self.fresh_samples_button.clicked.connect(lambda: self.start_fresh_samples(exc.path))
+        return box
 
     def start_fresh_samples(self, path=None) -> None:
         try:
-            self.samples, moved = model.SampleStore.open_fresh_beside(path)
+            fresh, moved = model.SampleStore.open_fresh_beside(path)
         except model.SampleStoreError as exc:
             self.show_error("My samples are unavailable", str(exc))
             return
+        if self.samples is not None:
+            self.samples.close()
+        self.samples = fresh
+        if self.samples_dialog is not None:
+            self.samples_dialog.refresh()
         if moved is not None:
             self.statusBar().showMessage(f"The old samples file was kept as {moved.name}", 8000)
 
@@ -499,7 +511,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.statusBar().showMessage(f"Not added: {exc}", 5000)
             return False
         except model.SampleStoreError as exc:
-            self.show_error("Can't save the sample", str(exc))
+            self.samples_error("Can't save the sample", exc, "The drawing is still on the pad.")
             return False
         self.label_edit.clear()
         self.pad.clear()

@@ -3,6 +3,7 @@ user's own labelled drawings, kept in the model package's SQLite store."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt
@@ -37,7 +38,7 @@ class SamplesDialog(FileDropTarget, QDialog):
     def __init__(self, window, parent=None):
         super().__init__(parent or window)
         self.main_window = window
-        self.store = window.samples
+        self._total = 0                         # samples in the store, at the last refresh
         # What Undo takes back, newest last: each entry undoes one delete or relabel.
         self.undo_stack: list[Callable[[], object]] = []
         self._readings: dict[int, str] = {}     # sample id -> letter read by ...
@@ -120,18 +121,32 @@ class SamplesDialog(FileDropTarget, QDialog):
         self.resize(640, 480)
         self.refresh()
 
+    @property
+    def store(self):
+        """The main window's store: it may start a new one (or have none)."""
+        return self.main_window.samples
+
     def refresh(self) -> None:
-        """Re-read the store (it is small: thumbnails are 28×28 renders)."""
+        """Re-read the store (it is small: thumbnails are 28×28 renders).
+        The selection is kept, so a second typed letter fixes a first one."""
+        selected = set(self.selected_ids())
         self.grid.clear()
-        if self.store is None:
-            self.summary.setText("My samples are unavailable: the sample database could not be opened.")
+        self._total = 0
+        problem = "the sample database could not be opened" if self.store is None else None
+        if problem is None:
+            try:
+                infos = self.store.list()
+                counts = {k: v for k, v in self.store.counts_by_label().items() if v}
+                self._catch_up(infos)
+            except model.SampleStoreError as exc:
+                problem = str(exc)
+        if problem is not None:
+            self.summary.setText(f"My samples are unavailable: {problem}.")
             self._show_empty("Nothing to show: see the message above.")
             self._update_buttons()
             return
         letter = self.filter.currentData()
         misread = 0
-        infos = self.store.list()
-        self._catch_up(infos)
         for info in infos:
             reading = self._readings.get(info.id)
             wrong = reading not in (None, info.label)
@@ -146,8 +161,8 @@ class SamplesDialog(FileDropTarget, QDialog):
             if wrong:
                 item.setForeground(QBrush(MISREAD_COLOUR))
             self.grid.addItem(item)
-        counts = {k: v for k, v in self.store.counts_by_label().items() if v}
-        total = sum(counts.values())
+            item.setSelected(info.id in selected)
+        self._total = total = sum(counts.values())
         if not total:
             self._show_empty(NO_SAMPLES)
         elif not self.grid.count() and letter == MISREAD:
@@ -190,11 +205,22 @@ class SamplesDialog(FileDropTarget, QDialog):
     def selected_ids(self) -> list[int]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.grid.selectedItems()]
 
+    def _write(self, title: str, change: Callable[[], object]):
+        """Apply ``change`` to the store and return what it returns, or None
+        when the store refuses (locked, damaged, gone), after saying why."""
+        try:
+            return change()
+        except model.SampleStoreError as exc:
+            self.main_window.samples_error(title, exc, "Nothing was changed.")
+            return None
+
     def delete_selected(self) -> int:
         ids = self.selected_ids()
         if not ids or self.store is None:
             return 0
-        removed = self.store.delete(ids)
+        removed = self._write("Can't delete the samples", lambda: self.store.delete(ids))
+        if removed is None:
+            return 0
         self.undo_stack.append(lambda: self.store.restore(removed))
         self.refresh()
         return len(ids)
@@ -215,9 +241,11 @@ class SamplesDialog(FileDropTarget, QDialog):
             self.letter_asker = asker
             return False
         try:
-            old = self.store.relabel({sample_id: letter for sample_id in ids})
-        except (ValueError, model.SampleStoreError) as exc:
+            old = self._write("Can't change the letter", lambda: self.store.relabel(dict.fromkeys(ids, letter)))
+        except ValueError as exc:
             self.main_window.show_error("Can't change the letter", str(exc))
+            return False
+        if old is None:
             return False
         self.undo_stack.append(lambda: self.store.relabel(old))
         self.refresh()
@@ -236,10 +264,13 @@ class SamplesDialog(FileDropTarget, QDialog):
         return super().eventFilter(watched, event)
 
     def undo(self) -> bool:
-        """Take back the last delete or change of letter."""
+        """Take back the last delete, change of letter or import.  If the
+        store refuses, the step stays on the stack, to try again."""
         if not self.undo_stack or self.store is None:
             return False
-        self.undo_stack.pop()()
+        if self._write("Can't undo", self.undo_stack[-1]) is None:
+            return False
+        self.undo_stack.pop()
         self.refresh()
         return True
 
@@ -254,7 +285,8 @@ class SamplesDialog(FileDropTarget, QDialog):
         except (OSError, ValueError, model.SampleStoreError) as exc:
             self.main_window.show_error("Can't export the samples", str(exc))
             return False
-        self.summary.setText(self.summary.text() + f"<br>Exported to {written.name}")
+        shown = "" if self.filter.currentData() is None else " (all of them, whatever is shown)"
+        self.summary.setText(self.summary.text() + f"<br>Exported {self._total:,} samples{shown} to {written.name}")
         return True
 
     def import_(self, path: str | None = None) -> int:
@@ -263,11 +295,19 @@ class SamplesDialog(FileDropTarget, QDialog):
             if not path:
                 return 0
         try:
+            before = {info.id for info in self.store.list()}
             added = self.store.import_(path)
+            new = [info.id for info in self.store.list() if info.id not in before]
         except (model.DatasetError, model.SampleStoreError) as exc:
             self.main_window.show_error("Can't import these samples", str(exc))
             return 0
+        if new:
+            self.undo_stack.append(lambda: self.store.delete(new))
         self.refresh()
+        name = Path(path).name
+        self.summary.setText(self.summary.text() + (
+            f"<br>Imported {added:,} new drawing{'s' if added != 1 else ''} from {name}" if added
+            else f"<br>Nothing new in {name}: its drawings are here already"))
         return added
 
     def drop_action(self, paths):
@@ -280,14 +320,21 @@ class SamplesDialog(FileDropTarget, QDialog):
             self.import_(str(path))
 
     def _open_on_pad(self, item: QListWidgetItem) -> None:
-        self.main_window.show_drawing(self.store.ink(item.data(Qt.ItemDataRole.UserRole)))
+        sample_id = item.data(Qt.ItemDataRole.UserRole)
+        try:
+            ink = self.store.ink(sample_id)
+        except (KeyError, model.SampleStoreError):     # deleted meanwhile, by another window or the CLI
+            self.refresh()
+            self.summary.setText(self.summary.text() + f"<br>Sample #{sample_id} is no longer in the store")
+            return
+        self.main_window.show_drawing(ink)
 
     def _update_buttons(self) -> None:
         usable = self.store is not None
         self.delete_button.setEnabled(usable and bool(self.grid.selectedItems()))
         self.relabel_button.setEnabled(usable and bool(self.grid.selectedItems()))
         self.undo_button.setEnabled(usable and bool(self.undo_stack))
-        has_samples = usable and self.store.count() > 0
+        has_samples = usable and self._total > 0
         self.export_button.setEnabled(has_samples)
         self.import_button.setEnabled(usable)
         self.teach_button.setEnabled(has_samples)

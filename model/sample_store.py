@@ -58,9 +58,10 @@ class SampleStoreError(Exception):
     * ``"foreign"``: an SQLite database, but not a LetterLens samples file;
     * ``"newer"``: written by a newer LetterLens (update the app);
     * ``"locked"``: another program holds it (another LetterLens window?);
+    * ``"missing"``: the file was moved or deleted while it was open;
     * ``"unavailable"``: cannot be opened or written (permissions, disk full...).
 
-    For ``corrupt`` and ``foreign`` (:attr:`can_set_aside`), offer
+    For ``corrupt``, ``foreign`` and ``missing`` (:attr:`can_set_aside`), offer
     :meth:`SampleStore.open_fresh_beside`, which keeps the file under a new name.
     """
 
@@ -71,7 +72,7 @@ class SampleStoreError(Exception):
 
     @property
     def can_set_aside(self) -> bool:
-        return self.reason in ("corrupt", "foreign")
+        return self.reason in ("corrupt", "foreign", "missing")
 
 
 @dataclass(frozen=True)
@@ -436,6 +437,9 @@ def _translate(path: Path, exc: sqlite3.Error) -> SampleStoreError:
     """sqlite3's exception -> our error with the file name and what to do."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
+    if not path.exists():       # sqlite then says "attempt to write a readonly database"
+        return SampleStoreError(path, "missing", "the samples database was moved or deleted while LetterLens "
+                                "was using it; put it back, or start a new collection")
     if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text or "malformed" in text:
         return _corrupt(path, text)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:

@@ -235,3 +235,82 @@ def test_a_locked_database_is_reported_and_the_app_still_starts(qtbot, settings)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_store_locked_while_in_use_refuses_delete_and_undo_and_keeps_the_undo_step(qtbot, settings):
+    import sqlite3
+    window, dialog = samples_dialog_with(qtbot, settings)
+    dialog.grid.item(0).setSelected(True)
+    QTest.keyClick(dialog.grid, Qt.Key.Key_Q)                      # o relabelled q
+    holder = sqlite3.connect(window.samples.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")                              # another program writes meanwhile
+    try:
+        dialog.grid.item(1).setSelected(True)
+        assert dialog.delete_selected() == 0
+        assert "in use by another program" in window.last_error_dialog.text()
+        window.last_error_dialog.done(0)
+        assert not dialog.undo()
+        assert "Nothing was changed" in window.last_error_dialog.text()
+        window.last_error_dialog.done(0)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert window.samples.count() == 3 and len(dialog.undo_stack) == 1
+    assert dialog.undo()                                           # the lock is gone: the step still works
+    assert [info.label for info in window.samples.list()] == ["o", "x", "z"]
+
+
+def test_a_store_damaged_or_deleted_while_in_use_is_explained_and_can_be_replaced(qtbot, settings):
+    window, dialog = samples_dialog_with(qtbot, settings)
+    dialog.close()
+    path = window.samples.path
+    with open(path, "r+b") as damaged:                             # a disk or a sync tool, while the app runs
+        damaged.write(b"X" * 200)
+    window.samples_action.trigger()                                # no crash: says why instead
+    assert "unavailable" in dialog.summary.text() and dialog.pages.currentWidget() is dialog.empty
+    assert not dialog.export_button.isEnabled()
+    draw_letter(qtbot, window, LETTERS["o"])
+    assert not window.add_sample("o")
+    assert "damaged" in window.last_error_dialog.text() and not window.pad.is_empty()
+    window.fresh_samples_button.click()                            # the way out the message names
+    assert window.samples.count() == 0 and "0 samples" in dialog.summary.text()
+    assert window.add_sample("o") and window.samples.count() == 1
+    path.unlink()                                                  # now deleted under the app
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert not window.add_sample("x")
+    assert "moved or deleted" in window.last_error_dialog.text()
+    window.fresh_samples_button.click()
+    assert window.add_sample("x") and path.exists()
+
+
+def test_a_sample_deleted_elsewhere_is_reported_on_double_click(qtbot, settings):
+    window, dialog = samples_dialog_with(qtbot, settings)
+    with model.SampleStore.open(window.samples.path) as other:    # a second window, or the command line
+        other.delete([info.id for info in other.list()][:1])
+    dialog.grid.itemDoubleClicked.emit(dialog.grid.item(0))
+    assert "no longer in the store" in dialog.summary.text()
+    assert dialog.grid.count() == 2 and window.pad.is_empty()
+
+
+def test_import_says_what_it_added_and_undo_takes_it_back(qtbot, settings, tmp_path):
+    window, dialog = samples_dialog_with(qtbot, settings)
+    path = tmp_path / "mine_strokes.npz"
+    dialog.filter.setCurrentIndex(dialog.filter.findData("o"))
+    assert dialog.export(str(path))
+    assert "Exported 3 samples (all of them" in dialog.summary.text()
+    assert dialog.import_(str(path)) == 0
+    assert "Nothing new in mine_strokes.npz" in dialog.summary.text()
+    dialog.grid.item(0).setSelected(True)
+    assert dialog.delete_selected() == 1
+    assert dialog.import_(str(path)) == 1
+    assert "Imported 1 new drawing from" in dialog.summary.text()
+    assert dialog.undo() and window.samples.count() == 2           # the import, not the delete before it
+
+
+def test_a_second_typed_letter_corrects_the_first(qtbot, settings):
+    window, dialog = samples_dialog_with(qtbot, settings)
+    dialog.grid.setFocus()
+    dialog.grid.item(0).setSelected(True)
+    QTest.keyClick(dialog.grid, Qt.Key.Key_P)                      # a slip of the finger...
+    QTest.keyClick(dialog.grid, Qt.Key.Key_Q)                      # ...put right: the sample stays selected
+    assert [info.label for info in window.samples.list()] == ["q", "x", "z"]

@@ -201,6 +201,18 @@ def corrupt_variants(good: bytes) -> dict[str, bytes]:
     }
 
 
+def test_a_file_deleted_while_open_is_named_as_such_and_can_be_replaced(filled):
+    with SampleStore.open(filled) as store:
+        filled.unlink()
+        with pytest.raises(SampleStoreError) as caught:
+            store.add(CROSS, "a")
+    assert caught.value.reason == "missing" and caught.value.can_set_aside
+    assert "moved or deleted" in str(caught.value)
+    fresh, moved = SampleStore.open_fresh_beside(filled)
+    with fresh:
+        assert moved is None and fresh.count() == 0
+
+
 @pytest.mark.parametrize("kind", ["not a database", "truncated", "garbled page"])
 def test_a_corrupt_file_is_reported_and_never_touched(filled, kind):
     bad = corrupt_variants(filled.read_bytes())[kind]
