@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import numbers
 import os
 import pickle
 import tempfile
@@ -20,7 +21,7 @@ from torch import nn
 
 from .ink import RasterConfig
 from .network import CLASSES, build_model, count_parameters
-from .paths import zip_problem
+from .paths import file_problem, zip_problem
 
 FORMAT = "letterlens-checkpoint"
 VERSION = 1
@@ -82,9 +83,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Read a checkpoint, raising :class:`CheckpointError` with the file name
     and a plain reason for anything unusable."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file")
-    if problem := zip_problem(path, "a checkpoint"):
+    if problem := file_problem(path) or zip_problem(path, "a checkpoint"):
         raise CheckpointError(f"{path}: {problem}")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
@@ -103,16 +102,58 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if list(payload.get("classes", [])) != list(CLASSES):
         raise CheckpointError(f"{path}: the network was trained for other classes "
                               f"({''.join(map(str, payload.get('classes', [])))!r})")
+    raster = _raster(path, payload.get("raster"))
+    _check_meta(path, payload.get("meta", {}))
     try:
-        raster = RasterConfig(**payload["raster"])
         model = build_model(payload["arch"])
         model.load_state_dict(payload["state_dict"], strict=True)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: weights do not fit the {payload.get('arch')!r} "
                               f"network: {_first_line(exc)}") from exc
     model.eval()
+    _check_reads(path, model, payload["arch"], raster.size)
     info = {k: v for k, v in payload.items() if k != "state_dict"}
     return Checkpoint(model=model, arch=payload["arch"], raster=raster, info=info)
+
+
+def _raster(path: Path, settings) -> RasterConfig:
+    """The checkpoint's rasterizer settings, checked by RasterConfig itself."""
+    if not isinstance(settings, dict):
+        raise CheckpointError(f"{path}: 'raster' must be a dict of rasterizer settings, got {_kind(settings)}")
+    try:
+        return RasterConfig(**settings)
+    except (TypeError, ValueError) as exc:   # TypeError: a setting this build does not know
+        raise CheckpointError(f"{path}: bad 'raster' settings: {_first_line(exc)}") from exc
+
+
+def _check_meta(path: Path, meta) -> None:
+    """``meta`` is shown by every window (Recognizer.describe formats val_accuracy
+    as a percentage): refuse what would break that later, far from the file."""
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: 'meta' must be a dict of training facts, got {_kind(meta)}")
+    accuracy = meta.get("val_accuracy")
+    if accuracy is not None and (isinstance(accuracy, bool) or not isinstance(accuracy, numbers.Real)):
+        raise CheckpointError(f"{path}: 'meta' val_accuracy must be a number, got {accuracy!r}")
+
+
+def _check_reads(path: Path, model: nn.Module, arch: str, size: int) -> None:
+    """Refuse a network that cannot read its own raster's images, or reads a
+    blank one as NaN (damaged weights, a zero input_std).  The shapes are
+    tried on the meta device first: no memory, whatever size the file claims."""
+    with torch.no_grad():
+        with torch.device("meta"):
+            shapes_only = build_model(arch)
+        try:
+            shapes_only(torch.zeros(1, size, size, device="meta"))
+        except RuntimeError as exc:
+            raise CheckpointError(f"{path}: the {arch!r} network cannot read {size}x{size} images, "
+                                  f"the 'raster' size") from exc
+        if not torch.isfinite(model(torch.zeros(1, size, size))[0]).all():
+            raise CheckpointError(f"{path}: the network computes NaN or infinity (damaged weights?)")
+
+
+def _kind(value) -> str:
+    return "nothing" if value is None else f"a {type(value).__name__}"
 
 
 def _first_line(exc: BaseException) -> str:

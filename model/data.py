@@ -27,11 +27,15 @@ import torch.nn.functional as F
 
 from .ink import Augment, InkBatch, RasterConfig, render_batch
 from .network import CLASSES
-from .paths import zip_problem
+from .paths import file_problem, zip_problem
 
 NUM_CLASSES = len(CLASSES)
 IDX_IMAGES_MAGIC = 0x00000803   # unsigned bytes, 3 dimensions
 IDX_LABELS_MAGIC = 0x00000801   # unsigned bytes, 1 dimension
+# Stroke files are written as float32 (save_strokes, the samples database):
+# coordinates beyond its range cannot be stored, and far below float64's
+# limit they leave the rasterizer room to frame and distort them.
+MAX_COORDINATE = float(np.finfo(np.float32).max)
 
 
 class DatasetError(ValueError):
@@ -104,8 +108,8 @@ def _random_affine(images: torch.Tensor, aug: Augment, rng: np.random.Generator)
 def load_dataset(path: str | os.PathLike) -> Dataset:
     """Load one data set, choosing the reader by the file's name and content."""
     path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such file")
+    if problem := file_problem(path):
+        raise DatasetError(f"{path}: {problem}")
     if "idx3-ubyte" in path.name:
         return load_emnist_idx(path)
     if path.suffix != ".npz":
@@ -128,7 +132,9 @@ def find_datasets(folder: str | os.PathLike) -> list[Path]:
     npz = sorted(folder.glob("*.npz"))
     strokes = {p.name[:-len("_strokes.npz")] for p in npz if p.name.endswith("_strokes.npz")}
     found = [p for p in npz if p.name.endswith("_strokes.npz") or p.stem not in strokes]
-    found += sorted(p for p in folder.iterdir() if "images-idx3-ubyte" in p.name)
+    # EMNIST IDX files, gzipped as EMNIST ships them or not: one copy each, the .gz.
+    idx = {p.name for p in folder.iterdir() if "images-idx3-ubyte" in p.name}
+    found += sorted(folder / name for name in idx if name + ".gz" not in idx)
     return found
 
 
@@ -167,16 +173,26 @@ def _writers(arrays: dict, n: int, path: Path) -> np.ndarray:
     writers = arrays.get("writer")
     if writers is None:
         return np.full(n, path.stem)  # unknown: the whole file counts as one writer
-    if len(writers) != n:
-        raise DatasetError(f"{path}: 'writer' has {len(writers)} entries for {n} samples")
-    return np.asarray(writers).astype(str)
+    if writers.ndim != 1 or len(writers) != n:
+        raise DatasetError(f"{path}: 'writer' must be {n} ids, one per sample, got shape {writers.shape}")
+    return writers.astype(str)
+
+
+def _of_kind(path: Path, arrays: dict, key: str, kinds: str, what: str) -> np.ndarray:
+    """``arrays[key]`` if its dtype is of numpy's ``kinds`` ("iu": integers...)."""
+    if arrays[key].dtype.kind not in kinds:
+        raise DatasetError(f"{path}: '{key}' must hold {what}, got {arrays[key].dtype}")
+    return arrays[key]
 
 
 def _stroke_set(path: Path, arrays: dict) -> StrokeSet:
     for key in ("points", "stroke_offsets", "sample_offsets", "labels"):
         if key not in arrays:
             raise DatasetError(f"{path}: missing the '{key}' array")
-    points, strokes, samples = arrays["points"], arrays["stroke_offsets"], arrays["sample_offsets"]
+    # A string or complex array would be cast (or fail) far from the file.
+    points = _of_kind(path, arrays, "points", "iuf", "real numbers")
+    strokes = _of_kind(path, arrays, "stroke_offsets", "iu", "integers").astype(np.int64)
+    samples = _of_kind(path, arrays, "sample_offsets", "iu", "integers").astype(np.int64)
     if points.ndim != 2 or points.shape[1] != 2:
         raise DatasetError(f"{path}: 'points' must be (P, 2), got {points.shape}")
     for key, offsets, end in (("stroke_offsets", strokes, len(points)),
@@ -187,8 +203,11 @@ def _stroke_set(path: Path, arrays: dict) -> StrokeSet:
                                f"(the file is inconsistent or truncated)")
     if not np.isfinite(points).all():
         raise DatasetError(f"{path}: 'points' holds NaN or infinite coordinates")
+    if np.abs(points).max(initial=0) > MAX_COORDINATE:
+        raise DatasetError(f"{path}: 'points' holds coordinates beyond ±{MAX_COORDINATE:.3g} (float32's range, "
+                           f"in which strokes are stored)")
     n = len(samples) - 1
-    ink = InkBatch(points.astype(np.float64), strokes.astype(np.int64), samples.astype(np.int64))
+    ink = InkBatch(points.astype(np.float64), strokes, samples)
     if n and (ink.point_counts() == 0).any():
         raise DatasetError(f"{path}: sample {int(np.argmin(ink.point_counts()))} has no ink")
     return StrokeSet(path.name, ink, _labels(path, arrays["labels"], n), _writers(arrays, n, path))
@@ -219,9 +238,14 @@ def save_strokes(path: str | os.PathLike, inks: list | InkBatch, labels, writers
         arrays["writer"] = np.asarray(writers, dtype=str)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as handle:        # a file object: np.savez would append ".npz"
-        np.savez_compressed(handle, **arrays)
-    os.replace(partial, path)
+    handle = open(partial, "wb")   # a file object: np.savez would append ".npz"
+    try:
+        with handle:
+            np.savez_compressed(handle, **arrays)
+        os.replace(partial, path)
+    except BaseException:   # a full disk, a folder at ``path``...: leave no half-written file behind
+        partial.unlink(missing_ok=True)
+        raise
     return path
 
 

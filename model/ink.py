@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -45,6 +46,19 @@ class RasterConfig:
     pen_radius: float = 1.0    # px, half the pen width
     softness: float = 0.7      # px, half-width of the anti-aliasing ramp
     step: float = 0.5          # px between resampled points
+
+    def __post_init__(self) -> None:
+        """Refuse settings the rasterizer cannot draw with, so that a bad
+        checkpoint fails as it loads instead of on its first drawing."""
+        if isinstance(self.size, bool) or not isinstance(self.size, numbers.Integral) or self.size < 1:
+            raise ValueError(f"'size' must be a whole number of pixels, at least 1, got {self.size!r}")
+        # long_side, softness and step divide (framing scale, ramp, resampling); a pen may be 0 wide.
+        for name in ("long_side", "pen_radius", "softness", "step"):
+            value = getattr(self, name)
+            least = "0 or more" if name == "pen_radius" else "more than 0"
+            is_number = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+            if not is_number or value < 0 or (value == 0 and name != "pen_radius"):
+                raise ValueError(f"'{name}' must be a number of pixels, {least}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -88,7 +102,7 @@ class InkBatch:
         if any(isinstance(ink, np.ndarray) and ink.ndim == 2 for ink in inks):
             # One (k, 2) array would be read as k one-point strokes: refuse the mix-up.
             raise ValueError("ink must be a list of strokes; wrap a single stroke as [stroke]")
-        strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for ink in inks for s in ink]
+        strokes = [_stroke(s) for ink in inks for s in ink]
         lengths = [len(s) for s in strokes]
         points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
         return cls(points, _offsets(lengths), _offsets([len(ink) for ink in inks]))
@@ -115,6 +129,17 @@ class InkBatch:
         """Number of points in each drawing."""
         bounds = self.stroke_offsets[self.sample_offsets]
         return bounds[1:] - bounds[:-1]
+
+
+def _stroke(stroke) -> np.ndarray:
+    """One stroke as a float64 (k, 2) array.  A (4, 3) or (2, 2, 2) array is
+    refused, not reshaped into points it never held; an empty one ([], (0, 2)) is kept."""
+    stroke = np.asarray(stroke, dtype=np.float64)
+    if stroke.size == 0:
+        return stroke.reshape(0, 2)
+    if stroke.ndim != 2 or stroke.shape[1] != 2:
+        raise ValueError(f"a stroke must be a (k, 2) array of x, y points, got shape {stroke.shape}")
+    return stroke
 
 
 def _offsets(lengths: Sequence[int]) -> np.ndarray:

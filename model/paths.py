@@ -9,6 +9,35 @@ SHIPPED_WEIGHTS = PROJECT_ROOT / "weights" / "letternet.pt"
 MODEL_CARD = SHIPPED_WEIGHTS.parent / "README.md"     # the shipped network's data, recipe, accuracy and limits
 
 
+def file_problem(path: str | os.PathLike) -> str | None:
+    """Why ``path`` is no file to read, or None if it is one."""
+    if os.path.isdir(path):
+        return "is a folder, not a file"
+    return None if os.path.isfile(path) else "no such file"
+
+
+def write_problem(path: str | os.PathLike) -> str | None:
+    """Why no file can be written at ``path`` (missing folders made first, as
+    the savers do), or None if one may be: checked before a long run, not after."""
+    path = Path(path)
+    if path.is_dir():
+        return f"cannot write {path}: it is a folder"
+    # The nearest folder that exists is where the first new entry would go.
+    # os.path.exists, unlike Path.exists, is False (not an error) where a search is denied.
+    folder = next(p for p in path.absolute().parents if os.path.exists(p))
+    if not folder.is_dir():
+        return f"cannot write {path}: {folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write {path}: no permission to write in {folder}"
+    return None
+
+
+def write_error(path: str | os.PathLike, exc: OSError) -> str:
+    """One line for a failed write of ``path``: why, in our words where we can
+    tell (mkdir's "File exists" for a file in the way tells a user little)."""
+    return write_problem(path) or f"cannot write {path}: {exc.strerror or exc}"
+
+
 def zip_problem(path: str | os.PathLike, kind: str) -> str | None:
     """Why ``path`` cannot be a ``kind`` file, or None if it may be one.
     .npz files and PyTorch checkpoints are both zip archives.  A text file or

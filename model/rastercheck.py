@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
             and np.array_equal(strokes.labels, images.labels)):
         print("error: need a stroke file and the image file of the same samples", file=sys.stderr)
         return 2
+    if not images.pixels.any():   # the ink ratio divides by their ink: NaN or Infinity, not JSON
+        problem = "the images hold no ink" if len(images) else "no samples"
+        print(f"error: {args.images}: {problem} to compare with", file=sys.stderr)
+        return 2
     default = RasterConfig()
     result = {"default": {**dataclasses.asdict(default), **compare(strokes, images, default)}}
     if args.search:

@@ -1,6 +1,9 @@
 """Process-wide settings and output shared by the command-line tools."""
+import argparse
 import json
+import math
 import platform
+from typing import Callable
 
 import numpy as np
 import torch
@@ -14,6 +17,18 @@ def set_cpu_threads(threads: int) -> None:
     kernels stall (spinning workers wait for a busy core) and the pad stutters.
     """
     torch.set_num_threads(max(1, int(threads)))
+
+
+def positive(kind: type) -> Callable[[str], int | float]:
+    """An argparse ``type``: a number of ``kind`` above 0.  Zero epochs or a
+    negative batch size would otherwise fail late, or quietly do nothing."""
+    def parse(text: str):
+        value = kind(text)   # a ValueError: argparse says "invalid int value: 'x'"
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def library_versions() -> dict[str, str]:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .data import DatasetError
+from .paths import write_error
 from .sample_store import SampleStore, SampleStoreError, default_store_path
 
 
@@ -51,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                 removed = store.delete(args.ids)
                 print(f"deleted {len(removed)} of {len(args.ids)} samples", file=sys.stderr)
             elif args.command == "export":
-                written = store.export(args.file)
-                print(f"exported {store.count()} samples to {written}", file=sys.stderr)
+                return _export(store, args.file)
             elif args.command == "import":
                 added = store.import_(args.file)
                 print(f"imported {added} new samples from {args.file} ({store.count()} in all)",
@@ -60,6 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     except (SampleStoreError, DatasetError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _export(store: SampleStore, file: str) -> int:
+    try:
+        written = store.export(file)
+    except OSError as exc:   # a folder, no permission, a full disk: one line, as for bad data
+        print(f"error: {write_error(file, exc)}", file=sys.stderr)
+        return 2
+    print(f"exported {store.count()} samples to {written}", file=sys.stderr)
     return 0
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import DatasetError, StrokeSet, contributors, load_dataset, save_strokes, split_by_contributor
+from .paths import write_error, write_problem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for name, part in [("rest", rest), ("held_out", held_out)]:
-        path = save_strokes(Path(args.out) / f"{name}_strokes.npz", part.ink, part.labels, part.writers)
+    parts = {Path(args.out) / "rest_strokes.npz": rest, Path(args.out) / "held_out_strokes.npz": held_out}
+    if problem := next(filter(None, map(write_problem, parts)), None):   # before either file is written
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    for path, part in parts.items():
+        try:
+            save_strokes(path, part.ink, part.labels, part.writers)
+        except OSError as exc:   # a full disk...
+            print(f"error: {write_error(path, exc)}", file=sys.stderr)
+            return 2
         print(f"{path}: {len(part):,} letters, {len(np.unique(part.writers))} writers "
               f"of {len(np.unique(contributors(part.writers)))} contributors")
     return 0

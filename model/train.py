@@ -28,8 +28,9 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .data import DatasetError, find_datasets, load_many
 from .network import ARCHITECTURES, CLASSES
-from .paths import SHIPPED_WEIGHTS
+from .paths import SHIPPED_WEIGHTS, write_problem
 from .personalize import FinetuneConfig, finetune_on_samples
+from .runtime import positive
 from .sample_store import SampleStore, SampleStoreError, default_store_path
 from .training import Progress, ProgressCallback, TrainConfig, clean_labels, run_record, train_network
 
@@ -60,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
                                                    "the replay set, e.g. the base training data)")
     parser.add_argument("--val", nargs="*", help="held-out sets (default: hold out some training writers)")
     parser.add_argument("--arch", default=defaults.arch, choices=sorted(ARCHITECTURES))
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, help=f"default: {defaults.batch_size}; "
+    parser.add_argument("--epochs", type=positive(int), default=defaults.epochs)
+    parser.add_argument("--batch-size", type=positive(int), help=f"default: {defaults.batch_size}; "
                                                         f"with --my-samples {FinetuneConfig.batch_size}")
-    parser.add_argument("--lr", type=float, help=f"peak learning rate (default: {defaults.lr}; "
+    parser.add_argument("--lr", type=positive(float), help=f"peak learning rate (default: {defaults.lr}; "
                                                  f"with --my-samples {FinetuneConfig.lr})")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--writer-balance", type=float, metavar="P",
@@ -74,14 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teacher", metavar="WEIGHTS",
                         help="distil from this trained network: half the loss follows its soft labels")
     parser.add_argument("--device", default=defaults.device, choices=["cpu", "cuda", "auto"])
-    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
+    parser.add_argument("--threads", type=positive(int), help="CPU threads (default: torch's choice)")
     parser.add_argument("--out", help="checkpoint to write (default: runs/letternet.pt; "
                                       "with --my-samples runs/letternet-me.pt)")
     mine = parser.add_argument_group("fine-tuning on your own drawings")
     mine.add_argument("--my-samples", action="store_true",
                       help="fine-tune on the samples database, replaying --data")
     mine.add_argument("--samples-db", metavar="FILE", help=f"default: {default_store_path()}")
-    mine.add_argument("--steps", type=int, default=FinetuneConfig.steps, help="fine-tuning batches")
+    mine.add_argument("--steps", type=positive(int), default=FinetuneConfig.steps, help="fine-tuning batches")
     mine.add_argument("--no-replay", action="store_true",
                       help="fine-tune on your samples alone (other letters will suffer)")
     args = parser.parse_args(argv)
@@ -89,7 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--no-replay goes with --my-samples, instead of --data")
     if not args.data and not args.no_replay:
         parser.error("--data is required (with --my-samples: the replay set, or pass --no-replay)")
-    if args.threads:
+    args.out = Path(args.out or ("runs/letternet-me.pt" if args.my_samples else "runs/letternet.pt"))
+    if problem := write_problem(args.out):   # now, not after the whole run
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    if args.threads is not None:
         torch.set_num_threads(args.threads)
     if args.my_samples:
         if args.writer_balance is not None or args.teacher:
@@ -99,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.writer_balance is None:
         args.writer_balance = defaults.writer_balance
     config = dataclasses.replace(defaults, arch=args.arch, epochs=args.epochs,
-                                 batch_size=args.batch_size or defaults.batch_size, lr=args.lr or defaults.lr,
+                                 batch_size=_given(args.batch_size, defaults.batch_size),
+                                 lr=_given(args.lr, defaults.lr),
                                  seed=args.seed, clean_labels=args.clean_labels, device=args.device,
                                  writer_balance=args.writer_balance)
     try:
@@ -126,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     meta = {**run_record(config, result, train_sets, val_sets),
             "finetuned_from": args.finetune, "teacher": args.teacher}
-    path = save_checkpoint(args.out or "runs/letternet.pt", result.model, arch=config.arch,
+    path = save_checkpoint(args.out, result.model, arch=config.arch,
                            raster=config.raster, meta=meta)
     val = f", validation accuracy {result.val_accuracy:.2%}" if result.val_accuracy is not None else ""
     print(f"saved {path} after {_clock(result.seconds)}{val}", file=sys.stderr)
@@ -134,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _finetune_on_my_samples(args: argparse.Namespace) -> int:
-    out = Path(args.out or "runs/letternet-me.pt")
+    out = args.out
     if out.resolve() == SHIPPED_WEIGHTS.resolve():
         # A network fitted to one person's hand must never replace the shipped one.
         print(f"error: refusing to overwrite the shipped weights {SHIPPED_WEIGHTS}; choose another --out",
@@ -154,8 +160,8 @@ def _finetune_on_my_samples(args: argparse.Namespace) -> int:
         print(f"error: no samples in {args.samples_db or default_store_path()}: draw some in the app, "
               f"or import a stroke file (python -m model.samples import FILE)", file=sys.stderr)
         return 2
-    config = FinetuneConfig(steps=args.steps, batch_size=args.batch_size or FinetuneConfig.batch_size,
-                            lr=args.lr or FinetuneConfig.lr, seed=args.seed, device=args.device)
+    config = FinetuneConfig(steps=args.steps, batch_size=_given(args.batch_size, FinetuneConfig.batch_size),
+                            lr=_given(args.lr, FinetuneConfig.lr), seed=args.seed, device=args.device)
     replayed = ", ".join(f"{s.name} ({len(s):,})" for s in replay_sets) or "nothing (--no-replay)"
     print(f"fine-tuning {start_path} on {len(mine)} samples of yours, replaying {replayed}", file=sys.stderr)
     try:
@@ -178,6 +184,12 @@ def _finetune_on_my_samples(args: argparse.Namespace) -> int:
     val = f", validation accuracy {result.val_accuracy:.2%}" if result.val_accuracy is not None else ""
     print(f"saved {path} after {_clock(result.seconds)}{val}", file=sys.stderr)
     return 0
+
+
+def _given(value, default):
+    """An option's value, or ``default`` when it was not given (``or`` would
+    also replace a given 0)."""
+    return default if value is None else value
 
 
 def _replay_files(data: list[str], val: list[str]) -> list[Path]:

@@ -92,6 +92,15 @@ def missing_tensor(payload):
     del payload["state_dict"]["stages.conv2.bias"]
 
 
+def nan_weights(payload):
+    payload["state_dict"]["stages.fc1.weight"][0, 0] = float("nan")
+
+
+def replace_with_folder(path):
+    path.unlink()
+    path.mkdir()
+
+
 @pytest.mark.parametrize("damage, message", [
     pytest.param(lambda p: p.write_bytes(b"\x00" + os.urandom(4095)), "not a checkpoint: those are zip archives",
                  id="random-bytes"),
@@ -108,6 +117,21 @@ def missing_tensor(payload):
     pytest.param(lambda p: rewrite(p, version=99), "version 99", id="newer-version"),
     pytest.param(lambda p: torch.save({"weights": torch.zeros(3)}, p), "not a LetterLens checkpoint",
                  id="foreign-file"),
+    # Each of these used to load, then fail on the first drawing or in the window's title.
+    pytest.param(lambda p: rewrite(p, raster={"size": 64}), "cannot read 64x64 images, the 'raster' size",
+                 id="raster-size-the-network-cannot-read"),
+    pytest.param(lambda p: rewrite(p, raster={"size": "28"}), "bad 'raster' settings: 'size'", id="raster-size-text"),
+    pytest.param(lambda p: rewrite(p, raster={"step": 0.0}), "bad 'raster' settings: 'step'", id="raster-step-0"),
+    pytest.param(lambda p: rewrite(p, raster={"pen_radius": -5.0}), "'pen_radius'", id="raster-negative-pen"),
+    pytest.param(lambda p: rewrite(p, raster={"colour": 1}), "bad 'raster' settings", id="raster-unknown-key"),
+    pytest.param(lambda p: rewrite(p, raster=[28]), "'raster' must be a dict", id="raster-list"),
+    pytest.param(lambda p: rewrite(p, _=lambda d: d.pop("raster")), "'raster' must be a dict .* got nothing",
+                 id="raster-missing"),
+    pytest.param(lambda p: rewrite(p, meta=[1, 2]), "'meta' must be a dict", id="meta-list"),
+    pytest.param(lambda p: rewrite(p, meta={"val_accuracy": "high"}), "val_accuracy must be a number",
+                 id="meta-accuracy-text"),
+    pytest.param(lambda p: rewrite(p, _=nan_weights), "NaN or infinity", id="nan-weights"),
+    pytest.param(replace_with_folder, "is a folder, not a file", id="folder"),
 ])
 def test_bad_checkpoint_raises_readable_error(saved, damage, message):
     damage(saved)
@@ -116,6 +140,13 @@ def test_bad_checkpoint_raises_readable_error(saved, damage, message):
     text = str(info.value)
     assert text.startswith(f"{saved}: ")   # names the file, then says what is wrong
     assert "\n" not in text
+
+
+def test_a_checkpoint_without_meta_or_with_any_raster_the_network_reads_loads(tmp_path, net):
+    path = save_checkpoint(tmp_path / "net.pt", net, raster=RasterConfig(size=30, pen_radius=0.0))
+    rewrite(path, _=lambda payload: payload.pop("meta"))
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.raster.size == 30 and checkpoint.meta == {}
 
 
 def test_corrupt_checkpoint_error_does_not_advise_unsafe_loading(saved):

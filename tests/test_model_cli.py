@@ -1,4 +1,5 @@
-"""The command lines: ``python -m model.evaluate``, ``model.train`` and ``model.bench``."""
+"""The command lines: ``python -m model.evaluate``, ``model.train``, ``model.split``, ``model.bench``
+and ``model.rastercheck``."""
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import torch
 from model import (CLASSES, LetterNet, RasterConfig, TrainConfig, load_checkpoint, load_dataset, save_checkpoint,
                    save_strokes)
 from model.evaluate import main as evaluate_main
+from model.rastercheck import main as rastercheck_main
 from model.split import main as split_main
 from model.train import main as train_main
 
@@ -99,6 +101,11 @@ def test_evaluate_refuses_missing_data_with_exit_code_2(files, tmp_path, capsys)
     assert "nothing_strokes.npz" in capsys.readouterr().err
 
 
+def test_evaluate_says_a_folder_given_as_weights_is_a_folder(files, tmp_path, capsys):
+    assert evaluate_main(["--strokes", str(files["strokes"]), "--weights", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path}: is a folder, not a file\n"
+
+
 @pytest.mark.slow
 def test_train_cli_writes_a_loadable_checkpoint(files):
     data = write_strokes(files["folder"] / "train_strokes.npz", 60, seed=1)
@@ -127,6 +134,28 @@ def test_train_refuses_a_teacher_that_reads_other_images(files, capsys):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("out, message", [
+    ("a_folder", "cannot write {tmp}/a_folder: it is a folder"),
+    ("a_file/net.pt", "cannot write {tmp}/a_file/net.pt: {tmp}/a_file is not a folder"),
+], ids=["a-folder", "under-a-file"])
+def test_train_refuses_an_unwritable_out_before_training(files, tmp_path, capsys, out, message):
+    (tmp_path / "a_folder").mkdir()
+    (tmp_path / "a_file").write_text("")
+    code = train_main(["--data", str(files["strokes"]), "--epochs", "1", "--out", str(tmp_path / out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err == f"error: {message.format(tmp=tmp_path)}\n"   # one line, and no training first
+
+
+@pytest.mark.parametrize("option, value", [("--epochs", "0"), ("--steps", "0"), ("--threads", "-1"),
+                                           ("--batch-size", "-5"), ("--batch-size", "0"), ("--lr", "0"),
+                                           ("--lr", "nan")])
+def test_train_refuses_numbers_that_are_not_positive(files, capsys, option, value):
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["--data", str(files["strokes"]), option, value])
+    assert exit_.value.code == 2
+    assert f"argument {option}: must be more than 0, got {value}" in capsys.readouterr().err
+
+
 def test_split_holds_out_whole_contributors(tmp_path, capsys):
     writers = ["lab1/a", "lab1/b", "lab2/a", "lab3/x", "lab2/c", "solo"]
     inks = [[np.array([[0.0, 0.0], [i + 1.0, 5.0]])] for i in range(len(writers))]
@@ -142,6 +171,41 @@ def test_split_holds_out_whole_contributors(tmp_path, capsys):
     assert split_main(["--strokes", str(source), "--hold-out", "lab9", "--out", str(tmp_path / "x")]) == 2
     assert "no contributor named lab9 (it has lab1, lab2, lab3, solo)" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("blocker", ["held_out_strokes.npz", None], ids=["one-file-a-folder", "out-a-file"])
+def test_split_refuses_an_unwritable_out_in_one_line(tmp_path, capsys, blocker):
+    source = save_strokes(tmp_path / "labs_strokes.npz", [[np.array([[0.0, 0.0], [1.0, 5.0]])]] * 2, [0, 1],
+                          ["lab1/a", "lab2/b"])
+    out = tmp_path / "out"
+    if blocker:
+        (out / blocker).mkdir(parents=True)
+    else:
+        out.write_text("")
+    assert split_main(["--strokes", str(source), "--hold-out", "lab2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write ") and err.count("\n") == 1
+    assert not (out / "rest_strokes.npz").exists() and "Traceback" not in err   # nothing half done
+
+
+def test_bench_checks_the_replay_file_before_benchmarking(files, tmp_path, capsys, monkeypatch):
+    import model.bench as bench
+    monkeypatch.setattr(bench, "bench_predict", lambda *a: pytest.fail("benchmarked before reading --replay"))
+    broken = tmp_path / "replay_strokes.npz"
+    broken.write_bytes(b"PK\x03\x04" + bytes(100))
+    assert bench.main(["--weights", str(files["weights"]), "--replay", str(broken)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"error: {broken}: cannot read the archive") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("n, message", [(3, "the images hold no ink"), (0, "no samples")])
+def test_rastercheck_refuses_sets_with_no_ink_to_compare(tmp_path, capsys, n, message):
+    strokes = save_strokes(tmp_path / "x_strokes.npz", [[np.array([[0.0, 0.0], [1.0, 5.0]])]] * n, [0] * n)
+    images = tmp_path / "x.npz"
+    np.savez(images, images=np.zeros((n, 28, 28), np.uint8), labels=np.zeros(n, np.int64))
+    assert rastercheck_main(["--strokes", str(strokes), "--images", str(images)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"error: {images}: {message} to compare with\n"   # not NaN or Infinity in JSON
 
 
 @pytest.mark.slow

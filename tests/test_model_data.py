@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from model import paths as model_paths
-from model import DatasetError, ImageSet, RasterConfig, StrokeSet, find_datasets, load_dataset, load_many
+import model.data
+from model import (DatasetError, ImageSet, RasterConfig, StrokeSet, find_datasets, load_dataset, load_many,
+                   save_strokes)
 from model.data import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, load_emnist_idx, read_idx, split_by_writer
 
 STROKES = [  # three drawings: 2 strokes, 1 stroke, 3 strokes (one a single point)
@@ -154,6 +156,15 @@ def test_an_unreadable_file_is_a_dataset_error_not_an_os_error(tmp_path, monkeyp
     ({"labels": lambda a: a + 1}, "0..25"),                                         # 25 becomes 26
     ({"labels": lambda a: a - 1}, "0..25"),                                         # 0 becomes -1
     ({"writer": lambda a: a[:2]}, "writer"),
+    # Wrong types, which used to fail far from the file, or be cast silently.
+    ({"points": lambda a: a.astype(str)}, "'points' must hold real numbers, got <U"),
+    ({"points": lambda a: a + 1j}, "'points' must hold real numbers, got complex"),
+    ({"stroke_offsets": lambda a: a + 0.5}, "'stroke_offsets' must hold integers, got float64"),
+    ({"sample_offsets": lambda a: a.astype(float)}, "'sample_offsets' must hold integers"),
+    ({"writer": lambda a: np.array("ann")}, "'writer' must be 3 ids, one per sample, got shape \\(\\)"),
+    ({"writer": lambda a: np.stack([a, a], 1)}, "'writer' must be 3 ids"),
+    # Finite, but past what stroke files store: framing them failed on the first drawing.
+    ({"points": lambda a: np.where(np.arange(len(a))[:, None] == 3, 1e308, a.astype(float))}, "beyond"),
 ])
 def test_inconsistent_stroke_file_raises_dataset_error(tmp_path, change, message):
     arrays = stroke_arrays()
@@ -163,6 +174,33 @@ def test_inconsistent_stroke_file_raises_dataset_error(tmp_path, change, message
     with pytest.raises(DatasetError, match=message) as info:
         load_dataset(path)
     assert "bad_strokes.npz" in str(info.value)
+
+
+def test_narrow_unsigned_offsets_and_integer_points_load(tmp_path):
+    arrays = stroke_arrays()
+    arrays.update(points=arrays["points"].astype(np.int16), stroke_offsets=arrays["stroke_offsets"].astype(np.uint8),
+                  sample_offsets=arrays["sample_offsets"].astype(np.uint16))
+    data = load_dataset(write_npz(tmp_path / "narrow_strokes.npz", **arrays))
+    np.testing.assert_array_equal(data.ink.ink(2)[2], STROKES[2][2])
+    assert data.ink.stroke_offsets.dtype == np.int64
+
+
+def test_save_strokes_leaves_no_partial_file_when_it_fails(tmp_path, monkeypatch):
+    target = tmp_path / "x_strokes.npz"
+    target.mkdir()                     # a folder in the way: the final rename fails
+    with pytest.raises(IsADirectoryError):
+        save_strokes(target, STROKES, LABELS)
+    good = save_strokes(tmp_path / "good_strokes.npz", STROKES, LABELS)
+    before = good.read_bytes()
+
+    def full_disk(handle, **arrays):
+        handle.write(b"half an archive")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(model.data.np, "savez_compressed", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        save_strokes(good, STROKES, LABELS)
+    assert good.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good_strokes.npz", "x_strokes.npz"]
 
 
 def test_stroke_file_with_an_empty_sample_is_refused(tmp_path):
@@ -181,10 +219,13 @@ def test_stroke_file_with_an_empty_sample_is_refused(tmp_path):
     ("nothing.npz", {"other": np.zeros(3)}, "neither"),
     ("badshape.npz", {"images": np.zeros((2, 20, 20), np.uint8), "labels": np.zeros(2, int)}, "uint8"),
     ("nolabels.npz", {"images": np.zeros((2, 28, 28), np.uint8)}, "labels"),
+    ("folder.npz", "a folder", "folder.npz: is a folder, not a file"),
 ])
 def test_unusable_files_raise_dataset_error(tmp_path, name, content, message):
     path = tmp_path / name
-    if isinstance(content, bytes):
+    if content == "a folder":
+        path.mkdir()
+    elif isinstance(content, bytes):
         path.write_bytes(content)
     elif content is not None:
         np.savez(path, **content)
@@ -265,6 +306,12 @@ def test_find_datasets_prefers_strokes_over_images(tmp_path):
     assert found == ["a_strokes.npz", "b.npz", "c_strokes.npz", "emnist-letters-test-images-idx3-ubyte.gz"]
     with pytest.raises(DatasetError, match="not a folder"):
         find_datasets(tmp_path / "a.npz")
+
+
+def test_find_datasets_takes_emnist_files_once_preferring_the_gz(tmp_path):
+    for name in ["x-images-idx3-ubyte", "x-images-idx3-ubyte.gz", "y-images-idx3-ubyte"]:
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in find_datasets(tmp_path)] == ["x-images-idx3-ubyte.gz", "y-images-idx3-ubyte"]
 
 
 def test_load_many_reads_folders_and_files(tmp_path):

@@ -108,6 +108,33 @@ def test_empty_stroke_beside_real_ones_is_ignored():
     np.testing.assert_array_equal(render([np.zeros((0, 2))] + letter_k()), render(letter_k()))
 
 
+@pytest.mark.parametrize("stroke", [
+    pytest.param(np.arange(12.0).reshape(4, 3), id="three-columns"),
+    pytest.param(np.arange(8.0).reshape(2, 2, 2), id="three-dimensions"),
+    pytest.param(np.array([0.0, 0.0, 10.0, 10.0]), id="flat"),
+])
+def test_a_stroke_that_is_not_k_by_2_is_refused_not_reshaped(stroke):
+    with pytest.raises(ValueError, match=r"must be a \(k, 2\) array .* got shape"):
+        InkBatch.from_inks([[np.array([[0.0, 0.0], [5.0, 5.0]]), stroke]])
+
+
+@pytest.mark.parametrize("empty", [[], np.zeros(0), np.zeros((0, 2))], ids=["list", "flat", "k-by-2"])
+def test_an_empty_stroke_of_any_shape_is_still_no_ink(empty):
+    batch = InkBatch.from_inks([[empty] + letter_k()])
+    assert batch.point_counts().tolist() == [5] and len(batch.ink(0)[0]) == 0
+
+
+@pytest.mark.parametrize("settings, field", [
+    ({"size": 0}, "size"), ({"size": "28"}, "size"), ({"size": 28.0}, "size"), ({"size": True}, "size"),
+    ({"long_side": 0.0}, "long_side"), ({"pen_radius": -1.0}, "pen_radius"), ({"softness": 0}, "softness"),
+    ({"step": 0.0}, "step"), ({"step": float("nan")}, "step"), ({"long_side": float("inf")}, "long_side"),
+    ({"softness": "0.7"}, "softness"),
+])
+def test_raster_settings_the_rasterizer_cannot_draw_with_are_refused(settings, field):
+    with pytest.raises(ValueError, match=f"'{field}' must be"):
+        RasterConfig(**settings)
+
+
 def test_empty_batch_gives_no_images():
     images = render_batch(InkBatch.from_inks([]))
     assert images.shape == (0, SIZE, SIZE)

@@ -323,6 +323,21 @@ def test_command_line_count_list_export_import(tmp_path, capsys):
     assert "damaged" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("target, message", [
+    ("taken.npz", "cannot write {tmp}/taken.npz: it is a folder"),
+    ("a_file/out.npz", "cannot write {tmp}/a_file/out.npz: {tmp}/a_file is not a folder"),
+], ids=["a-folder", "under-a-file"])
+def test_command_line_export_to_an_unwritable_place_says_so_in_one_line(tmp_path, capsys, target, message):
+    db = tmp_path / "a.sqlite"
+    with SampleStore.open(db) as store:
+        store.add(CROSS, "x")
+    (tmp_path / "taken.npz").mkdir()
+    (tmp_path / "a_file").write_text("")
+    assert samples_main(["--db", str(db), "export", str(tmp_path / target)]) == 2
+    assert capsys.readouterr().err == f"error: {message.format(tmp=tmp_path)}\n"
+    assert not list(tmp_path.glob("*.partial"))
+
+
 def test_python_dash_m_runs_cleanly(tmp_path):
     """The store lives in model.sample_store, so running model.samples as a
     script does not re-run a module the package already imported."""
