@@ -28,7 +28,7 @@ from gui.feature_maps import (ChannelPanel, ConvBlockPanel, DenseStrips, ImagePl
                               PanelFrame)
 from gui.prediction_view import ProbabilityChart, TopLetters
 from gui.replay import fit_to_pad
-from gui.retrain_dialog import RetrainDialog
+from gui.retrain_dialog import UNSAVED, RetrainDialog
 from gui.samples_dialog import SamplesDialog
 
 SETTINGS_VERSION = 1
@@ -411,13 +411,33 @@ class MainWindow(FileDropTarget, QMainWindow):
         elif Path(recognizer.source).is_file():
             self.settings.setValue(MODEL_FILE_KEY, str(Path(recognizer.source).resolve()))
 
-    def model_saved(self, recognizer, path: str) -> None:
-        """A model made in this session was saved to ``path``; if it is the
-        one in use, it is now that file (and the next start opens it)."""
+    def save_model_as(self, recognizer, path: str | None = None) -> bool:
+        """Write a model made in this session (retrained) to a checkpoint,
+        asked for in the last weights folder.  It is then that file: in use,
+        the status bar names it and the next start opens it."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save the model", str(Path(self._last_folder("weights"))
+                                                  / "letternet-retrained.pt"), "LetterLens checkpoints (*.pt)")
+            if not path:
+                return False
+            path = path if path.lower().endswith(".pt") else path + ".pt"
+        if Path(path).resolve() == Path(model.SHIPPED_WEIGHTS).resolve():
+            self.show_error("Choose another file", "The shipped weights are never overwritten.")
+            return False
+        checkpoint = recognizer.checkpoint
+        try:
+            model.save_checkpoint(path, recognizer.model, arch=checkpoint.arch, raster=checkpoint.raster,
+                                  meta=checkpoint.meta)
+        except OSError as exc:
+            self.show_error("Can't save the model", f"{Path(path).name} could not be written in "
+                            f"{Path(path).parent}: {exc.strerror or exc}.\n\nThe model is still in memory.")
+            return False
+        self.settings.setValue("folders/weights", str(Path(path).parent))
+        recognizer.source = str(path)
         if recognizer is self.recognizer:
-            recognizer.source = str(path)
             self._remember_model_file()
             self._show_model_name()
+        return True
 
     @staticmethod
     def _warm_up(recognizer) -> None:
@@ -492,8 +512,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         if self.samples is not None:
             self.samples.close()
         self.samples = fresh
-        if self.samples_dialog is not None:
-            self.samples_dialog.refresh()
+        self.my_samples_changed()
         if moved is not None:
             self.statusBar().showMessage(f"The old samples file was kept as {moved.name}", 8000)
 
@@ -521,9 +540,16 @@ class MainWindow(FileDropTarget, QMainWindow):
         count = self.samples.counts_by_label()[letter.lower()]
         self.statusBar().showMessage(f"Added as '{letter.lower()}' to My samples ({count} of that letter); "
                                      "Ctrl+Z brings the drawing back", 5000)
+        self.my_samples_changed()
+        return True
+
+    def my_samples_changed(self) -> None:
+        """Samples were added, deleted, relabelled or imported, or the store
+        was replaced: the views that show or count them follow."""
         if self.samples_dialog is not None and self.samples_dialog.isVisible():
             self.samples_dialog.refresh()          # a hidden one catches up when it is shown
-        return True
+        if self.retrain_dialog is not None:
+            self.retrain_dialog.refresh_my_samples()
 
     def show_samples(self) -> None:
         if self.samples_dialog is None:
@@ -889,16 +915,24 @@ class MainWindow(FileDropTarget, QMainWindow):
             return
         super().keyPressEvent(event)
 
-    def _keep_retrained_model(self, dialog) -> bool:
+    def _unsaved_models(self) -> list:
+        """Retrained models that exist only in memory: the one in use, and the
+        Retrain dialog's last one if that is another (using is not saving)."""
+        trained = self.retrain_dialog.trained if self.retrain_dialog is not None else None
+        candidates = [self.recognizer] + ([trained] if trained is not self.recognizer else [])
+        return [r for r in candidates if r is not None and r.source == UNSAVED]
+
+    def _keep_retrained_model(self, recognizer) -> bool:
         """Before quitting: save a retrained model that exists only in memory,
         or let it go.  False: do not quit."""
         buttons = QMessageBox.StandardButton
+        which = "you are using" if recognizer is self.recognizer else "from your last retrain"
         answer = QMessageBox.question(self, "Retrained model not saved",
-                                      "The model you retrained has not been saved, and it is lost on quitting.\n"
-                                      "Save it first?", buttons.Save | buttons.Discard | buttons.Cancel,
+                                      f"The retrained model {which} has not been saved, and it is lost on "
+                                      "quitting.\nSave it first?", buttons.Save | buttons.Discard | buttons.Cancel,
                                       buttons.Save)
         if answer == buttons.Save:
-            return dialog.save_as()
+            return self.save_model_as(recognizer)
         return answer == buttons.Discard
 
     def closeEvent(self, event):
@@ -911,7 +945,7 @@ class MainWindow(FileDropTarget, QMainWindow):
                 event.ignore()
                 return
             dialog.stop_training()        # waits for the thread: no half-finished thread or file
-        if dialog is not None and dialog.has_unsaved_model() and not self._keep_retrained_model(dialog):
+        if not all(self._keep_retrained_model(unsaved) for unsaved in self._unsaved_models()):
             event.ignore()
             return
         self.save_settings()

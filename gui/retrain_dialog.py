@@ -23,6 +23,8 @@ from gui.training_run import TrainingJob, TrainingRun
 
 HOLD_OUT = "hold out 5% of the training writers"
 MY_SAMPLES = "my samples"
+UNSAVED = "retrained (not saved)"      # the source of a retrained model until it is saved
+NO_RESULT = "Train a model to compare it with the current one."
 
 
 def default_data_folder() -> Path | None:
@@ -50,7 +52,7 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.sources: dict[str, object] = {}        # key -> data set (loaded once)
         self.run: TrainingRun | None = None
         self.outcome = None
-        self.saved = False                 # the outcome's model written to a file
+        self.trained: model.Recognizer | None = None   # the last run's model; its source says if it is saved
         self.losses: list[float] = []
         self.accuracies: list[tuple[int, float]] = []
         self._started = 0.0
@@ -76,9 +78,9 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.source_list.setMaximumHeight(130)    # about six sets; more scroll, and the plots get the room
         self.source_list.setToolTip("Tick the sets to train on")
         self.source_list.itemChanged.connect(lambda _: self._update_recipe_fields())
-        add_files = QPushButton("Add files…")
+        self.add_files_button = add_files = QPushButton("Add files…")
         add_files.clicked.connect(self._choose_files)
-        add_folder = QPushButton("Add folder…")
+        self.add_folder_button = add_folder = QPushButton("Add folder…")
         add_folder.clicked.connect(self._choose_folder)
         self.val_box = QComboBox()
         self.val_box.addItem(HOLD_OUT, None)
@@ -186,7 +188,7 @@ class RetrainDialog(FileDropTarget, QDialog):
 
     def _build_result_box(self) -> QGroupBox:
         box = QGroupBox("Result")
-        self.result_label = QLabel("Train a model to compare it with the current one.")
+        self.result_label = QLabel(NO_RESULT)
         self.result_label.setWordWrap(True)
         self.confusion_plot = FlexibleImagePlot(color_bar=False)
         self.confusion_plot.image.setColorMap(pg.colormap.get("CET-L17"))
@@ -259,13 +261,19 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.refresh_my_samples()
 
     def refresh_my_samples(self) -> None:
-        """Recount My samples (the user may have labelled more since the dialog opened)."""
+        """Recount My samples: the main window calls this whenever they change.
+        With none left (or none readable), the row cannot stay ticked."""
         item = self.my_samples_item
         store = getattr(self.main_window, "samples", None)
-        count = store.count() if store is not None else 0
-        item.setText(f"My samples  ·  {count:,} letters" if store is not None else "My samples  ·  unavailable")
+        try:
+            count = store.count() if store is not None else None
+        except model.SampleStoreError:        # locked or damaged: My samples says why when opened
+            count = None
+        item.setText(f"My samples  ·  {count:,} letters" if count is not None else "My samples  ·  unavailable")
         enabled = item.flags() | Qt.ItemFlag.ItemIsEnabled
         item.setFlags(enabled if count else enabled & ~Qt.ItemFlag.ItemIsEnabled)
+        if not count and not self.is_training():
+            item.setCheckState(Qt.CheckState.Unchecked)
         item.setToolTip("Your labelled drawings; fine-tuning mixes in the other ticked sets as replay"
                         if count else "Label drawings in the main window to collect samples of your own")
 
@@ -330,24 +338,46 @@ class RetrainDialog(FileDropTarget, QDialog):
         train_sets = [self.sources[k] for k in keys if k != MY_SAMPLES and k != val_key]
         my_samples = None
         if MY_SAMPLES in keys:
-            my_samples = self.main_window.samples.as_dataset()
+            try:
+                my_samples = self.main_window.samples.as_dataset()
+            except model.SampleStoreError as exc:
+                self.main_window.samples_error("Can't read My samples", exc, "Nothing was trained.")
+                return None
         if not train_sets and my_samples is None:
             self.main_window.show_error("Nothing to train on", "Tick at least one data set (not the validation set).")
             return None
-        base = self.main_window.recognizer if self.finetune_radio.isChecked() else None
-        return TrainingJob(train_sets, [self.sources[val_key]] if val_key else [], base, my_samples,
+        current = self.main_window.recognizer
+        base = current if self.finetune_radio.isChecked() else None
+        return TrainingJob(train_sets, [self.sources[val_key]] if val_key else [], base, my_samples, current,
                            epochs=self.epochs.value(), batch_size=self.batch_size.value(), lr=self.lr.value())
+
+    def _replace_unsaved_model(self) -> bool:
+        """A new run replaces the last run's model: ask first if it would be
+        lost (neither saved nor in use).  False: keep it, start nothing."""
+        trained = self.trained
+        if trained is None or trained.source != UNSAVED or trained is self.main_window.recognizer:
+            return True
+        answer = QMessageBox.question(self, "The last model is not saved",
+                                      "The model from the last run is neither saved nor in use, and a new run "
+                                      "replaces it.\nStart anyway?")
+        return answer == QMessageBox.StandardButton.Yes
 
     def start(self) -> bool:
         if self.run is not None and self.run.is_running():
             return False
+        if not self._replace_unsaved_model():
+            return False
         job = self.job()
         if job is None:
             return False
-        self.outcome = None
+        self.outcome = self.trained = None
         self.losses, self.accuracies = [], []
         self.loss_curve.setData([], [])
         self.acc_curve.setData([], [])
+        self.result_label.setText(NO_RESULT)          # nothing of the last run may pass for this one's
+        self.confusion_plot.image.clear()
+        if self.run is not None:
+            self.run.deleteLater()                     # its thread has ended; let its objects go
         every = max(1, round(job.epochs / 8))          # whole epochs only, about eight labels
         self.acc_plot.getAxis("bottom").setTickSpacing(every, every)
         self.run = TrainingRun(job, self)
@@ -392,24 +422,34 @@ class RetrainDialog(FileDropTarget, QDialog):
             self.progress_bar.setFormat("cancelled: the current model is unchanged")
             self.status.setText(f"stopped after {clock(result.seconds)}")
             return
-        self.outcome, self.saved = outcome, False
+        self.outcome = outcome
+        info = {"meta": outcome.meta, "saved_at": None}
+        self.trained = model.Recognizer(model.Checkpoint(result.model, "letternet", outcome.raster, info),
+                                        source=UNSAVED)
         self._set_state("done")
         self.progress_bar.setValue(1000)
         self.progress_bar.setFormat(f"done in {clock(result.seconds)}")
         if self.losses:
             self.status.setText(f"final loss {self.losses[-1]:.3f}")
-        new = f"{result.val_accuracy:.2%}" if result.val_accuracy is not None else "not measured"
-        current = f"{outcome.current_accuracy:.2%}" if outcome.current_accuracy is not None else "—"
-        on = ", ".join(outcome.meta["val_data"]) if isinstance(outcome.meta["val_data"], dict) \
-            else outcome.meta["val_data"]
-        self.result_label.setText(f"<p>Validation accuracy on {on}:</p>"
-                                  f"<p><b>new model {new}</b> &nbsp;·&nbsp; current model {current}</p>"
-                                  f"<p>Trained on {result.train_size:,} drawings.</p>")
+        self.result_label.setText(self._result_text(outcome))
         if outcome.confusion is not None:
             matrix = outcome.confusion.astype(np.float32)
             rates = matrix / np.maximum(1, matrix.sum(axis=1, keepdims=True))
             self.confusion_plot.show_image(rates, (0.0, 1.0))
         self.model_ready.emit(outcome)
+
+    @staticmethod
+    def _result_text(outcome) -> str:
+        result, trained_on = outcome.result, f"<p>Trained on {outcome.result.train_size:,} drawings.</p>"
+        if result.val_accuracy is None:
+            return ("<p>Validation accuracy: not measured. There were no writers to hold out; pick a set under "
+                    "Validate on, or tick a public set.</p>" + trained_on)
+        val_data = outcome.meta["val_data"]
+        on = ", ".join(val_data) if isinstance(val_data, dict) else val_data
+        current = f"{outcome.current_accuracy:.2%}" if outcome.current_accuracy is not None else "—"
+        return (f"<p>Validation accuracy on {on}:</p>"
+                f"<p><b>new model {result.val_accuracy:.2%}</b> &nbsp;·&nbsp; current model {current}</p>"
+                + trained_on)
 
     def _failed(self, message: str) -> None:
         self._set_state("idle")
@@ -430,51 +470,27 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.cancel_button.setEnabled(training)
         self.use_button.setEnabled(state == "done")
         self.save_button.setEnabled(state == "done")
+        # Enter uses a finished run's model, rather than starting a run that would replace it.
+        self.use_button.setDefault(state == "done")
+        self.start_button.setDefault(state != "done")
         for widget in (self.source_list, self.val_box, self.finetune_radio, self.scratch_radio, self.epochs,
-                       self.batch_size, self.lr):
+                       self.batch_size, self.lr, self.add_files_button, self.add_folder_button):
             widget.setEnabled(not training)
         if not training:
             self.finetune_radio.setEnabled(self.main_window.recognizer is not None)
         self._update_recipe_fields()
 
     # ---------------------------------------------------------------- result
-    def new_recognizer(self) -> model.Recognizer:
-        outcome = self.outcome
-        info = {"meta": outcome.meta, "saved_at": None}
-        checkpoint = model.Checkpoint(outcome.result.model, "letternet", outcome.raster, info)
-        return model.Recognizer(checkpoint, source="retrained (not saved)")
-
     def use_model(self) -> None:
-        if self.outcome is not None:
-            self.main_window.use_model(self.new_recognizer())
+        if self.trained is not None:
+            self.main_window.use_model(self.trained)
 
     def save_as(self, path: str | None = None) -> bool:
-        if self.outcome is None:
+        """Write the last run's model to a file; in use or not, it is then that file."""
+        if self.trained is None or not self.main_window.save_model_as(self.trained, path):
             return False
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save the new model", "letternet-retrained.pt",
-                                                  "LetterLens checkpoints (*.pt)")
-            if not path:
-                return False
-        if Path(path).resolve() == Path(model.SHIPPED_WEIGHTS).resolve():
-            self.main_window.show_error("Choose another file", "The shipped weights are never overwritten.")
-            return False
-        try:
-            model.save_checkpoint(path, self.outcome.result.model, raster=self.outcome.raster,
-                                  meta=self.outcome.meta)
-        except OSError as exc:
-            self.main_window.show_error("Can't save the model", str(exc))
-            return False
-        self.status.setText(f"saved {Path(path).name}")
-        self.saved = True
-        in_use = self.main_window.recognizer
-        if in_use is not None and in_use.model is self.outcome.result.model:
-            self.main_window.model_saved(in_use, path)      # the model in use now has a file
+        self.status.setText(f"saved {Path(self.trained.source).name}")
         return True
-
-    def has_unsaved_model(self) -> bool:
-        """A finished run whose model exists only in memory (using it is not saving it)."""
-        return self.outcome is not None and not self.saved
 
     def reject(self):
         # Esc, Close and the title bar's close button all end here (a dialog's

@@ -198,6 +198,12 @@ class SamplesDialog(FileDropTarget, QDialog):
             letters = recognizer.read_letters(drawings, np.arange(len(new)))
             self._readings.update((i, model.CLASSES[letter]) for i, letter in zip(new, letters))
 
+    def _changed(self) -> None:
+        """After a write: this list and the counts elsewhere (Retrain) follow."""
+        self.main_window.my_samples_changed()       # refreshes this dialog too, while it is shown
+        if not self.isVisible():
+            self.refresh()
+
     def _show_empty(self, text: str) -> None:
         self.empty.setText(text)
         self.pages.setCurrentWidget(self.empty)
@@ -222,7 +228,7 @@ class SamplesDialog(FileDropTarget, QDialog):
         if removed is None:
             return 0
         self.undo_stack.append(lambda: self.store.restore(removed))
-        self.refresh()
+        self._changed()
         return len(ids)
 
     def relabel_selected(self, letter: str | None = None) -> bool:
@@ -248,7 +254,7 @@ class SamplesDialog(FileDropTarget, QDialog):
         if old is None:
             return False
         self.undo_stack.append(lambda: self.store.relabel(old))
-        self.refresh()
+        self._changed()
         return True
 
     def eventFilter(self, watched, event) -> bool:
@@ -271,7 +277,7 @@ class SamplesDialog(FileDropTarget, QDialog):
         if self._write("Can't undo", self.undo_stack[-1]) is None:
             return False
         self.undo_stack.pop()
-        self.refresh()
+        self._changed()
         return True
 
     def export(self, path: str | None = None) -> bool:
@@ -303,7 +309,7 @@ class SamplesDialog(FileDropTarget, QDialog):
             return 0
         if new:
             self.undo_stack.append(lambda: self.store.delete(new))
-        self.refresh()
+        self._changed()
         name = Path(path).name
         self.summary.setText(self.summary.text() + (
             f"<br>Imported {added:,} new drawing{'s' if added != 1 else ''} from {name}" if added

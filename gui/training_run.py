@@ -8,6 +8,7 @@ works on a copy), so a cancelled run changes nothing.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ class TrainingJob:
     val_sets: list                      # scored after training; empty: hold out training writers
     base: model.Recognizer | None       # the model to fine-tune, None to start from scratch
     my_samples: object | None = None    # a StrokeSet of the user's drawings, or None
+    current: model.Recognizer | None = None   # the model in use when the run started: the comparison
     epochs: int = 2
     batch_size: int = 128
     lr: float = 5e-4
@@ -40,7 +42,7 @@ class TrainingOutcome:
     result: model.TrainResult
     raster: model.RasterConfig
     confusion: np.ndarray | None                # of the new model, on the validation sets
-    current_accuracy: float | None              # the model in use, on the same sets
+    current_accuracy: float | None              # the model in use at the start, on the same sets
     meta: dict = field(default_factory=dict)    # what a checkpoint should record
 
 
@@ -68,26 +70,39 @@ class TrainingWorker(QObject):
     def _train(self) -> TrainingOutcome:
         job = self.job
         raster = job.base.checkpoint.raster if job.base else model.RasterConfig()
-        common = dict(on_progress=self.progress.emit, should_stop=self._stop.is_set)
+        stop = self._stop.is_set
+        common = dict(on_progress=self.progress.emit, should_stop=stop)
+        train_sets, val_sets = job.train_sets, job.val_sets
+        if not val_sets:
+            # Held out here rather than inside the loop, so that the model in
+            # use can be scored on the same writers as the new one.
+            train_sets, val_sets = model.hold_out_writers(train_sets, model.TrainConfig().val_fraction, job.seed)
+            val_sets = [s for s in val_sets if len(s)]
         if job.my_samples is not None and job.fine_tune:
             finetune = model.FinetuneConfig(lr=job.lr, seed=job.seed)
-            result = model.finetune_on_samples(job.base.model, job.my_samples, job.train_sets, finetune,
-                                               val_sets=job.val_sets, raster=raster, **common)
+            result = model.finetune_on_samples(job.base.model, job.my_samples, train_sets, finetune,
+                                               val_sets=val_sets, raster=raster, **common)
             config = finetune.train_config(raster)   # the recipe that ran, for the record
         else:
-            sets = job.train_sets + ([job.my_samples] if job.my_samples is not None else [])
+            sets = train_sets + ([job.my_samples] if job.my_samples is not None else [])
             config = model.TrainConfig(epochs=job.epochs, batch_size=job.batch_size, lr=job.lr, seed=job.seed,
                                        raster=raster, batch_norm=not job.fine_tune)
-            result = model.train_network(sets, config, val_sets=job.val_sets or None,
+            result = model.train_network(sets, config, val_sets=val_sets,
                                          model=job.base.model if job.base else None, **common)
         confusion = current = None
-        if job.val_sets and not result.stopped:
-            confusion = model.confusion_matrix(result.model, job.val_sets, raster)
-            if job.base is not None:
-                base = model.confusion_matrix(job.base.model, job.val_sets, raster)
-                current = float(np.trace(base) / max(1, base.sum()))
+        try:
+            if val_sets and not result.stopped:
+                confusion = model.confusion_matrix(result.model, val_sets, raster, should_stop=stop)
+                if job.current is not None:
+                    in_use = model.confusion_matrix(job.current.model, val_sets, job.current.checkpoint.raster,
+                                                    should_stop=stop)
+                    current = float(np.trace(in_use) / max(1, in_use.sum()))
+        except model.StopRequested:
+            pass
+        if stop():      # a cancel after the last batch, or during the scoring, is still a cancel
+            result = dataclasses.replace(result, stopped=True)
         meta = {
-            **model.run_record(config, result, job.train_sets, job.val_sets),
+            **model.run_record(config, result, train_sets, job.val_sets),    # none: "held-out training writers"
             "my_samples": len(job.my_samples) if job.my_samples is not None else 0,
             "finetuned_from": job.base.source if job.base else None,
             "trained_in": "LetterLens retrain dialog",

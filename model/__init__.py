@@ -4,7 +4,7 @@ Pure PyTorch/numpy, no Qt.  The GUI uses only the names exported here.
 """
 from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from .data import DatasetError, ImageSet, StrokeSet, find_datasets, load_dataset, load_many, save_strokes
-from .evaluation import confusion_matrix, evaluate_network
+from .evaluation import StopRequested, confusion_matrix, evaluate_network
 from .explain import (
     CLASSIC_KERNELS, KERNEL_LABELS, PRIMER_DEAD_NEURON_INPUTS, PRIMER_DIGIT_NET, PRIMER_GELU_INPUTS,
     ConvStep, GeluRow, PoolStep, activation_curves, activation_histograms, apply_kernel,
@@ -18,7 +18,7 @@ from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Prediction, Recognizer
 from .runtime import library_versions, print_figures, set_cpu_threads
 from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, default_store_path
-from .training import Progress, TrainConfig, TrainResult, run_record, train_network
+from .training import Progress, TrainConfig, TrainResult, hold_out_writers, run_record, train_network
 
 __all__ = [
     # ink and the one rasterizer
@@ -28,8 +28,8 @@ __all__ = [
     # data sets
     "DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes",
     # training and evaluation
-    "Progress", "TrainConfig", "TrainResult", "run_record", "train_network", "confusion_matrix",
-    "evaluate_network",
+    "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record", "train_network",
+    "confusion_matrix", "evaluate_network", "StopRequested",
     # checkpoints, and the reader the app uses
     "Checkpoint", "CheckpointError", "MODEL_CARD", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
     "Prediction", "Recognizer",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -12,13 +13,21 @@ from .ink import RasterConfig
 from .network import CLASSES
 
 
+class StopRequested(Exception):
+    """``should_stop`` said yes between two batches of a long scoring."""
+
+
 @torch.inference_mode()
 def predict_log_probs(model: nn.Module, dataset: Dataset, raster: RasterConfig,
-                      batch_size: int = 512) -> np.ndarray:
-    """(N, classes) log-probabilities for every sample, rendered without augmentation."""
+                      batch_size: int = 512, should_stop: Callable[[], bool] | None = None) -> np.ndarray:
+    """(N, classes) log-probabilities for every sample, rendered without
+    augmentation.  ``should_stop`` is asked between batches (a large set
+    takes many seconds), and a yes raises :class:`StopRequested`."""
     model.eval()
     out = []
     for start in range(0, len(dataset), batch_size):
+        if should_stop is not None and should_stop():
+            raise StopRequested
         indices = np.arange(start, min(start + batch_size, len(dataset)))
         images = dataset.images(indices, raster).unsqueeze(1)
         images = images.to(next(model.parameters()).device, memory_format=torch.channels_last)
@@ -44,11 +53,13 @@ def score(log_probs: np.ndarray, labels: np.ndarray) -> dict:
     }
 
 
-def confusion_matrix(model: nn.Module, datasets: list[Dataset], raster: RasterConfig) -> np.ndarray:
-    """(classes, classes) counts: row = true letter, column = the network's reading."""
+def confusion_matrix(model: nn.Module, datasets: list[Dataset], raster: RasterConfig,
+                     should_stop: Callable[[], bool] | None = None) -> np.ndarray:
+    """(classes, classes) counts: row = true letter, column = the network's
+    reading.  ``should_stop`` as in :func:`predict_log_probs`."""
     matrix = np.zeros((len(CLASSES), len(CLASSES)), dtype=np.int64)
     for dataset in datasets:
-        predicted = predict_log_probs(model, dataset, raster).argmax(axis=1)
+        predicted = predict_log_probs(model, dataset, raster, should_stop=should_stop).argmax(axis=1)
         np.add.at(matrix, (dataset.labels, predicted), 1)
     return matrix
 

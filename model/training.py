@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import Dataset, split_by_writer
-from .evaluation import predict_log_probs, score
+from .evaluation import StopRequested, predict_log_probs, score
 from .ink import Augment, RasterConfig
 from .network import build_model
 
@@ -146,7 +146,7 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
     rng = np.random.default_rng(config.seed)
     should_stop = should_stop or (lambda: False)
     if val_sets is None:
-        train_sets, val_sets = _hold_out_writers(train_sets, config.val_fraction, config.seed)
+        train_sets, val_sets = hold_out_writers(train_sets, config.val_fraction, config.seed)
     dropped = 0
     if config.clean_labels:
         train_sets, dropped = clean_labels(train_sets, config, on_progress, should_stop)
@@ -234,7 +234,11 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
             last = b == steps_per_epoch - 1
             val_accuracy = None
             if last:
-                val_accuracy = _val_accuracy(average, val_sets, config.raster)
+                try:
+                    val_accuracy = _val_accuracy(average, val_sets, config.raster, should_stop)
+                except StopRequested:          # a large validation set: a stop need not wait for it
+                    stopped = True
+                    break
                 history.append({"epoch": epoch, "loss": loss_sum / steps_per_epoch, "val_accuracy": val_accuracy})
                 model.train()
             if on_progress and (last or step % 10 == 0):
@@ -272,14 +276,17 @@ def _update_average(average: nn.Module, model: nn.Module, step: int, decay: floa
             kept.copy_(current)
 
 
-def _val_accuracy(model: nn.Module, val_sets: list[Dataset], raster: RasterConfig) -> float | None:
+def _val_accuracy(model: nn.Module, val_sets: list[Dataset], raster: RasterConfig,
+                  should_stop: Callable[[], bool]) -> float | None:
     if not val_sets or not sum(map(len, val_sets)):
         return None
-    hits = sum(score(predict_log_probs(model, s, raster), s.labels)["accuracy"] * len(s) for s in val_sets)
+    hits = sum(score(predict_log_probs(model, s, raster, should_stop=should_stop), s.labels)["accuracy"] * len(s)
+               for s in val_sets)
     return hits / sum(map(len, val_sets))
 
 
-def _hold_out_writers(sets: list[Dataset], fraction: float, seed: int) -> tuple[list[Dataset], list[Dataset]]:
+def hold_out_writers(sets: list[Dataset], fraction: float, seed: int) -> tuple[list[Dataset], list[Dataset]]:
+    """Each set split in two by writer: (the rest, ``fraction`` of its writers)."""
     train_sets, val_sets = [], []
     for s in sets:
         keep, held = split_by_writer(s.writers, fraction, seed)

@@ -7,6 +7,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from gui.main_window import MainWindow
+from gui.retrain_dialog import UNSAVED
 from gui.replay import draw, fit_to_pad
 
 
@@ -34,7 +35,9 @@ def forget_retrained_model(window) -> None:
     dialog = window.retrain_dialog
     if dialog is not None:
         dialog.stop_training()
-        dialog.outcome = None
+        dialog.trained = None
+    if window.recognizer is not None and window.recognizer.source == UNSAVED:
+        window.recognizer.source = "discarded by the test"
 
 
 def show_main_window(qtbot, recognizer, settings, size=(1280, 800), **kwargs) -> MainWindow:

@@ -148,7 +148,7 @@ def test_save_as_writes_a_loadable_checkpoint_but_never_the_shipped_one(qtbot, w
     path = tmp_path / "mine.pt"
     assert dialog.save_as(str(path))
     loaded = model.Recognizer.load(path)
-    assert torch.equal(weights(loaded), weights(dialog.new_recognizer()))
+    assert torch.equal(weights(loaded), weights(dialog.trained))
     assert loaded.checkpoint.meta["trained_in"] == "LetterLens retrain dialog"
     assert loaded.checkpoint.meta["optimizer"]["lr"] == pytest.approx(dialog.lr.value())   # the recipe is on record
 
@@ -287,3 +287,116 @@ def test_my_samples_fine_tune_says_its_recipe_is_fixed(qtbot, window):
     assert "replay" in dialog.recipe_note.text()
     dialog.scratch_radio.setChecked(True)
     assert dialog.epochs.isEnabled() and not dialog.recipe_note.text()
+
+
+def finish_a_run(qtbot, dialog):
+    with qtbot.waitSignal(dialog.model_ready, timeout=60_000):
+        dialog.start_button.click()
+    return dialog.trained
+
+
+def test_a_second_run_loses_neither_model_quitting_offers_to_save_each(qtbot, window, tmp_path, monkeypatch):
+    dialog = open_dialog(window)
+    first = finish_a_run(qtbot, dialog)
+    assert dialog.use_button.isDefault() and not dialog.start_button.isDefault()   # Enter uses it
+    QTest.keyClick(dialog.lr, Qt.Key.Key_Return)
+    assert window.recognizer is first and not dialog.is_training()
+    dialog.lr.setValue(0.01)
+    second = finish_a_run(qtbot, dialog)        # the first is in use, so nothing is lost: no question
+    assert second is not first and window.recognizer is first
+    buttons = QMessageBox.StandardButton
+    answers, asked = [buttons.Save, buttons.Discard], []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
+    path = tmp_path / "in_use.pt"
+    monkeypatch.setattr("gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "in_use"), ""))
+    window.close()
+    assert not window.isVisible() and len(asked) == 2
+    assert "you are using" in asked[0] and "from your last retrain" in asked[1]
+    assert torch.equal(weights(model.Recognizer.load(path)), weights(first))     # the one in use was saved
+
+
+def test_starting_over_an_unused_unsaved_model_asks_first_and_clears_the_result(qtbot, window, monkeypatch):
+    dialog = open_dialog(window, epochs=100)
+    dialog.epochs.setValue(1)
+    finish_a_run(qtbot, dialog)
+    assert "new model" in dialog.result_label.text()
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
+    dialog.epochs.setValue(100)
+    assert dialog.start() is False and dialog.trained is not None      # No: the model is kept
+    assert dialog.start() is True                                      # Yes: a new run, with a clean slate
+    assert dialog.trained is None and "new model" not in dialog.result_label.text()
+    assert not dialog.add_files_button.isEnabled() and not dialog.add_folder_button.isEnabled()
+    dialog.stop_training()
+
+
+def test_saved_then_used_the_model_is_that_file(qtbot, window, tmp_path):
+    dialog = open_dialog(window)
+    finish_a_run(qtbot, dialog)
+    assert dialog.save_as(str(tmp_path / "mine.pt"))
+    dialog.use_button.click()
+    assert window.recognizer.source == str(tmp_path / "mine.pt")
+    assert window.model_label.text().startswith("mine.pt · ")
+    recognizer, _, _ = start_recognizer(window.settings)              # the next start reads with it
+    assert recognizer.source == str((tmp_path / "mine.pt").resolve())
+    window.close()                                                     # nothing unsaved: no question
+    assert not window.isVisible()
+
+
+def test_held_out_writers_score_the_current_model_too(qtbot, window):
+    dialog = open_dialog(window)
+    dialog.val_box.setCurrentIndex(dialog.val_box.findData(None))      # hold out training writers
+    outcome = finish_a_run(qtbot, dialog) and dialog.outcome
+    assert outcome.current_accuracy is not None and outcome.confusion.sum() > 0
+    assert "held-out training writers" in dialog.result_label.text() and "—" not in dialog.result_label.text()
+
+
+def test_the_my_samples_row_follows_the_store(qtbot, window):
+    dialog = open_dialog(window)
+    row = dialog.my_samples_item
+    assert row.text() == "My samples  ·  0 letters" and not row.flags() & Qt.ItemFlag.ItemIsEnabled
+    for letter in "oxz":                                               # labelled while Retrain is open
+        draw_letter(qtbot, window, LETTERS[letter])
+        assert window.add_sample(letter)
+    assert row.text() == "My samples  ·  3 letters" and row.flags() & Qt.ItemFlag.ItemIsEnabled
+    dialog.set_checked({"my samples"})
+    assert not dialog.epochs.isEnabled()
+    window.samples_action.trigger()                                    # all deleted in My samples
+    samples = window.samples_dialog
+    samples.grid.selectAll()
+    assert samples.delete_selected() == 3
+    assert row.text() == "My samples  ·  0 letters" and row.checkState() == Qt.CheckState.Unchecked
+    assert dialog.epochs.isEnabled()                                   # no fixed recipe without samples
+    samples.undo()
+    assert row.text() == "My samples  ·  3 letters"
+
+
+def test_a_locked_my_samples_store_is_explained_not_raised(qtbot, window):
+    import sqlite3
+    draw_letter(qtbot, window, LETTERS["o"])
+    assert window.add_sample("o")
+    dialog = open_dialog(window)
+    dialog.set_checked({"my samples"})
+    holder = sqlite3.connect(window.samples.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert dialog.start() is False
+        assert "in use by another program" in window.last_error_dialog.text()
+        window.last_error_dialog.done(0)
+        window.retrain_action.trigger()
+        assert dialog.my_samples_item.text() == "My samples  ·  unavailable"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_cancel_after_the_last_batch_still_cancels(qtbot, window):
+    from gui.training_run import TrainingWorker
+    dialog = open_dialog(window)
+    job = dialog.job()
+    worker = TrainingWorker(job)
+    outcomes = []
+    worker.progress.connect(lambda p: p.step == p.steps and worker.cancel())    # the last batch is done
+    worker.finished.connect(outcomes.append)
+    worker.run()                                                       # here, not on a thread
+    assert outcomes and outcomes[0].result.stopped and outcomes[0].confusion is None

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from model import ImageSet, InkBatch, LetterNet, Progress, StrokeSet, TrainConfig, render_batch, train_network
+from model import (ImageSet, InkBatch, LetterNet, Progress, StopRequested, StrokeSet, TrainConfig, confusion_matrix,
+                   render_batch, train_network)
 
 SHAPE_LABELS = (11, 14, 25)   # l (a vertical bar), o (a ring), z (a zigzag)
 
@@ -108,6 +109,23 @@ def test_should_stop_ends_training_early(one_thread):
     assert len(calls) == 5                 # checked before every batch, stopped at once
     assert result.history == [] and result.val_accuracy is None
     assert not result.model.training
+
+
+def test_a_stop_during_a_long_validation_does_not_wait_for_it(one_thread):
+    """A large validation set takes many seconds to score: stopping (Cancel,
+    or quitting the app) is heard between its batches too."""
+    train, big_val = synthetic_shapes(64), synthetic_shapes(2048, seed=1)
+    scoring = {"batches": 0}
+
+    def should_stop():      # False while training; True once the validation has begun
+        scoring["batches"] += not torch.is_grad_enabled()
+        return scoring["batches"] > 1
+
+    one_epoch = dataclasses.replace(TINY, epochs=1, batch_size=64)
+    result = train_network([train], one_epoch, val_sets=[big_val], should_stop=should_stop)
+    assert result.stopped and result.history == []
+    with pytest.raises(StopRequested):
+        confusion_matrix(result.model, [big_val], one_epoch.raster, should_stop=lambda: True)
 
 
 def test_image_set_trains_with_image_augmentation(one_thread):
