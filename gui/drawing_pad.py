@@ -31,6 +31,7 @@ class DrawingPad(QWidget):
 
     ink_changed = Signal()
     stroke_finished = Signal()
+    resized = Signal()          # an overlay made for the old size must be made again
 
     DEFAULT_PEN_WIDTH = 12.0   # px on screen; cosmetic only, the network's pen is fixed
 
@@ -221,7 +222,9 @@ class DrawingPad(QWidget):
     # ------------------------------------------------------------ painting
     def resizeEvent(self, event):
         self._cache = None
+        self._overlay = None        # drawn over rect(), it would be stretched off the ink
         super().resizeEvent(event)
+        self.resized.emit()
 
     def paintEvent(self, event):
         if self._cache is None or self._cache.size() != self.size() * self.devicePixelRatioF():

@@ -366,6 +366,7 @@ class ChannelPanel(PanelFrame):
         super().__init__("Enlarged channel", self.plot, parent)
         self.stage, self.channel = "", -1
         self._map: np.ndarray | None = None
+        self._pointer: tuple[int, int] | None = None      # the pixel under the mouse, if any
         self.plot.pixel_hovered.connect(self._hovered)
         self.plot.pixel_clicked.connect(
             lambda r, c: self.position_clicked.emit(self.stage, self.channel, r, c) if self.stage else None)
@@ -382,14 +383,26 @@ class ChannelPanel(PanelFrame):
         if activations is None or self.stage not in activations:
             self._map = None
             self.plot.show_image(np.zeros((1, 1), np.float32), (-1, 1))
-            return
-        self._map = activations[self.stage][self.channel]
-        self.plot.show_image(self._map, symmetric_levels(self._map), live=True)
+        else:
+            self._map = activations[self.stage][self.channel]
+            self.plot.show_image(self._map, symmetric_levels(self._map), live=True)
+        self._show_pointer()        # the value under the mouse changes with the map
 
     def _hovered(self, row: int, col: int) -> None:
-        if self._map is None or row < 0:
-            return
-        self.info.setText(f"row {row}, column {col}: {self._map[row, col]:.4g}")
+        self._pointer = (row, col) if row >= 0 else None
+        self._show_pointer()
+
+    def _show_pointer(self) -> None:
+        """The caption: the value under the mouse, or what a click does.
+        Never a value of another map, or of a drawing no longer there."""
+        inside = self._map is not None and self._pointer is not None \
+            and self._pointer[0] < self._map.shape[0] and self._pointer[1] < self._map.shape[1]
+        if inside:
+            row, col = self._pointer
+            self.info.setText(f"row {row}, column {col}: {self._map[row, col]:.4g}")
+        else:
+            self.info.setText("click a value to step through it (View ▸ Explain)" if self._map is not None
+                              else "click a tile to enlarge it")
 
 
 class KernelPanel(PanelFrame):

@@ -120,6 +120,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.pad.ink_changed.connect(self.schedule_refresh)
         self.pad.ink_changed.connect(self._update_edit_actions)
         self.pad.ink_changed.connect(self._follow_opened_drawing)
+        self.pad.resized.connect(lambda: self.saliency_action.isChecked() and self.schedule_refresh())
 
         self.undo_button = QPushButton("Undo")
         self.redo_button = QPushButton("Redo")

@@ -276,6 +276,29 @@ def test_clicking_a_tile_enlarges_that_channel(qtbot, window):
     np.testing.assert_allclose(window.channel_panel.plot.image.image, window.prediction.activations["conv1"][7])
 
 
+def test_the_enlarged_channels_caption_never_shows_another_maps_value(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["e"])
+    panel = window.channel_panel
+    window.enlarge_channel("conv2", 9)
+    panel.plot.pixel_hovered.emit(4, 7)
+    assert panel.info.text() == f"row 4, column 7: {window.prediction.activations['conv2'][9][4, 7]:.4g}"
+    window.enlarge_channel("pool3", 5)                 # a 2x2 map has no row 4
+    assert "row 4" not in panel.info.text() and "step through" in panel.info.text()
+    panel.plot.pixel_hovered.emit(1, 1)
+    window.pad.clear()                                 # no drawing, no value
+    qtbot.waitUntil(lambda: window.prediction is None)
+    assert panel.info.text() == "click a tile to enlarge it"
+
+
+def test_the_saliency_overlay_is_remade_when_the_pad_changes_size(qtbot, window):
+    window.saliency_action.trigger()
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert window.pad._overlay.size() == window.pad.size()
+    window.resize(window.width() + 200, window.height() + 100)
+    # Made again for the new size, not the old one stretched off the ink.
+    qtbot.waitUntil(lambda: window.pad._overlay is not None and window.pad._overlay.size() == window.pad.size())
+
+
 def test_hovering_a_tile_names_the_channel_and_range(qtbot, window):
     draw_letter(qtbot, window, LETTERS["e"])
     block = window.block_panels[3]
