@@ -38,11 +38,20 @@ def requirements(extras):
     return reqs
 
 
+def has_pip(python):
+    return subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True).returncode == 0
+
+
 def ensure_venv():
-    if VENV_PYTHON.exists():
+    # A venv whose creation failed half-way (e.g. Debian without python3-venv)
+    # has an interpreter but no pip: make it again rather than fail forever.
+    if VENV_PYTHON.exists() and (STAMP.exists() or has_pip(VENV_PYTHON)):
         return
     print("creating virtual environment…", flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+    if not has_pip(VENV_PYTHON):
+        sys.exit(f"dev.py: {VENV} has no pip. On Debian or Ubuntu, install python3-venv "
+                 "(apt install python3-venv) and run this again.")
 
 
 def ensure_deps(reqs):
@@ -68,14 +77,19 @@ def launch(args):
 
 
 def main(argv):
+    if argv[:1] in (["-h"], ["--help"], ["help"]):
+        print(__doc__)
+        return
     if not argv or argv[0] not in ("run", "test"):
-        sys.exit(__doc__)
+        unknown = f"dev.py: unknown command {argv[0]!r}\n" if argv else ""
+        sys.exit(unknown + __doc__)
     command, rest = argv[0], argv[1:]
     try:
         ensure_venv()
         ensure_deps(requirements(["test"] if command == "test" else []))
     except subprocess.CalledProcessError as err:
-        sys.exit(f"dev.py: setup failed ({' '.join(map(str, err.cmd))} exited with {err.returncode})")
+        sys.exit(f"dev.py: setup failed ({' '.join(map(str, err.cmd))} exited with {err.returncode}); "
+                 f"pip says why above. To start afresh, delete {VENV} and run this again.")
     if command == "run":
         launch(["main.py", *rest])
     # Tests must never need a display: without one Qt aborts the whole run.

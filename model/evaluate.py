@@ -22,6 +22,7 @@ from .data import DatasetError, load_dataset
 from .evaluation import format_report, predict_log_probs, score
 from .network import CLASSES
 from .paths import SHIPPED_WEIGHTS
+from .runtime import end_quietly_when_the_reader_stops
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,4 +60,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    end_quietly_when_the_reader_stops()
     raise SystemExit(main())

@@ -3,6 +3,7 @@ import argparse
 import json
 import math
 import platform
+import signal
 from typing import Callable
 
 import numpy as np
@@ -17,6 +18,14 @@ def set_cpu_threads(threads: int) -> None:
     kernels stall (spinning workers wait for a busy core) and the pad stutters.
     """
     torch.set_num_threads(max(1, int(threads)))
+
+
+def end_quietly_when_the_reader_stops() -> None:
+    """``python -m model.samples list | head`` closes the pipe early: end
+    as other Unix tools do, instead of with a BrokenPipeError traceback.
+    For the tools' ``__main__`` only, never for a process that imports us."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
 def positive(kind: type) -> Callable[[str], int | float]:

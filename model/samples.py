@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .data import DatasetError
 from .paths import write_error
+from .runtime import end_quietly_when_the_reader_stops
 from .sample_store import SampleStore, SampleStoreError, default_store_path
 
 
@@ -74,4 +75,5 @@ def _export(store: SampleStore, file: str) -> int:
 
 
 if __name__ == "__main__":
+    end_quietly_when_the_reader_stops()
     raise SystemExit(main())

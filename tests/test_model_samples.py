@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import CLASSES, DatasetError, SampleStore, SampleStoreError, StrokeSet, default_store_path, load_dataset
+from model import (CLASSES, DatasetError, SampleStore, SampleStoreError, StrokeSet, default_store_path, load_dataset,
+                   save_strokes)
 from model.samples import main as samples_main
 
 CROSS = [np.array([[0.0, 0.0], [10.0, 10.5]]), np.array([[0.0, 10.0], [10.0, 0.0]])]
@@ -346,3 +347,18 @@ def test_python_dash_m_runs_cleanly(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0 samples" and "Warning" not in done.stderr
+
+
+def test_listing_into_a_reader_that_stops_early_ends_without_a_traceback(tmp_path):
+    db, many = tmp_path / "many.sqlite", tmp_path / "many_strokes.npz"
+    inks = [[np.array([[0.0, 0.0], [1.0, float(i)]])] for i in range(4000)]     # more than a pipe holds
+    save_strokes(many, inks, np.zeros(len(inks), np.int64))
+    with SampleStore.open(db) as store:
+        assert store.import_(many) == 4000
+    tool = subprocess.Popen([sys.executable, "-m", "model.samples", "--db", str(db), "list"],
+                            cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert tool.stdout.readline().startswith("1\ta\t")                   # as `| head -1` reads
+    tool.stdout.close()
+    _, errors = tool.communicate(timeout=60)
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
