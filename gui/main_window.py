@@ -882,6 +882,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
         self.pen_width.setValue(int(self.settings.value("pad/pen_width", DrawingPad.DEFAULT_PEN_WIDTH)))
+        self.saliency_action.setChecked(self.settings.value("view/saliency", False) in (True, "true", "1"))
         self._update_edit_actions()
         self._update_file_actions()
 
@@ -899,6 +900,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("pad/pen_width", self.pen_width.value())
+        self.settings.setValue("view/saliency", self.saliency_action.isChecked())
         for key, action in self.panel_actions.items():
             self.settings.setValue(f"view/{key}", action.isChecked())
         for block, panel in self.block_panels.items():

@@ -397,6 +397,7 @@ def test_view_menu_hides_panels_and_the_choice_is_remembered(qtbot, window, reco
     window.panel_actions["block3"].trigger()
     assert window.block_panels[3].isHidden()
     window.block_panels[1].set_stage("pool1")
+    window.saliency_action.trigger()
     window.resize(window.width(), 500)     # the offscreen screen is only 800x600: vary the height
     window.close()
 
@@ -405,6 +406,7 @@ def test_view_menu_hides_panels_and_the_choice_is_remembered(qtbot, window, reco
     assert again.block_panels[3].isHidden()
     assert not again.panel_actions["block3"].isChecked()
     assert again.block_panels[1].stage() == "pool1"
+    assert again.saliency_action.isChecked()
     assert again.height() == 500
 
 
