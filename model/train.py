@@ -32,7 +32,7 @@ from .paths import SHIPPED_WEIGHTS, write_problem
 from .personalize import FinetuneConfig, finetune_on_samples
 from .runtime import positive
 from .sample_store import SampleStore, SampleStoreError, default_store_path
-from .training import Progress, ProgressCallback, TrainConfig, clean_labels, run_record, train_network
+from .training import Progress, ProgressCallback, TrainConfig, run_record, train_network
 
 
 def _progress_printer(stream=sys.stderr) -> ProgressCallback:

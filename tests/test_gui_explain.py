@@ -6,8 +6,11 @@ through the Explain window's own widgets (corrected where its errata say so).
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pytest
+import torch
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -15,7 +18,7 @@ from PySide6.QtWidgets import QLineEdit, QTableWidget, QWidget
 
 import model
 from gui.explain.widgets import ColumnFlow
-from gui_helpers import LETTERS, draw_letter
+from gui_helpers import LETTERS, draw_letter, show_main_window
 
 CROSS = [[0, 0, 1, 1, 1, 0, 0]] * 2 + [[1] * 7] * 3 + [[0, 0, 1, 1, 1, 0, 0]] * 2
 TOY = [[1, 1, 2, 4, 5], [3, 2, 1, 0, 1], [0, 1, 3, 2, 2], [1, 0, 1, 3, 1], [2, 1, 4, 1, 0]]
@@ -37,6 +40,19 @@ def click_pixel(plot, row: int, col: int) -> None:
 
 def shown(label) -> float:
     return float(label.text())
+
+
+def type_in_cell(qtbot, grid, row: int, col: int, text: str) -> None:
+    """Click a cell of an editable grid, type ``text`` over it and press Return.  Not the
+    cell already selected: clicked, that one opens its editor late, on a double-click timer."""
+    rect = grid.visualItemRect(grid.item(row, col))
+    QTest.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())   # pick a cell...
+    QTest.keyClicks(grid, text[0])                                                  # ...type over it
+    (editor,) = [child for child in grid.findChildren(QLineEdit) if child.isVisible()]
+    QTest.keyClicks(editor, text[1:])
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    # Qt commits, and closes the editor, on the next loop pass.
+    qtbot.waitUntil(lambda: not any(child.isVisible() for child in grid.findChildren(QLineEdit)))
 
 
 # ------------------------------------------------------------------ opening
@@ -133,6 +149,21 @@ def test_empty_pad_shows_a_friendly_draw_a_letter_state(qtbot, window, explain):
     qtbot.waitUntil(lambda: "Draw a letter" in explain.status.text())
     assert "Draw a letter" in explain.activations.dead_note.text()
     assert window.last_error_dialog is None
+
+
+def test_without_a_model_every_tab_says_so_and_offers_nothing_to_pick(qtbot, settings):
+    window = show_main_window(qtbot, None, settings)
+    window.explain_action.trigger()
+    explain = window.explain_window
+    qtbot.waitExposed(explain)
+    for page in (explain.activations, explain.step):
+        explain.tabs.setCurrentIndex(explain.pages.index(page))
+    assert "No model is loaded" in explain.activations.dead_note.text()
+    assert not explain.activations.layer_box.isEnabled()
+    step = explain.step
+    assert "No model is loaded" in step.explanation.text()
+    assert step.stage_box.count() == 0
+    assert not any(box.isEnabled() for box in (step.stage_box, step.channel_spin, step.row_spin, step.col_spin))
 
 
 def test_closing_and_reopening_keeps_one_window_and_skips_work_while_hidden(qtbot, window, explain):
@@ -266,19 +297,58 @@ def test_step_through_follows_new_drawings(qtbot, window, explain):
         assert abs(shown(explain.step.values["total"]) - activation) <= 1e-5
 
 
+def test_choosing_a_smaller_map_moves_the_position_inside_it(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["e"])
+    explain.show_tab(explain.step)
+    step = explain.step
+    assert step.stage() == "conv2"                       # 11×11
+    click_pixel(step.map_plot, 10, 10)                   # its far corner
+    assert step.position()[1:] == (10, 10)
+    step.stage_box.setFocus()
+    for _ in range(2):                                   # conv2 → pool2 → conv3 (4×4), by keyboard
+        QTest.keyClick(step.stage_box, Qt.Key.Key_Down)
+    # An IndexError raised on the way (a box still past the new map's edge) fails the test too.
+    assert step.stage() == "conv3" and step.position() == (0, 3, 3)
+    activation = float(window.prediction.activations["conv3"][0, 3, 3])
+    assert abs(shown(step.values["total"]) - activation) <= 1e-5
+
+
+def test_arrow_keys_in_the_contributions_table_show_that_channels_numbers(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["z"])
+    explain.show_tab(explain.step)
+    step = explain.step
+    step.select("conv2", 4, 6, 6)
+    table = step.top_table
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(0, 0)).center())
+    for key, row in ((Qt.Key.Key_Down, 1), (Qt.Key.Key_Down, 2), (Qt.Key.Key_Up, 1)):
+        QTest.keyClick(table, key)
+        channel = int(table.item(row, 0).text())
+        assert [index.row() for index in table.selectionModel().selectedRows()] == [row]
+        assert step.contributor == channel and f"ch. {channel}" in step.patch_title.text()
+        kernel = np.array([[float(t) for t in row_] for row_ in step.kernel_grid.texts()])
+        np.testing.assert_allclose(kernel, step.step.kernel[channel], atol=6e-4)
+
+
+def test_printed_sum_plus_printed_bias_is_the_printed_total(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["e"])
+    explain.show_tab(explain.step)
+    step = explain.step
+    step.stage_box.setCurrentIndex(step.stage_box.findData("conv1"))
+    for col in range(26):      # each number rounded on its own would miss by 1e-6 at about a third of these
+        click_pixel(step.map_plot, 2, col)
+        printed = {key: Decimal(step.values[key].text()) for key in ("sum", "bias", "total")}
+        assert printed["sum"] + printed["bias"] == printed["total"], (col, printed)
+        assert abs(float(printed["total"]) - step.step.total) <= 5e-7
+        assert step.values["difference"].text() == format(step.step.total - step.step.activation, ".1e")
+
+
 # ----------------------------------------------------------------- kernels
 def test_typing_a_custom_kernel_changes_its_map(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["z"])
     custom = explain.kernels.custom
     np.testing.assert_allclose(custom.plot.image.image, window.prediction.image[1:-1, 1:-1])  # identity
-    grid = custom.grid
-    rect = grid.visualItemRect(grid.item(1, 2))
-    QTest.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())   # pick a cell...
-    QTest.keyClick(grid, Qt.Key.Key_Minus)                                         # ...type over it
-    (editor,) = [child for child in grid.findChildren(QLineEdit) if child.isVisible()]
-    QTest.keyClicks(editor, "2")
-    QTest.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: grid.item(1, 2).text() == "-2")      # Qt commits on the next loop pass
+    type_in_cell(qtbot, custom.grid, 1, 2, "-2")
+    assert custom.grid.item(1, 2).text() == "-2"
     kernel = np.array([[0, 0, 0], [0, 1, -2], [0, 0, 0]], float)
     np.testing.assert_array_equal(custom.kernel, kernel)
     np.testing.assert_allclose(custom.plot.image.image, model.apply_kernel(window.prediction.image, kernel))
@@ -287,6 +357,30 @@ def test_typing_a_custom_kernel_changes_its_map(qtbot, window, explain):
     last_good = [[1, 2, 1], [0, 0, 0], [-1, 0, 0]]          # typed cell by cell, up to the 'x'
     np.testing.assert_array_equal(custom.kernel, last_good)
     np.testing.assert_allclose(custom.plot.image.image, model.apply_kernel(window.prediction.image, last_good))
+
+
+def test_a_typed_weight_is_used_in_full_and_kept_when_another_cell_is_edited(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["z"])
+    custom = explain.kernels.custom
+    type_in_cell(qtbot, custom.grid, 0, 0, "0.12345")
+    type_in_cell(qtbot, custom.grid, 2, 2, "-0.5")
+    kernel = [[0.12345, 0, 0], [0, 1, 0], [0, 0, -0.5]]
+    np.testing.assert_array_equal(custom.kernel, kernel)
+    assert custom.grid.item(0, 0).text() == "0.12345"         # as typed, not rounded to 0.123
+    np.testing.assert_allclose(custom.plot.image.image, model.apply_kernel(window.prediction.image, kernel))
+
+
+def test_a_weight_too_large_for_the_map_is_refused(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["z"])
+    custom = explain.kernels.custom
+    type_in_cell(qtbot, custom.grid, 0, 1, "1e20")            # huge, yet the map holds it
+    assert custom.kernel[0, 1] == 1e20 and np.isfinite(custom.plot.image.image).all()
+    assert "nan" not in custom.info.text() and "too large" not in custom.info.text()
+    kernel = np.array(custom.kernel)
+    type_in_cell(qtbot, custom.grid, 0, 0, "-1e308")          # finite, but nine products overflow
+    assert "'-1e308' is too large" in custom.info.text() and "nan" not in custom.info.text()
+    np.testing.assert_array_equal(custom.kernel, kernel)
+    assert np.isfinite(custom.plot.image.image).all()
 
 
 def test_a_learned_kernel_tile_shows_its_numbers_and_its_map(qtbot, window, explain, recognizer):
@@ -389,13 +483,34 @@ def test_primer_digit_net_parameter_counts_in_the_architecture_tab(explain):
 ])
 def test_primer_spatial_size_calculator(explain, args, expected):
     tab = explain.architecture
-    tab.input_spin.setValue(args[0])
-    tab.kernel_spin.setValue(args[1])
-    tab.padding_spin.setValue(args[2])
-    tab.stride_spin.setValue(args[3])
-    tab.rounding_box.setCurrentIndex(tab.rounding_box.findData(args[4]))
+    enter_in_calculator(tab, *args)
     assert tab.calculate() == expected
     assert f"output {expected}×{expected}" in tab.result.text()
+
+
+def enter_in_calculator(tab, size: int, kernel: int, padding: int, stride: int, rounding: str) -> str:
+    """Fill in the calculator box by box, as a user does; the result it shows."""
+    for spin, value in zip((tab.input_spin, tab.kernel_spin, tab.padding_spin, tab.stride_spin),
+                           (size, kernel, padding, stride)):
+        spin.setValue(value)
+    tab.rounding_box.setCurrentIndex(tab.rounding_box.findData(rounding))
+    return tab.result.text()
+
+
+@pytest.mark.parametrize("args, expected, wording", [
+    ((11, 2, 0, 2, "ceil"), 6, "rounded up to"),         # 5.5
+    ((11, 2, 0, 2, "floor"), 5, "rounded down to"),      # 5.5
+    ((5, 2, 1, 4, "ceil"), 2, "padding only"),           # 2.25: a third window would start in the padding
+    ((1, 1, 1, 1, "ceil"), 2, "padding only"),           # 3, for the same reason
+])
+def test_spatial_size_calculator_words_the_rounding_by_the_result(explain, args, expected, wording):
+    size, kernel, padding, stride, rounding = args
+    if padding <= kernel / 2:          # what torch allows a pool: check the size against it
+        pool = torch.nn.MaxPool2d(kernel, stride, padding, ceil_mode=rounding == "ceil")
+        assert pool(torch.zeros(1, 1, size, size)).shape[-1] == expected
+    text = enter_in_calculator(explain.architecture, *args)
+    assert f"output {expected}×{expected}" in text and wording in text
+    assert wording == "rounded up to" or "rounded up" not in text      # never for a smaller size
 
 
 def test_spatial_size_calculator_explains_impossible_sizes(explain):

@@ -45,6 +45,7 @@ class ActivationsTab(QWidget):
         super().__init__(parent)
         self.prediction = None
         self.report: dict[str, dict] = {}
+        self.has_model = False
 
         # --- the two curves (static)
         self.curves = _plot()
@@ -124,6 +125,7 @@ class ActivationsTab(QWidget):
     # ------------------------------------------------------------------ model
     def set_recognizer(self, recognizer) -> None:
         self.prediction, self.report = None, {}   # the next show_prediction brings this model's reading
+        self.has_model = recognizer is not None
         current = self.layer_box.currentData()
         blocked = self.layer_box.blockSignals(True)
         self.layer_box.clear()
@@ -137,6 +139,7 @@ class ActivationsTab(QWidget):
         index = self.layer_box.findData(current)
         self.layer_box.setCurrentIndex(index if index >= 0 else 0)
         self.layer_box.blockSignals(blocked)
+        self.layer_box.setEnabled(self.layer_box.count() > 0)
         self.refresh()
 
     def stage(self) -> str | None:
@@ -158,7 +161,7 @@ class ActivationsTab(QWidget):
             self.histogram.setYRange(0, 1, padding=0)
             self.spike.setText("")
             self.dead_note.setText("Draw a letter on the pad to see what ReLU and GELU do to its values."
-                                   if stage is not None or self.prediction is None else "No model is loaded.")
+                                   if self.has_model else "No model is loaded: there are no values to show.")
             return
         stats = self.report[stage]
         source = stats["input_stage"]

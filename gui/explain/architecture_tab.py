@@ -165,6 +165,18 @@ class ArchitectureTab(QWidget):
         except ValueError as error:
             self.result.setText(f"{formula}<br><span style='color:#d9603b'><b>No valid size:</b> {error}.</span>")
             return None
-        rounded = "" if result == exact else f", {'rounded down' if rounding == 'floor' else 'rounded up'} to"
-        self.result.setText(f"{formula}{rounded} → <b>output {result}×{result}</b>")
+        self.result.setText(f"{formula}{_rounding_note(rounding, exact, result)} → <b>output {result}×{result}</b>")
         return result
+
+
+def _rounding_note(rounding: str, exact: float, result: int) -> str:
+    """How the formula's value became ``result``: by comparing them, as ceil
+    mode can also give less than the formula (e.g. input 5, kernel 2, padding 1, stride 4)."""
+    if result == exact:
+        return ""
+    if result > exact:
+        return ", rounded up to"
+    if rounding == "floor":
+        return ", rounded down to"
+    return ("; ceil mode keeps a partial last window, but torch drops one that would start "
+            "in the padding only")

@@ -8,11 +8,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import model
-from gui.explain.widgets import NumberGrid, add_marker, heading, note, place_marker, tab_layout
+from gui.explain.widgets import CELL_VALUE, NumberGrid, add_marker, heading, note, place_marker, tab_layout
 from gui.feature_maps import FlexibleImagePlot, ImagePlot, Mosaic, symmetric_levels
 
 MAP_SIZE = 132          # px for one kernel's map
 CUSTOM_START = [[0, 0, 0], [0, 1, 0], [0, 0, 0]]     # the identity: the map is the input itself
+# Nine products of weights this size, on pixels up to 1e7, stay inside the
+# float32 range (3.4e38) the maps are drawn in; beyond it they overflow to inf and NaN.
+LARGEST_WEIGHT = 1e30
 
 INTRO = (
     "A <b>kernel</b> is a small grid of weights. It slides over the image; at each position the "
@@ -72,7 +75,7 @@ class KernelCard(QWidget):
             self.info.setText(" ")
             return
         self.plot.show_image(feature_map, symmetric_levels(feature_map))
-        self.info.setText(f"{feature_map.min():.2f} … {feature_map.max():.2f}")
+        self.info.setText(f"{_short(feature_map.min())} … {_short(feature_map.max())}")
 
 
 class KernelsTab(QWidget):
@@ -113,7 +116,7 @@ class KernelsTab(QWidget):
             self.custom_start.addItem(model.KERNEL_LABELS[name], name)
         self.custom.controls.addWidget(self.custom_start)
         self.custom_start.activated.connect(self._start_custom_from)
-        self.custom.grid.itemChanged.connect(lambda _item: self._custom_edited())
+        self.custom.grid.itemChanged.connect(self._custom_edited)
         self.custom_error = ""
 
         classic = QGridLayout()
@@ -204,18 +207,25 @@ class KernelsTab(QWidget):
         self.custom_start.setCurrentIndex(0)
         self._custom_edited()
 
-    def _custom_edited(self) -> None:
-        texts = self.custom.grid.texts()
-        try:
-            kernel = model.as_kernel([[float(text.replace("−", "-")) for text in row] for row in texts])
-        except ValueError:
-            bad = next(t for row in texts for t in row if not _is_number(t))
-            self.custom_error = f"'{bad}' is not a number: the map shows the last good kernel"
+    def _custom_edited(self, item=None) -> None:
+        """``item``: the cell a user typed in.  Each cell keeps its value in full
+        (CELL_VALUE; None when the text is refused), so the map uses what was typed
+        and no edit re-reads another cell's rounded text."""
+        grid = self.custom.grid
+        if item is not None:
+            blocked = grid.blockSignals(True)           # storing the value is no new edit
+            item.setData(CELL_VALUE, _read_weight(item.text())[0])
+            grid.blockSignals(blocked)
+        cells = grid.cells()
+        bad = next((cell for cell in cells if cell.data(CELL_VALUE) is None), None)
+        if bad is not None:
+            self.custom_error = f"'{bad.text()}' {_read_weight(bad.text())[1]}: the map shows the last good kernel"
             self.custom.info.setText(self.custom_error)
             return
         self.custom_error = ""
+        kernel = np.reshape([cell.data(CELL_VALUE) for cell in cells], (3, 3))
         self.custom.kernel = kernel
-        self.custom.set_kernel(kernel)
+        grid.set_values(kernel, text=False)             # recolour only: the cells show what was typed
         self.custom.show_map(None if self.image is None else model.apply_kernel(self.image, kernel))
 
     def set_custom_kernel(self, values) -> None:
@@ -247,15 +257,26 @@ class KernelsTab(QWidget):
                              mosaic.tile_h + 1, mosaic.tile_w + 1)
 
 
-def _is_number(text: str) -> bool:
+def _read_weight(text: str) -> tuple[float | None, str]:
+    """A typed cell's weight, or None and why it is refused."""
     try:
-        return np.isfinite(float(text.replace("−", "-")))
+        value = float(text.replace("−", "-"))
     except ValueError:
-        return False
+        value = np.nan
+    if not np.isfinite(value):                  # inf and nan are not numbers a kernel can hold
+        return None, "is not a number"
+    if abs(value) > LARGEST_WEIGHT:
+        return None, f"is too large (at most ±{LARGEST_WEIGHT:g}, or the map overflows)"
+    return value, ""
+
+
+def _short(value: float) -> str:
+    """Two decimals; a huge value (from a 1e20 weight) as a power of ten, not 20-odd digits."""
+    return f"{value:.2f}" if abs(value) < 1e6 else f"{value:.2e}"
 
 
 def _decimals_for(kernel: np.ndarray) -> int:
-    """Enough decimals to show what was typed (0.1 -> 1, 0.125 -> 3), at most 3."""
+    """Enough decimals to show a preset kernel (0.1 -> 1, 0.125 -> 3), at most 3."""
     for decimals in range(4):
         if np.allclose(np.round(kernel, decimals), kernel, atol=1e-9):
             return decimals

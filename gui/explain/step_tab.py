@@ -178,7 +178,10 @@ class StepTab(QWidget):
             self.top_table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 12)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.top_table.setMinimumWidth(280)
-        self.top_table.cellClicked.connect(self._contributor_clicked)
+        # The current row follows the keyboard too (Up/Down), not only clicks;
+        # a click on the row already current changes no current cell, hence both.
+        self.top_table.currentCellChanged.connect(lambda row, *_: self._contributor_chosen(row))
+        self.top_table.cellClicked.connect(lambda row, _column: self._contributor_chosen(row))
         self.top_note = note()
         top = QVBoxLayout()
         top.addWidget(self.top_title)
@@ -215,6 +218,8 @@ class StepTab(QWidget):
         index = self.stage_box.findData(current if current in self.stages else "conv2")
         self.stage_box.setCurrentIndex(max(index, 0))
         self.stage_box.blockSignals(blocked)
+        for widget in (self.stage_box, self.channel_spin, self.row_spin, self.col_spin):
+            widget.setEnabled(bool(self.stages))       # nothing to pick without a model
         self._set_ranges()
         self.refresh()
 
@@ -253,8 +258,12 @@ class StepTab(QWidget):
         if stage is None:
             return
         channels, height, width = self.stages[stage][1]
+        # Quietly: a narrowed box would otherwise refresh while the others are still
+        # out of the new map's range (the callers refresh once, after).
         for spin, top in ((self.channel_spin, channels), (self.row_spin, height), (self.col_spin, width)):
+            blocked = spin.blockSignals(True)
             spin.setRange(0, top - 1)
+            spin.blockSignals(blocked)
 
     def _stage_chosen(self) -> None:
         self._set_ranges()
@@ -269,10 +278,13 @@ class StepTab(QWidget):
         if self.stage() is not None:
             self.select(self.stage(), self.channel_spin.value(), row, col)
 
-    def _contributor_clicked(self, row: int, _column: int) -> None:
+    def _contributor_chosen(self, row: int) -> None:
         item = self.top_table.item(row, 0)
-        if item is not None:
-            self.contributor = int(item.data(VALUE))
+        if item is None or item.data(VALUE) is None:
+            return
+        channel = int(item.data(VALUE))
+        if channel != self.contributor:          # a click's press and release: one refresh
+            self.contributor = channel
             self.refresh()
 
     # ------------------------------------------------------------- prediction
@@ -353,10 +365,13 @@ class StepTab(QWidget):
             self.channel_sum.setText(
                 f"Input channel {k}'s {kh * kw} products add up to <b>{fmt(step.per_channel_sums[k])}</b>, "
                 f"{place} of the {inputs} channels' contributions.")
+        # Each number rounded on its own would not always add up in the last
+        # digit: the sum printed is the printed total less the printed bias.
+        total, bias = fmt(step.total), fmt(step.bias)
         self._set_row("sum", f"Products summed over {'the input' if one else f'all {inputs} input channels'} "
-                             f"({inputs * kh * kw} products)", step.per_channel_sums.sum())
-        self._set_row("bias", f"+ bias of output channel {step.channel}", step.bias)
-        self._set_row("total", "= sum + bias", step.total)
+                             f"({inputs * kh * kw} products)", float(total) - float(bias))
+        self._set_row("bias", f"+ bias of output channel {step.channel}", float(bias))
+        self._set_row("total", "= sum + bias", float(total))
         self._set_row("activation", f"The network's own value, {step.stage}[{step.channel}, {step.row}, {step.col}]",
                       step.activation)
         self._set_row("difference", "Difference (float32 rounding)", step.total - step.activation, ".1e")
@@ -413,10 +428,13 @@ class StepTab(QWidget):
             bar_cell.setData(SCALE, peak)
         table.model().blockSignals(blocked)
         table.viewport().update()
-        self.top_table.clearSelection()
+        # Marking the row shown is not the user choosing a contributor.
+        blocked = table.blockSignals(True)
+        table.clearSelection()
         rows = [r for r, (channel, _) in enumerate(top) if channel == shown]
         if rows:
-            self.top_table.selectRow(rows[0])
+            table.selectRow(rows[0])
+        table.blockSignals(blocked)
         share = sum(abs(v) for _, v in top) / max(np.abs(step.per_channel_sums).sum(), 1e-12)
         self.top_note.setText(f"The {len(top)} largest of {inputs} channel sums carry {share:.0%} of their "
                               f"total size. Each row: the input channel's patch, its slice of the kernel, "

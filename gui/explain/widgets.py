@@ -12,6 +12,7 @@ from gui.feature_maps import COLOR_MAP, ImagePlot, symmetric_levels
 MARK_COLOR = "#ffd24a"          # the selected position, the pooling winner
 TEXT_ON_COLOR = QBrush(QColor("#f4f6f8"))
 MARK_BRUSH, MARK_TEXT = QBrush(QColor(MARK_COLOR)), QBrush(QColor("#111111"))
+CELL_VALUE = Qt.ItemDataRole.UserRole      # a NumberGrid cell's full value: its text may be rounded
 
 
 def note(text: str = "") -> QLabel:
@@ -129,7 +130,8 @@ def cell_colors(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
 class NumberGrid(QTableWidget):
     """A small matrix of numbers (a patch, a kernel, products), each cell
     tinted with the feature maps' colours.  Editable on request (the custom
-    kernel); :meth:`values` reads the cells back as text."""
+    kernel); :meth:`texts` reads the cells back as text, :meth:`cells` their items,
+    each holding its full value as ``CELL_VALUE`` data."""
 
     def __init__(self, rows: int = 3, columns: int = 3, decimals: int = 3, editable: bool = False,
                  cell_width: int = 54, cell_height: int = 24, parent=None):
@@ -175,8 +177,10 @@ class NumberGrid(QTableWidget):
         self.setFixedSize(columns * width + frame, rows * height + frame)
 
     def set_values(self, values, levels: tuple[float, float] | None = None,
-                   highlight: tuple[int, int] | None = None, decimals: int | None = None) -> None:
-        """Show a 2-D array; ``highlight`` (row, col) marks one cell (the max-pool winner)."""
+                   highlight: tuple[int, int] | None = None, decimals: int | None = None,
+                   text: bool = True) -> None:
+        """Show a 2-D array; ``highlight`` (row, col) marks one cell (the max-pool winner).
+        ``text=False`` only recolours: the cells keep the text they have (what a user typed)."""
         values = np.asarray(values, dtype=np.float64)
         if values.shape != (self.rowCount(), self.columnCount()):
             self._resize(*values.shape)
@@ -189,7 +193,9 @@ class NumberGrid(QTableWidget):
         for index, value in enumerate(values.ravel()):
             r, c = divmod(index, values.shape[1])
             item = self.item(r, c)
-            item.setText(fmt(value, decimals))
+            item.setData(CELL_VALUE, float(value))
+            if text:
+                item.setText(fmt(value, decimals))
             if (r, c) == highlight:
                 item.setBackground(MARK_BRUSH)
                 item.setForeground(MARK_TEXT)
@@ -215,6 +221,10 @@ class NumberGrid(QTableWidget):
                 item.setBackground(QBrush())
                 item.setForeground(QBrush())
         self.blockSignals(blocked)
+
+    def cells(self) -> list[QTableWidgetItem]:
+        """Every cell's item, row by row."""
+        return [self.item(r, c) for r in range(self.rowCount()) for c in range(self.columnCount())]
 
     def texts(self) -> list[list[str]]:
         return [[self.item(r, c).text() for c in range(self.columnCount())] for r in range(self.rowCount())]
