@@ -947,7 +947,12 @@ class MainWindow(FileDropTarget, QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
-            dialog.stop_training()        # waits for the thread: no half-finished thread or file
+            if not dialog.stop_training():       # waits for the thread: no half-finished thread or file
+                # Qt must not destroy a thread still running: stay open rather than crash on the way out.
+                self.show_error("Training is still stopping", "The retrain has not stopped yet. Quit again "
+                                "in a moment; the current model and your samples are kept.")
+                event.ignore()
+                return
         if not all(self._keep_retrained_model(unsaved) for unsaved in self._unsaved_models()):
             event.ignore()
             return

@@ -208,6 +208,11 @@ def test_closing_the_window_during_training_asks_then_stops_the_thread(qtbot, wi
     window.close()
     assert asked and window.isVisible() and dialog.is_training()      # "No" keeps everything running
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with monkeypatch.context() as slow:          # a thread that outlasts the wait keeps the window open
+        slow.setattr(dialog, "stop_training", lambda: False)
+        window.close()
+        assert window.isVisible() and "still stopping" in window.last_error_dialog.windowTitle()
+        window.last_error_dialog.done(0)
     window.close()
     assert not window.isVisible()
     assert dialog.run.thread.isFinished() and not dialog.is_training()
