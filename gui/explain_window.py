@@ -78,15 +78,12 @@ class ExplainWindow(QWidget):
 
         self._recognizer = _UNSET
         self._shown: dict[QWidget, object] = {}        # tab -> the prediction it shows
-        self._channel_panel = None
         main_window.prediction_shown.connect(self.follow)
         self.tabs.currentChanged.connect(lambda _: self.follow())
-        self._connect_channel_panel()
 
     # --------------------------------------------------------------- following
     def follow(self) -> None:
         """Bring the visible tab up to date with the main window's drawing and model."""
-        self._connect_channel_panel()       # the main window rebuilds its panels for a new network
         if not self.isVisible():
             return
         window = self.main_window
@@ -123,12 +120,6 @@ class ExplainWindow(QWidget):
         self.follow()
 
     # ------------------------------------------------------------- selection
-    def _connect_channel_panel(self) -> None:
-        panel = getattr(self.main_window, "channel_panel", None)
-        if panel is not None and panel is not self._channel_panel:
-            panel.position_clicked.connect(self.explain_position)
-            self._channel_panel = panel
-
     def explain_position(self, stage: str, channel: int, row: int, col: int) -> None:
         """Step through ``stage``[channel, row, col] (a click on the main window's
         enlarged channel); shows the Step-through tab when this window is open."""

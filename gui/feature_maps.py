@@ -401,7 +401,7 @@ class ChannelPanel(PanelFrame):
             row, col = self._pointer
             self.info.setText(f"row {row}, column {col}: {self._map[row, col]:.4g}")
         else:
-            self.info.setText("click a value to step through it (View ▸ Explain)" if self._map is not None
+            self.info.setText("click a value to see it computed" if self._map is not None
                               else "click a tile to enlarge it")
 
 

@@ -212,6 +212,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.kernel_panel = KernelPanel()
         self.dense_panel = DenseStrips(dense_stages(shapes))
         self.channel_panel = ChannelPanel()
+        self.channel_panel.position_clicked.connect(self.step_through)
         blocks_row, details_row = QWidget(), QWidget()
         for row, panels in ((blocks_row, list(self.block_panels.values())),
                             (details_row, [self.kernel_panel, self.dense_panel, self.channel_panel])):
@@ -622,6 +623,12 @@ class MainWindow(FileDropTarget, QMainWindow):
         if self.explain_window is None:
             self.explain_window = ExplainWindow(self)
         bring_to_front(self.explain_window)
+
+    def step_through(self, stage: str, channel: int, row: int, col: int) -> None:
+        """A click on a value of the enlarged channel: Explain shows how the
+        network computed it (Step through), opening if it was not open."""
+        self.show_explain()
+        self.explain_window.explain_position(stage, channel, row, col)
 
     def _show_timing(self, elapsed_ms: float | None) -> None:
         # A few times a second is readable: a figure that changes every frame only

@@ -258,6 +258,17 @@ def test_clicking_the_main_windows_enlarged_channel_steps_through_it(qtbot, wind
     assert abs(shown(explain.step.values["sum"]) + shown(explain.step.values["bias"]) - activation) <= 1e-5
 
 
+def test_a_click_on_the_enlarged_channel_opens_explain_on_that_value(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["x"])
+    assert window.explain_window is None                      # never opened
+    window.enlarge_channel("conv1", 3)
+    click_pixel(window.channel_panel.plot, 10, 12)
+    explain = window.explain_window
+    qtbot.waitExposed(explain)
+    assert explain.current_tab() is explain.step
+    assert (explain.step.stage(), *explain.step.position()) == ("conv1", 3, 10, 12)
+
+
 def test_pool_step_highlights_the_winner_which_is_the_pooled_value(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["o"])
     explain.show_tab(explain.step)

@@ -283,7 +283,7 @@ def test_the_enlarged_channels_caption_never_shows_another_maps_value(qtbot, win
     panel.plot.pixel_hovered.emit(4, 7)
     assert panel.info.text() == f"row 4, column 7: {window.prediction.activations['conv2'][9][4, 7]:.4g}"
     window.enlarge_channel("pool3", 5)                 # a 2x2 map has no row 4
-    assert "row 4" not in panel.info.text() and "step through" in panel.info.text()
+    assert "row 4" not in panel.info.text() and "see it computed" in panel.info.text()
     panel.plot.pixel_hovered.emit(1, 1)
     window.pad.clear()                                 # no drawing, no value
     qtbot.waitUntil(lambda: window.prediction is None)
