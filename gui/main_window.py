@@ -48,6 +48,10 @@ def bar_hint(top: list[tuple[str, float]]) -> str:
     return BAR_HINT if {first, second} == {"i", "l"} and p >= 0.1 else ""
 
 
+def is_shipped_file(path) -> bool:
+    return Path(path).resolve() == Path(model.SHIPPED_WEIGHTS).resolve()
+
+
 def bring_to_front(window: QWidget) -> None:
     """Show a non-modal window, or bring it forward when it is already open."""
     window.show()
@@ -417,13 +421,11 @@ class MainWindow(FileDropTarget, QMainWindow):
         """Write a model made in this session (retrained) to a checkpoint,
         asked for in the last weights folder.  It is then that file: in use,
         the status bar names it and the next start opens it."""
+        path = path or self._save_path("Save the model", "weights", "letternet-retrained.pt",
+                                       "LetterLens checkpoints (*.pt)")
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save the model", str(Path(self._last_folder("weights"))
-                                                  / "letternet-retrained.pt"), "LetterLens checkpoints (*.pt)")
-            if not path:
-                return False
-            path = path if path.lower().endswith(".pt") else path + ".pt"
-        if Path(path).resolve() == Path(model.SHIPPED_WEIGHTS).resolve():
+            return False
+        if is_shipped_file(path):
             self.show_error("Choose another file", "The shipped weights are never overwritten.")
             return False
         checkpoint = recognizer.checkpoint
@@ -449,7 +451,7 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     @staticmethod
     def is_shipped(recognizer) -> bool:
-        return Path(recognizer.source).resolve() == Path(model.SHIPPED_WEIGHTS).resolve()
+        return is_shipped_file(recognizer.source)
 
     def open_weights(self, path: str | None = None) -> bool:
         """Load a checkpoint.  On failure, explain why and keep the current model."""
@@ -560,9 +562,10 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.samples_dialog.refresh()
         bring_to_front(self.samples_dialog)
 
-    def show_drawing(self, ink) -> None:
-        """Put a stored drawing on the pad (undoable), scaled to fit."""
-        self.pad.set_strokes(fit_to_pad(ink, self.pad.width(), self.pad.height()))
+    def show_drawing(self, ink, tag=None) -> None:
+        """Put a stored drawing on the pad (undoable), scaled to fit; ``tag``
+        as in :meth:`DrawingPad.set_strokes`."""
+        self.pad.set_strokes(fit_to_pad(ink, self.pad.width(), self.pad.height()), tag=tag)
 
     def show_retrain(self, teach_my_samples: bool = False) -> None:
         """Model ▸ Retrain…; ``teach_my_samples`` sets it up to fine-tune on My samples."""
@@ -652,12 +655,11 @@ class MainWindow(FileDropTarget, QMainWindow):
             return False
         return True
 
-    def _drawing_path(self, title: str, name: str, file_filter: str) -> str | None:
-        """Where to save the drawing: asked in the last folder used, or None if
-        cancelled.  A name typed without the suffix of ``name`` gets it, or the
-        file could not be opened again by its type."""
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(self._last_folder("drawings")) / name),
-                                              file_filter)
+    def _save_path(self, title: str, kind: str, name: str, file_filter: str) -> str | None:
+        """Where to save: asked in the last folder used for ``kind`` (drawings,
+        weights), or None if cancelled.  A name typed without the suffix of
+        ``name`` gets it, or the file could not be opened again by its type."""
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(self._last_folder(kind)) / name), file_filter)
         suffix = Path(name).suffix
         return (path if path.lower().endswith(suffix) else path + suffix) if path else None
 
@@ -738,10 +740,9 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.show_error("Can't open this drawing", f"{name} holds {len(drawings):,} drawings, "
                             f"so there is no drawing {number:,}.")
             return False
-        ink = drawings.ink.ink(number - 1)
         # The pad keeps the file position with the drawing, so Ctrl+Z back to
         # an earlier one also steps on from there (_follow_opened_drawing).
-        self.pad.set_strokes(fit_to_pad(ink, self.pad.width(), self.pad.height()), tag=(drawings, name, number))
+        self.show_drawing(drawings.ink.ink(number - 1), tag=(drawings, name, number))
         return True
 
     def _follow_opened_drawing(self) -> None:
@@ -776,7 +777,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     def save_png(self, path: str | None = None) -> bool:
         if not self._drawing_or_warn():
             return False
-        path = path or self._drawing_path("Save drawing as PNG", "letter.png", "PNG images (*.png)")
+        path = path or self._save_path("Save drawing as PNG", "drawings", "letter.png", "PNG images (*.png)")
         if path is None:
             return False
         if not self.pad.to_image().save(path, "PNG"):
@@ -792,7 +793,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         the network's reading."""
         if not self._drawing_or_warn():
             return False
-        path = path or self._drawing_path("Save drawing as strokes", "letter.npz", "Stroke data (*.npz)")
+        path = path or self._save_path("Save drawing as strokes", "drawings", "letter.npz", "Stroke data (*.npz)")
         if path is None:
             return False
         typed = self.label_edit.text().lower()

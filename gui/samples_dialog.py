@@ -2,6 +2,7 @@
 user's own labelled drawings, kept in the model package's SQLite store."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,7 +44,9 @@ class SamplesDialog(FileDropTarget, QDialog):
         self.undo_stack: list[Callable[[], object]] = []
         self._readings: dict[int, str] = {}     # sample id -> letter read by ...
         self._read_with = None                  # ... this recognizer
-        self._thumbnails: dict[int, QIcon] = {}   # sample id -> its picture
+        self._thumbnails: dict[int, QIcon] = {}   # sample id -> its picture, in ...
+        self._drawn_from = None                 # ... this store (a new collection reuses ids)
+        self._ids: set[int] = set()             # every sample id, at the last refresh
         self.setWindowTitle("My samples")
         self.setAcceptDrops(True)           # stroke files dropped here are imported
 
@@ -131,12 +134,11 @@ class SamplesDialog(FileDropTarget, QDialog):
         The selection is kept, so a second typed letter fixes a first one."""
         selected = set(self.selected_ids())
         self.grid.clear()
-        self._total = 0
+        self._total, self._ids = 0, set()
         problem = "the sample database could not be opened" if self.store is None else None
         if problem is None:
             try:
                 infos = self.store.list()
-                counts = {k: v for k, v in self.store.counts_by_label().items() if v}
                 self._catch_up(infos)
             except model.SampleStoreError as exc:
                 problem = str(exc)
@@ -162,7 +164,10 @@ class SamplesDialog(FileDropTarget, QDialog):
                 item.setForeground(QBrush(MISREAD_COLOUR))
             self.grid.addItem(item)
             item.setSelected(info.id in selected)
-        self._total = total = sum(counts.values())
+        labels = Counter(info.label for info in infos)
+        counts = {c: labels[c] for c in model.CLASSES if labels[c]}
+        self._total, self._ids = len(infos), {info.id for info in infos}
+        total = self._total
         if not total:
             self._show_empty(NO_SAMPLES)
         elif not self.grid.count() and letter == MISREAD:
@@ -184,8 +189,10 @@ class SamplesDialog(FileDropTarget, QDialog):
         batch through the network.  Both are kept (readings until the model
         changes), so adding a sample costs one of each, not one per sample."""
         recognizer = self.main_window.recognizer
-        if recognizer is not self._read_with:
+        if recognizer is not self._read_with or self.store is not self._drawn_from:
             self._readings, self._read_with = {}, recognizer
+        if self.store is not self._drawn_from:
+            self._thumbnails, self._drawn_from = {}, self.store
         new = sorted(info.id for info in infos if info.id not in self._thumbnails
                      or (recognizer is not None and info.id not in self._readings))
         if not new:
@@ -303,13 +310,14 @@ class SamplesDialog(FileDropTarget, QDialog):
         try:
             before = {info.id for info in self.store.list()}
             added = self.store.import_(path)
-            new = [info.id for info in self.store.list() if info.id not in before]
         except (model.DatasetError, model.SampleStoreError) as exc:
             self.main_window.show_error("Can't import these samples", str(exc))
             return 0
+        self._changed()                                 # lists the store, new ids included
+        new = sorted(self._ids - before)
         if new:
             self.undo_stack.append(lambda: self.store.delete(new))
-        self._changed()
+            self._update_buttons()
         name = Path(path).name
         self.summary.setText(self.summary.text() + (
             f"<br>Imported {added:,} new drawing{'s' if added != 1 else ''} from {name}" if added

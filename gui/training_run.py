@@ -89,18 +89,18 @@ class TrainingWorker(QObject):
                                        raster=raster, batch_norm=not job.fine_tune)
             result = model.train_network(sets, config, val_sets=val_sets,
                                          model=job.base.model if job.base else None, **common)
-        confusion = current = None
+        # The new model's counts come from the run's last validation, not a second reading.
+        confusion = None if result.stopped else result.val_confusion
+        current = None
         try:
-            if val_sets and not result.stopped:
-                confusion = model.confusion_matrix(result.model, val_sets, raster, should_stop=stop)
-                if job.current is not None:
-                    in_use = model.confusion_matrix(job.current.model, val_sets, job.current.checkpoint.raster,
-                                                    should_stop=stop)
-                    current = float(np.trace(in_use) / max(1, in_use.sum()))
+            if confusion is not None and job.current is not None:
+                in_use = model.confusion_matrix(job.current.model, val_sets, job.current.checkpoint.raster,
+                                                should_stop=stop)
+                current = float(np.trace(in_use) / max(1, in_use.sum()))
         except model.StopRequested:
             pass
         if stop():      # a cancel after the last batch, or during the scoring, is still a cancel
-            result = dataclasses.replace(result, stopped=True)
+            result, confusion = dataclasses.replace(result, stopped=True), None
         meta = {
             **model.run_record(config, result, train_sets, job.val_sets),    # none: "held-out training writers"
             "my_samples": len(job.my_samples) if job.my_samples is not None else 0,

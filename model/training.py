@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import Dataset, split_by_writer
-from .evaluation import StopRequested, predict_log_probs, score
+from .evaluation import StopRequested, confusion_matrix, predict_log_probs
 from .ink import Augment, RasterConfig
 from .network import build_model
 
@@ -66,6 +66,7 @@ class TrainResult:
     seconds: float
     train_size: int
     dropped_labels: int = 0
+    val_confusion: np.ndarray | None = None   # the last validation's counts: row true letter, column reading
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -159,13 +160,13 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
         model = build_model(config.arch, input_mean=mean, input_std=std, batch_norm=config.batch_norm)
     else:
         model = copy.deepcopy(model)
-    history, stopped = fit(model, pool, config, rng, val_sets, "train", on_progress, should_stop,
-                           teacher=teacher)
+    history, stopped, val_confusion = fit(model, pool, config, rng, val_sets, "train", on_progress,
+                                          should_stop, teacher=teacher)
     if fresh and config.batch_norm:
         model = model.fold_batch_norm()   # the plain network: same function, fewer stages
     val_accuracy = history[-1]["val_accuracy"] if history else None
     return TrainResult(model.cpu().eval(), history, val_accuracy, stopped,
-                       time.perf_counter() - started, len(pool), dropped)
+                       time.perf_counter() - started, len(pool), dropped, val_confusion)
 
 
 def run_record(config: TrainConfig, result: TrainResult, train_sets: list[Dataset],
@@ -194,9 +195,11 @@ def run_record(config: TrainConfig, result: TrainResult, train_sets: list[Datase
 def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Generator,
         val_sets: list[Dataset], phase: str, on_progress: ProgressCallback | None,
         should_stop: Callable[[], bool], epochs: int | None = None,
-        teacher: nn.Module | None = None) -> tuple[list[dict], bool]:
+        teacher: nn.Module | None = None) -> tuple[list[dict], bool, np.ndarray | None]:
     """The loop itself: AdamW with a one-cycle learning rate, channels-last
-    tensors (much faster convolutions on the CPU), mixed batches from the pool."""
+    tensors (much faster convolutions on the CPU), mixed batches from the pool.
+    Returns the history, whether it stopped early, and the last validation's
+    confusion matrix."""
     epochs = epochs or config.epochs
     device = pick_device(config.device)
     model.to(device, memory_format=torch.channels_last).train()
@@ -207,7 +210,7 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
     if teacher is not None:
         teacher = copy.deepcopy(teacher).to(device, memory_format=torch.channels_last).eval()
     average = copy.deepcopy(model)   # EMA of the weights: what we validate and return
-    history, step, phase_start = [], 0, time.perf_counter()
+    history, step, phase_start, confusion = [], 0, time.perf_counter(), None
     stopped = False
     for epoch in range(1, epochs + 1):
         if stopped:
@@ -235,10 +238,11 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
             val_accuracy = None
             if last:
                 try:
-                    val_accuracy = _val_accuracy(average, val_sets, config.raster, should_stop)
+                    confusion = _validate(average, val_sets, config.raster, should_stop)
                 except StopRequested:          # a large validation set: a stop need not wait for it
                     stopped = True
                     break
+                val_accuracy = None if confusion is None else float(np.trace(confusion) / confusion.sum())
                 history.append({"epoch": epoch, "loss": loss_sum / steps_per_epoch, "val_accuracy": val_accuracy})
                 model.train()
             if on_progress and (last or step % 10 == 0):
@@ -248,7 +252,7 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
                                      elapsed / step * (total - step), val_accuracy))
     model.load_state_dict(average.state_dict())   # hand back the averaged weights
     model.eval()
-    return history, stopped
+    return history, stopped, confusion
 
 
 def _distill(label_loss: torch.Tensor, log_probs: torch.Tensor, teacher: nn.Module, images: torch.Tensor,
@@ -276,13 +280,13 @@ def _update_average(average: nn.Module, model: nn.Module, step: int, decay: floa
             kept.copy_(current)
 
 
-def _val_accuracy(model: nn.Module, val_sets: list[Dataset], raster: RasterConfig,
-                  should_stop: Callable[[], bool]) -> float | None:
+def _validate(model: nn.Module, val_sets: list[Dataset], raster: RasterConfig,
+              should_stop: Callable[[], bool]) -> np.ndarray | None:
+    """The validation sets' confusion matrix (None without any): its trace
+    gives the accuracy, and the last one is the run's result, not read again."""
     if not val_sets or not sum(map(len, val_sets)):
         return None
-    hits = sum(score(predict_log_probs(model, s, raster, should_stop=should_stop), s.labels)["accuracy"] * len(s)
-               for s in val_sets)
-    return hits / sum(map(len, val_sets))
+    return confusion_matrix(model, val_sets, raster, should_stop=should_stop)
 
 
 def hold_out_writers(sets: list[Dataset], fraction: float, seed: int) -> tuple[list[Dataset], list[Dataset]]:
@@ -309,8 +313,8 @@ def clean_labels(sets: list[Dataset], config: TrainConfig, on_progress: Progress
             mean, std = input_stats(pool, config.raster, rng)
             judge_model = build_model(config.arch, input_mean=mean, input_std=std,
                                       batch_norm=config.batch_norm)
-            _, stopped = fit(judge_model, pool, config, rng, [], f"clean {fold}/2", on_progress, should_stop,
-                             epochs=config.clean_epochs)
+            _, stopped, _ = fit(judge_model, pool, config, rng, [], f"clean {fold}/2", on_progress, should_stop,
+                                epochs=config.clean_epochs)
             if stopped:
                 return sets, 0
             probs = np.exp(predict_log_probs(judge_model, s.subset(judge_idx), config.raster))

@@ -281,6 +281,8 @@ def test_a_store_damaged_or_deleted_while_in_use_is_explained_and_can_be_replace
     assert "moved or deleted" in window.last_error_dialog.text()
     window.fresh_samples_button.click()
     assert window.add_sample("x") and path.exists()
+    # Its id 1 is a new drawing: not the last collection's picture and reading under a new label.
+    assert [dialog.grid.item(i).text() for i in range(dialog.grid.count())] == ["x · #1"]
 
 
 def test_a_sample_deleted_elsewhere_is_reported_on_double_click(qtbot, settings):
