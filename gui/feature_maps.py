@@ -297,6 +297,9 @@ class ConvBlockPanel(PanelFrame):
         for name in stages:
             self.stage_box.addItem(self._stage_label(name), name)
         self.stage_box.setToolTip("Which output of this block to show")
+        # Not a keyboard stop: a letter typed after a pick would choose a stage
+        # by its first letter instead of labelling the drawing (View ▸ Block N has them too).
+        self.stage_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.header.addWidget(self.stage_box)
         self.stage_box.currentIndexChanged.connect(lambda _: self._stage_switched())
         self.plot.pixel_hovered.connect(self._hovered)

@@ -124,6 +124,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.pad.ink_changed.connect(self.schedule_refresh)
         self.pad.ink_changed.connect(self._update_edit_actions)
         self.pad.ink_changed.connect(self._follow_opened_drawing)
+        self.pad.ink_changed.connect(self._forget_label_of_cleared_drawing)
         self.pad.resized.connect(lambda: self.saliency_action.isChecked() and self.schedule_refresh())
 
         self.undo_button = QPushButton("Undo")
@@ -133,7 +134,11 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.pen_width.setRange(2, 40)
         self.pen_width.setSuffix(" px")
         self.pen_width.setValue(int(DrawingPad.DEFAULT_PEN_WIDTH))
-        self.pen_width.setToolTip("Pen width on screen. The network always reads the same thin pen.")
+        self.pen_width.setToolTip("Pen width on screen (Ctrl+] and Ctrl+[). The network always reads the same "
+                                  "thin pen.")
+        # Clicking its arrows must not take the keyboard from the pad: typed
+        # letters label the drawing, and Ctrl+Z undoes a stroke.
+        self.pen_width.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pen_width.valueChanged.connect(self.pad.set_pen_width)
         self.undo_button.clicked.connect(self.pad.undo)
         self.redo_button.clicked.connect(self.pad.redo)
@@ -305,6 +310,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.saliency_action.setCheckable(True)
         self.pen_wider_action = a("Wider pen", lambda: self.pen_width.stepUp(), "Ctrl+]")
         self.pen_thinner_action = a("Thinner pen", lambda: self.pen_width.stepDown(), "Ctrl+[")
+        self.pen_width.valueChanged.connect(self._update_pen_actions)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -525,6 +531,10 @@ class MainWindow(FileDropTarget, QMainWindow):
         if self.pad.is_empty():
             self.statusBar().showMessage("Draw a letter first, then label it", 4000)
             return False
+        if not letter:
+            self.statusBar().showMessage("Type the letter you drew (it lands in \"This is\"), then press Enter",
+                                         5000)
+            return False
         if self.samples is None:
             self.show_error("My samples are unavailable", "The sample database could not be opened.")
             return False
@@ -565,6 +575,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     def show_drawing(self, ink, tag=None) -> None:
         """Put a stored drawing on the pad (undoable), scaled to fit; ``tag``
         as in :meth:`DrawingPad.set_strokes`."""
+        self.label_edit.clear()                 # typed for the drawing this one replaces
         self.pad.set_strokes(fit_to_pad(ink, self.pad.width(), self.pad.height()), tag=tag)
 
     def show_retrain(self, teach_my_samples: bool = False) -> None:
@@ -618,6 +629,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         if hint != self._hint and (not hint or not self.statusBar().currentMessage()):
             if hint:
                 self.statusBar().showMessage(hint, 8000)
+            elif self.statusBar().currentMessage() == self._hint:
+                self.statusBar().clearMessage()     # no longer a lone bar: the hint would mislead
             self._hint = hint
         self.frames_shown += 1
         self.prediction_shown.emit()
@@ -863,6 +876,16 @@ class MainWindow(FileDropTarget, QMainWindow):
         if visible and self.prediction is not None:
             self.schedule_refresh()       # it missed the drawings made while hidden
 
+    def _update_pen_actions(self) -> None:
+        self.pen_wider_action.setEnabled(self.pen_width.value() < self.pen_width.maximum())
+        self.pen_thinner_action.setEnabled(self.pen_width.value() > self.pen_width.minimum())
+
+    def _forget_label_of_cleared_drawing(self) -> None:
+        """The letter typed in "This is" names the drawing on the pad: once the
+        pad is empty, it must not label the next drawing by mistake."""
+        if self.pad.is_empty() and self.label_edit.text():
+            self.label_edit.clear()
+
     def _update_edit_actions(self) -> None:
         for widget in (self.undo_action, self.undo_button):
             widget.setEnabled(self.pad.can_undo())
@@ -891,6 +914,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.splitter.restoreState(splitter)
         self.pen_width.setValue(int(self.settings.value("pad/pen_width", DrawingPad.DEFAULT_PEN_WIDTH)))
         self.saliency_action.setChecked(self.settings.value("view/saliency", False) in (True, "true", "1"))
+        self._update_pen_actions()
         self._update_edit_actions()
         self._update_file_actions()
 
@@ -918,11 +942,15 @@ class MainWindow(FileDropTarget, QMainWindow):
     def keyPressEvent(self, event):
         # Keys no widget took (the pad takes none): a plain letter goes to the
         # "This is" field, so labelling is draw, type the letter, press Enter.
+        # The focus stays where it was (the pad), so Ctrl+Z and Ctrl+C still
+        # act on the drawing rather than on the field's text.
         text = event.text()
         if (len(text) == 1 and text.isascii() and text.isalpha()
                 and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier):
             self.label_edit.setText(text.lower())
-            self.label_edit.setFocus()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.label_edit.text():
+            self.add_sample(self.label_edit.text())
             return
         super().keyPressEvent(event)
 

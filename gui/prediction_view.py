@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QStaticText
-from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsScene, QSizePolicy, QWidget
 
 from gui.feature_maps import cache_as_pixmap
 
@@ -51,6 +51,7 @@ class ProbabilityChart(pg.PlotWidget):
         self._heights = np.zeros(len(letters))
         self._top: int | None = None
         self.scene().sigMouseClicked.connect(self._clicked)
+        self._since_click = QElapsedTimer()            # since the last click that labelled
 
     def _match_window_colour(self) -> None:
         # Opaque, in the window's colour: a transparent view makes Qt repaint
@@ -85,9 +86,15 @@ class ProbabilityChart(pg.PlotWidget):
             self._top = top
 
     def _clicked(self, event) -> None:
+        # A double-click is two clicks to pyqtgraph (not always marked double):
+        # the second, inside the double-click interval, must not label again.
+        if self._since_click.isValid() and \
+                self._since_click.elapsed() < QApplication.styleHints().mouseDoubleClickInterval():
+            return
         position = self.plotItem.vb.mapSceneToView(event.scenePos())
         index = int(round(position.x()))
         if 0 <= index < len(self.letters) and event.button() == Qt.MouseButton.LeftButton:
+            self._since_click.start()
             self.letter_clicked.emit(self.letters[index])
 
 

@@ -8,7 +8,7 @@ import torch
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QGraphicsItem, QMessageBox
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QMessageBox, QStyle
 
 import model
 from gui.app import start_recognizer
@@ -591,6 +591,35 @@ def test_a_lone_bar_explains_why_it_may_read_as_l(qtbot, window):
     draw_letter(qtbot, window, [np.array([[0.0, 0.0], [0.0, 1.0]])])     # one upright stroke
     assert {letter for letter, _ in window.prediction.top(2)} == {"i", "l"}
     assert "capital I or a small l" in window.statusBar().currentMessage()
+    window.pad.clear()
+    draw_letter(qtbot, window, LETTERS["o"])                              # no bar any more: no hint
+    assert "capital I" not in window.statusBar().currentMessage()
+
+
+def test_the_pen_and_stage_controls_leave_the_keyboard_to_the_pad(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    draw_letter(qtbot, window, LETTERS["x"])
+    window.pad.setFocus()
+    up = window.pen_width.style().subControlRect(  # the pen box's up arrow, clicked
+        QStyle.ComplexControl.CC_SpinBox, _spin_option(window.pen_width), QStyle.SubControl.SC_SpinBoxUp)
+    QTest.mouseClick(window.pen_width, Qt.MouseButton.LeftButton, pos=up.center())
+    assert window.pen_width.value() == 13 and window.focusWidget() is window.pad
+    QTest.mouseClick(window.block_panels[1].stage_box, Qt.MouseButton.LeftButton)
+    QApplication.activePopupWidget() and QApplication.activePopupWidget().close()
+    QTest.keyClick(window.focusWidget(), Qt.Key.Key_G)      # labels the drawing, picks no stage
+    assert window.label_edit.text() == "g" and window.block_panels[1].stage() == "conv1"
+    QTest.keyClick(window.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.pad.strokes()) == 1                                 # a stroke undone
+    window.pen_width.setValue(window.pen_width.maximum())
+    assert not window.pen_wider_action.isEnabled() and window.pen_thinner_action.isEnabled()
+
+
+def _spin_option(spin):
+    from PySide6.QtWidgets import QStyleOptionSpinBox
+    option = QStyleOptionSpinBox()
+    spin.initStyleOption(option)
+    return option
 
 
 def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):

@@ -64,17 +64,19 @@ def test_a_letter_typed_on_the_pad_goes_to_the_label_field(qtbot, settings):
     assert window.label_edit.text() == ""
     QTest.keyClick(window.pad, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
     assert window.label_edit.text() == "x"
-    assert window.focusWidget() is window.label_edit         # so Enter lands there
-    QTest.keyClicks(window.label_edit, "qX")                 # a change of mind replaces the letter
-    assert window.label_edit.text() == "X"
-    QTest.keyClick(window.focusWidget(), Qt.Key.Key_Return)
+    # The pad keeps the focus, so Ctrl+Z still undoes a stroke (not the field's text).
+    assert window.focusWidget() is window.pad
+    QTest.keyClick(window.pad, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.pad.strokes()) == 2 and window.label_edit.text() == "x"
+    QTest.keyClick(window.pad, Qt.Key.Key_Z, Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(window.pad, "qX")                        # a change of mind replaces the letter
+    assert window.label_edit.text() == "x"
+    QTest.keyClick(window.pad, Qt.Key.Key_Return)            # Enter labels it, from the pad
     assert window.samples.counts_by_label()["x"] == 1
     assert window.pad.is_empty()
-    # The pad has the focus again, so Ctrl+Z brings the drawing back, as the
-    # status bar says, instead of undoing inside the field.
     assert window.focusWidget() is window.pad
     QTest.keyClick(window.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert len(window.pad.strokes()) == 3
+    assert len(window.pad.strokes()) == 3                    # Ctrl+Z brings the drawing back, as the status bar says
 
 
 def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
@@ -316,3 +318,32 @@ def test_a_second_typed_letter_corrects_the_first(qtbot, settings):
     QTest.keyClick(dialog.grid, Qt.Key.Key_P)                      # a slip of the finger...
     QTest.keyClick(dialog.grid, Qt.Key.Key_Q)                      # ...put right: the sample stays selected
     assert [info.label for info in window.samples.list()] == ["q", "x", "z"]
+
+
+def test_a_double_click_on_a_bar_labels_the_drawing_once(qtbot, settings):
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    window = make_window(qtbot, settings)
+    draw_letter(qtbot, window, LETTERS["x"])
+    chart, view = window.chart, window.chart.viewport()
+    at = QPointF(chart.mapFromScene(chart.plotItem.vb.mapViewToScene(QPointF(chart.letters.index("y"), 0.5))))
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for kind, button, held in [(QEvent.Type.MouseButtonPress, left, left), (QEvent.Type.MouseButtonRelease, left, none),
+                               (QEvent.Type.MouseButtonPress, left, left), (QEvent.Type.MouseButtonDblClick, left, left),
+                               (QEvent.Type.MouseButtonRelease, left, none)]:       # Qt's double-click
+        QApplication.sendEvent(view, QMouseEvent(kind, at, view.mapToGlobal(at), button, held,
+                                                 Qt.KeyboardModifier.NoModifier))
+    qtbot.wait(100)
+    assert window.samples.count() == 1
+    assert window.statusBar().currentMessage().startswith("Added as 'y'")    # not "Draw a letter first"
+
+
+def test_the_typed_letter_goes_with_its_drawing(qtbot, settings):
+    window = make_window(qtbot, settings)
+    draw_letter(qtbot, window, LETTERS["x"])
+    QTest.keyClick(window.pad, Qt.Key.Key_X)
+    window.pad.clear()                                  # Esc: that drawing, and its label, are gone
+    assert window.label_edit.text() == ""
+    draw_letter(qtbot, window, LETTERS["o"])
+    window.add_sample_button.click()                    # no letter typed for this one
+    assert window.samples.count() == 0 and "Type the letter you drew" in window.statusBar().currentMessage()
