@@ -1,12 +1,13 @@
 """Application entry point: create the QApplication, load the model, show the window."""
 import gc
+import os
 import sys
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 import model
-from gui.main_window import MODEL_FILE_KEY, MainWindow
+from gui.main_window import MODEL_FILE_KEY, MainWindow, text_setting
 
 
 def start_recognizer(settings: QSettings):
@@ -14,7 +15,7 @@ def start_recognizer(settings: QSettings):
     closed, else the shipped one.  Returns (recognizer, load_error, note):
     a recognizer of None comes with the reason, and a remembered file that
     no longer opens is skipped for the shipped model, with a note why."""
-    remembered, note = settings.value(MODEL_FILE_KEY), None
+    remembered, note = text_setting(settings, MODEL_FILE_KEY), None
     if remembered:
         try:
             return model.Recognizer.load(remembered), None, None
@@ -26,10 +27,21 @@ def start_recognizer(settings: QSettings):
         return model.Recognizer.load(), None, note
     except model.CheckpointError as exc:
         print(f"LetterLens: no model loaded: {exc}", file=sys.stderr)
-        return None, str(exc), note
+        return None, f"{exc}. File ▸ Open weights… opens another", note
+
+
+def no_display() -> bool:
+    """Linux without a desktop session: Qt would abort with advice about
+    xcb libraries, which is not the problem."""
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
 
 
 def main(argv: list[str] | None = None) -> int:
+    if QApplication.instance() is None and no_display():
+        print("LetterLens: no desktop session found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start it from "
+              "a desktop, or set QT_QPA_PLATFORM=offscreen to run it without a screen.", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
     # Names used by QSettings and shown by the OS; set before any window exists.
     app.setApplicationName("LetterLens")

@@ -8,6 +8,7 @@ which replaces its pixel data in place.
 """
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -46,6 +47,14 @@ def bar_hint(top: list[tuple[str, float]]) -> str:
         return ""
     (first, _), (second, p) = top[:2]
     return BAR_HINT if {first, second} == {"i", "l"} and p >= 0.1 else ""
+
+
+def text_setting(settings: QSettings, key: str) -> str | None:
+    """A path or name kept in the settings, or None.  A hand-edited file can
+    hold a list or a number there (Qt reads "a, b" as a list): that counts as
+    no setting, not as a reason not to start."""
+    value = settings.value(key)
+    return value if isinstance(value, str) and value else None
 
 
 def is_shipped_file(path) -> bool:
@@ -581,7 +590,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     def show_retrain(self, teach_my_samples: bool = False) -> None:
         """Model ▸ Retrain…; ``teach_my_samples`` sets it up to fine-tune on My samples."""
         if self.retrain_dialog is None:
-            self.retrain_dialog = RetrainDialog(self, self.settings.value("retrain/data_folder"))
+            self.retrain_dialog = RetrainDialog(self, text_setting(self.settings, "retrain/data_folder"))
         self.retrain_dialog.refresh_my_samples()
         if teach_my_samples:
             self.retrain_dialog.prepare_to_teach_my_samples()
@@ -912,7 +921,11 @@ class MainWindow(FileDropTarget, QMainWindow):
         splitter = self.settings.value("window/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
-        self.pen_width.setValue(int(self.settings.value("pad/pen_width", DrawingPad.DEFAULT_PEN_WIDTH)))
+        try:
+            pen = int(self.settings.value("pad/pen_width", DrawingPad.DEFAULT_PEN_WIDTH))
+        except (TypeError, ValueError, OverflowError):     # a hand-edited settings file
+            pen = int(DrawingPad.DEFAULT_PEN_WIDTH)
+        self.pen_width.setValue(pen)
         self.saliency_action.setChecked(self.settings.value("view/saliency", False) in (True, "true", "1"))
         self._update_pen_actions()
         self._update_edit_actions()
@@ -938,6 +951,9 @@ class MainWindow(FileDropTarget, QMainWindow):
         for block, panel in self.block_panels.items():
             self.settings.setValue(f"view/block{block}_stage", panel.stage())
         self.settings.sync()
+        if self.settings.status() != QSettings.Status.NoError:     # e.g. a settings file this user cannot write
+            print(f"LetterLens: could not save the settings to {self.settings.fileName()}: the window, the view "
+                  "and the model in use will not be remembered", file=sys.stderr)
 
     def keyPressEvent(self, event):
         # Keys no widget took (the pad takes none): a plain letter goes to the

@@ -67,7 +67,10 @@ class RetrainDialog(FileDropTarget, QDialog):
         self._set_state("idle")
         folder = Path(data_folder) if data_folder else default_data_folder()
         if folder is not None and folder.is_dir():
-            self.add_sources(model.find_datasets(folder))
+            try:
+                self.add_sources(model.find_datasets(folder))
+            except model.DatasetError as exc:      # e.g. a folder this user may not read
+                self.main_window.show_error("Can't use this folder", str(exc))
         self._add_my_samples()
 
     # ---------------------------------------------------------------- layout

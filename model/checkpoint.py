@@ -86,7 +86,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if problem := file_problem(path) or zip_problem(path, "a checkpoint"):
         raise CheckpointError(f"{path}: {problem}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        # mmap: a huge foreign file is checked without first being read whole into memory.
+        payload = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except pickle.UnpicklingError as exc:
         # Not torch's text: it suggests loading unsafely, which we never do.
         raise CheckpointError(f"{path}: not a readable checkpoint (corrupt, or it holds objects "

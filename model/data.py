@@ -129,11 +129,15 @@ def find_datasets(folder: str | os.PathLike) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder")
-    npz = sorted(folder.glob("*.npz"))
+    try:
+        names = [p.name for p in folder.iterdir()]
+    except OSError as exc:
+        raise DatasetError(f"{folder}: cannot list its files ({exc.strerror or exc})") from exc
+    npz = sorted(folder / name for name in names if name.endswith(".npz"))
     strokes = {p.name[:-len("_strokes.npz")] for p in npz if p.name.endswith("_strokes.npz")}
     found = [p for p in npz if p.name.endswith("_strokes.npz") or p.stem not in strokes]
     # EMNIST IDX files, gzipped as EMNIST ships them or not: one copy each, the .gz.
-    idx = {p.name for p in folder.iterdir() if "images-idx3-ubyte" in p.name}
+    idx = {name for name in names if "images-idx3-ubyte" in name}
     found += sorted(folder / name for name in idx if name + ".gz" not in idx)
     return found
 

@@ -29,6 +29,7 @@ import numpy as np
 from .data import DatasetError, StrokeSet, load_dataset, save_strokes
 from .ink import Ink, InkBatch, render
 from .network import CLASSES
+from .paths import write_error, write_problem
 
 APP_DIR = "LetterLens"
 FILE_NAME = "samples.sqlite"
@@ -178,10 +179,17 @@ class SampleStore:
         path = Path(path) if path is not None else default_store_path()
         if path.is_dir():
             raise SampleStoreError(path, "unavailable", "is a folder, not a samples database file")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SampleStoreError(path, "unavailable", f"cannot create its folder: {exc}") from exc
+        # A new file must be creatable (sqlite would say "unable to open", or
+        # later "readonly", which reads like a file that went missing).
+        problem = None if path.exists() else write_problem(path)
+        if problem is None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                problem = write_error(path, exc)
+        if problem is not None:     # the error names the file already
+            raise SampleStoreError(path, "unavailable", f"{problem.removeprefix(f'cannot write {path}: ')}; "
+                                   f"LetterLens keeps your samples there ({HOME_ENV} chooses another folder)")
         try:
             # Autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
             connection = sqlite3.connect(path, timeout=timeout, isolation_level=None,

@@ -471,6 +471,31 @@ def test_the_next_start_reads_with_the_model_file_in_use(qtbot, window, settings
     assert start_recognizer(settings)[2] is None
 
 
+def test_a_hand_edited_settings_file_cannot_stop_the_app_starting(qtbot, recognizer, tmp_path):
+    from PySide6.QtCore import QSettings
+    ini = tmp_path / "edited.ini"
+    ini.write_text("[pad]\npen_width=abc\n[model]\nfile=/tmp/a.pt, /tmp/b.pt\n"
+                   "[retrain]\ndata_folder=/x, /y\n")                # Qt reads "a, b" as a list
+    settings = QSettings(str(ini), QSettings.Format.IniFormat)
+    assert start_recognizer(settings)[0].source == str(model.SHIPPED_WEIGHTS)
+    window = MainWindow(recognizer, settings=settings)
+    qtbot.addWidget(window)
+    assert window.pen_width.value() == 12                             # the default, not a crash
+    window.retrain_action.trigger()
+    assert window.retrain_dialog.isVisible()
+    window.retrain_dialog.close()
+
+
+def test_no_desktop_session_is_said_plainly(monkeypatch):
+    from gui.app import no_display
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert no_display()
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert not no_display()
+
+
 def test_dropping_a_checkpoint_on_the_pad_opens_it(qtbot, window, tmp_path):
     copy, notes = tmp_path / "dropped.pt", tmp_path / "notes.txt"
     copy.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())

@@ -342,3 +342,12 @@ def test_split_with_a_single_writer_falls_back_to_samples():
     train, held = split_by_writer(np.full(40, "only"), 0.25, seed=0)
     assert len(held) == 10 and len(train) == 30
     np.testing.assert_array_equal(np.sort(np.concatenate([train, held])), np.arange(40))
+
+
+def test_a_folder_that_cannot_be_listed_is_a_dataset_error(tmp_path, monkeypatch):
+    from pathlib import Path
+    def refuse(self):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    with pytest.raises(DatasetError, match="cannot list its files .Permission denied"):
+        find_datasets(tmp_path)

@@ -362,3 +362,12 @@ def test_listing_into_a_reader_that_stops_early_ends_without_a_traceback(tmp_pat
     tool.stdout.close()
     _, errors = tool.communicate(timeout=60)
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+def test_a_data_folder_that_is_a_file_is_named_with_the_way_out(tmp_path, monkeypatch):
+    (tmp_path / "afile").write_text("not a folder")
+    monkeypatch.setenv("LETTERLENS_HOME", str(tmp_path / "afile"))
+    with pytest.raises(SampleStoreError) as caught:
+        SampleStore.open()
+    assert "is not a folder" in str(caught.value) and "LETTERLENS_HOME" in str(caught.value)
+    assert (tmp_path / "afile").read_text() == "not a folder"                  # untouched
