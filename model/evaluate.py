@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, DatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if len(dataset) == 0:       # an accuracy of 0 would read as a result
+        print(f"error: {args.strokes or args.images}: holds no samples to evaluate", file=sys.stderr)
+        return 2
     log_probs = predict_log_probs(checkpoint.model, dataset, checkpoint.raster)
     result = score(log_probs, dataset.labels)
     if args.errors:

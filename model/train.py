@@ -148,6 +148,10 @@ def _finetune_on_my_samples(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     start_path = args.finetune or SHIPPED_WEIGHTS
+    if args.samples_db and not Path(args.samples_db).is_file():    # a typo must not create an empty database
+        print(f"error: {args.samples_db}: no such samples database (the app's is {default_store_path()})",
+              file=sys.stderr)
+        return 2
     try:
         with SampleStore.open(args.samples_db) as store:
             mine = store.as_dataset()

@@ -235,3 +235,12 @@ def test_cli_modules_do_not_shadow_the_package_functions():
     import model.evaluate  # noqa: F401
     import model.train  # noqa: F401
     assert callable(model.train_network) and callable(model.evaluate_network)
+
+
+def test_nothing_to_read_is_an_error_not_a_result(tmp_path, capsys):
+    empty = save_strokes(tmp_path / "empty_strokes.npz", [], [])
+    assert evaluate_main(["--strokes", str(empty), "--json"]) == 2
+    assert "holds no samples" in capsys.readouterr().err
+    typo = tmp_path / "typo.sqlite"
+    assert train_main(["--my-samples", "--samples-db", str(typo), "--no-replay", "--out", str(tmp_path / "me.pt")]) == 2
+    assert "no such samples database" in capsys.readouterr().err and not typo.exists()   # none created
