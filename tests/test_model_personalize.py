@@ -170,6 +170,7 @@ def test_cli_keeps_the_fine_tune_recipe_fixed(tiny_store, capsys):
 
 
 def test_cli_with_an_empty_store_says_how_to_fill_it(tmp_path, capsys):
+    SampleStore.open(tmp_path / "empty.sqlite").close()          # there, but empty
     code = train_main(["--my-samples", "--samples-db", str(tmp_path / "empty.sqlite"), "--no-replay",
                        "--out", str(tmp_path / "me.pt")])
     assert code == 2 and "no samples" in capsys.readouterr().err
