@@ -407,6 +407,8 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.model_label.setText(f"No model loaded: {error}" if error else "No model loaded")
         self._remember_model_file()
         self.model_info_action.setEnabled(recognizer is not None)
+        if self.retrain_dialog is not None:
+            self.retrain_dialog.follow_model()      # fine-tuning needs a model to start from
         self.shipped_action.setEnabled(recognizer is None or not self.is_shipped(recognizer))
         self._refresh_views()
         if self.samples_dialog is not None and self.samples_dialog.isVisible():
@@ -442,6 +444,12 @@ class MainWindow(FileDropTarget, QMainWindow):
             return False
         if is_shipped_file(path):
             self.show_error("Choose another file", "The shipped weights are never overwritten.")
+            return False
+        in_use = self.recognizer
+        if in_use is not None and in_use is not recognizer and in_use.source \
+                and Path(in_use.source).resolve() == Path(path).resolve():
+            self.show_error("Choose another file", f"{Path(path).name} holds the model in use: writing another "
+                            "model over it would lose that one.")
             return False
         checkpoint = recognizer.checkpoint
         try:
@@ -481,10 +489,23 @@ class MainWindow(FileDropTarget, QMainWindow):
             kept = "The current model stays loaded." if self.recognizer else "No model is loaded."
             self.show_error("Can't open these weights", f"{exc}\n\n{kept}")
             return False
+        if not self._may_replace_model():
+            return False
         self.settings.setValue("folders/weights", str(Path(path).parent))
         self._use_recognizer(recognizer)
         self.statusBar().showMessage(f"Loaded {Path(path).name}", 4000)
         return True
+
+    def _may_replace_model(self) -> bool:
+        """Before another model takes over: a retrained one in use that exists
+        only in memory, and that the Retrain dialog no longer holds, would be
+        lost; offer to save it.  False: keep it in use."""
+        outgoing = self.recognizer
+        if outgoing is None or outgoing.source != UNSAVED:
+            return True
+        if self.retrain_dialog is not None and outgoing is self.retrain_dialog.trained:
+            return True                     # still there to save, or to use again
+        return self._keep_retrained_model(outgoing)
 
     def drop_action(self, paths):
         """One dropped file opens as File ▸ Open weights (.pt) or Open drawing (.npz) would."""
@@ -493,10 +514,13 @@ class MainWindow(FileDropTarget, QMainWindow):
         opener = {".pt": self.open_weights, ".npz": self.open_drawing}.get(paths[0].suffix.lower())
         return (lambda: opener(str(paths[0]))) if opener else None
 
-    def use_model(self, recognizer) -> None:
+    def use_model(self, recognizer) -> bool:
         """Swap in a model made in this session (e.g. just retrained)."""
+        if not self._may_replace_model():
+            return False
         self._use_recognizer(recognizer)
         self.statusBar().showMessage("Now reading with the new model", 4000)
+        return True
 
     # ------------------------------------------------------------ my samples
     def open_samples(self, path=None) -> bool:

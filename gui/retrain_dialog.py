@@ -346,6 +346,11 @@ class RetrainDialog(FileDropTarget, QDialog):
             except model.SampleStoreError as exc:
                 self.main_window.samples_error("Can't read My samples", exc, "Nothing was trained.")
                 return None
+            if not len(my_samples):
+                self.refresh_my_samples()
+                self.main_window.show_error("My samples is empty", "Label some drawings first (type the letter "
+                                            "after drawing it), or untick My samples.")
+                return None
         if not train_sets and my_samples is None:
             self.main_window.show_error("Nothing to train on", "Tick at least one data set (not the validation set).")
             return None
@@ -378,6 +383,8 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.loss_curve.setData([], [])
         self.acc_curve.setData([], [])
         self.result_label.setText(NO_RESULT)          # nothing of the last run may pass for this one's
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("preparing the data…")
         self.confusion_plot.image.clear()
         if self.run is not None:
             self.run.deleteLater()                     # its thread has ended; let its objects go
@@ -443,15 +450,19 @@ class RetrainDialog(FileDropTarget, QDialog):
 
     @staticmethod
     def _result_text(outcome) -> str:
-        result, trained_on = outcome.result, f"<p>Trained on {outcome.result.train_size:,} drawings.</p>"
+        result, mine = outcome.result, outcome.meta.get("my_samples", 0)
+        trained_on = (f"<p>Fine-tuned on {mine:,} of your drawings, mixed with other letters: "
+                      f"{result.train_size:,} drawings in all.</p>" if mine
+                      else f"<p>Trained on {result.train_size:,} drawings.</p>")
         if result.val_accuracy is None:
             return ("<p>Validation accuracy: not measured. There were no writers to hold out; pick a set under "
                     "Validate on, or tick a public set.</p>" + trained_on)
         val_data = outcome.meta["val_data"]
         on = ", ".join(val_data) if isinstance(val_data, dict) else val_data
-        current = f"{outcome.current_accuracy:.2%}" if outcome.current_accuracy is not None else "—"
+        current = (f"the model in use at the start {outcome.current_accuracy:.2%}"
+                   if outcome.current_accuracy is not None else "no model was in use to compare")
         return (f"<p>Validation accuracy on {on}:</p>"
-                f"<p><b>new model {result.val_accuracy:.2%}</b> &nbsp;·&nbsp; current model {current}</p>"
+                f"<p><b>new model {result.val_accuracy:.2%}</b> &nbsp;·&nbsp; {current}</p>"
                 + trained_on)
 
     def _failed(self, message: str) -> None:
@@ -480,8 +491,18 @@ class RetrainDialog(FileDropTarget, QDialog):
                        self.batch_size, self.lr, self.add_files_button, self.add_folder_button):
             widget.setEnabled(not training)
         if not training:
-            self.finetune_radio.setEnabled(self.main_window.recognizer is not None)
+            self.follow_model()
+            if hasattr(self, "my_samples_item"):
+                self.refresh_my_samples()       # samples deleted during the run cannot stay ticked
         self._update_recipe_fields()
+
+    def follow_model(self) -> None:
+        """Fine-tuning needs a model in use; without one, start from scratch."""
+        has_model = self.main_window.recognizer is not None
+        if not self.is_training():
+            self.finetune_radio.setEnabled(has_model)
+            if not has_model:
+                self.scratch_radio.setChecked(True)
 
     # ---------------------------------------------------------------- result
     def use_model(self) -> None:

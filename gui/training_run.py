@@ -19,6 +19,9 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 import model
 
 
+HELD_OUT_LETTERS = "held-out letters (a set without writer names cannot hold out new writers)"
+
+
 @dataclass
 class TrainingJob:
     """Everything one run needs, decided in the dialog."""
@@ -78,6 +81,8 @@ class TrainingWorker(QObject):
             # use can be scored on the same writers as the new one.
             train_sets, val_sets = model.hold_out_writers(train_sets, model.TrainConfig().val_fraction, job.seed)
             val_sets = [s for s in val_sets if len(s)]
+        # A set naming fewer than two writers is split by letter: its held-out letters are no new writers.
+        by_letter = not job.val_sets and any(len(set(s.writers)) < 2 for s in job.train_sets)
         if job.my_samples is not None and job.fine_tune:
             finetune = model.FinetuneConfig(lr=job.lr, seed=job.seed)
             result = model.finetune_on_samples(job.base.model, job.my_samples, train_sets, finetune,
@@ -107,6 +112,8 @@ class TrainingWorker(QObject):
             "finetuned_from": job.base.source if job.base else None,
             "trained_in": "LetterLens retrain dialog",
         }
+        if by_letter and val_sets:
+            meta["val_data"] = HELD_OUT_LETTERS
         return TrainingOutcome(result, raster, confusion, current, meta)
 
 

@@ -49,8 +49,10 @@ class Recognizer:
         meta = self.checkpoint.meta
         if meta.get("val_accuracy") is not None:
             held_out = meta.get("val_data")
-            names = ", ".join(Path(name).stem.removesuffix("_strokes") for name in held_out) \
-                if isinstance(held_out, dict) else "held-out writers"
+            if isinstance(held_out, dict):
+                names = ", ".join(Path(name).stem.removesuffix("_strokes") for name in held_out)
+            else:       # part of the training data: new writers, or only new letters where none are named
+                names = "held-out letters" if str(held_out).startswith("held-out letters") else "held-out writers"
             # Two decimals: one would round 97.48 % up to a 97.5 % the file does not reach.
             parts.append(f"{meta['val_accuracy']:.2%} on {names}")
         return " · ".join(parts)

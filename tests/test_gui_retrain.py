@@ -405,3 +405,64 @@ def test_a_cancel_after_the_last_batch_still_cancels(qtbot, window):
     worker.finished.connect(outcomes.append)
     worker.run()                                                       # here, not on a thread
     assert outcomes and outcomes[0].result.stopped and outcomes[0].confusion is None
+
+
+def test_a_model_file_in_use_is_not_overwritten_by_another_model(qtbot, window, tmp_path):
+    path = tmp_path / "a.pt"
+    path.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
+    assert window.open_weights(str(path))
+    dialog = open_dialog(window)
+    finish_a_run(qtbot, dialog)
+    assert not dialog.save_as(str(path))                     # it holds the model being read with
+    assert "holds the model in use" in window.last_error_dialog.text()
+    window.last_error_dialog.done(0)
+    assert path.read_bytes() == model.SHIPPED_WEIGHTS.read_bytes()
+
+
+def test_swapping_out_an_unsaved_model_in_use_asks_first(qtbot, window, monkeypatch):
+    dialog = open_dialog(window)
+    first = finish_a_run(qtbot, dialog)
+    dialog.use_button.click()
+    second = finish_a_run(qtbot, dialog)           # the first is in use, not the dialog's any more
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
+    dialog.use_button.click()
+    assert window.recognizer is first and "you are using" in asked[0]      # Cancel keeps it
+    assert not window.use_shipped_model() and window.recognizer is first
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    dialog.use_button.click()
+    assert window.recognizer is second
+
+
+def test_after_a_run_the_dialog_follows_the_samples_and_the_model(qtbot, recognizer, settings, data_folder):
+    settings.setValue("retrain/data_folder", str(data_folder))
+    window = show_main_window(qtbot, None, settings)                  # no model at all
+    draw_letter(qtbot, window, LETTERS["o"])
+    assert window.add_sample("o")
+    dialog = open_dialog(window)
+    assert not dialog.finetune_radio.isEnabled() and dialog.scratch_radio.isChecked()
+    dialog.epochs.setValue(1)
+    dialog.set_checked({k for k in dialog.sources} | {"my samples"})
+    dialog.start_button.click()
+    assert dialog.progress_bar.value() == 0
+    window.samples.delete([info.id for info in window.samples.list()])   # emptied during the run
+    window.my_samples_changed()
+    with qtbot.waitSignal(dialog.model_ready, timeout=60_000):
+        pass
+    assert dialog.my_samples_item.checkState() == Qt.CheckState.Unchecked     # nothing left to tick
+    dialog.use_button.click()
+    assert dialog.finetune_radio.isEnabled()                           # now there is a model to fine-tune
+    dialog.close()
+
+
+def test_held_out_letters_of_a_set_without_writers_are_not_called_new_writers(qtbot, window, tmp_path):
+    inks, labels = jittered_letters(24, 7)
+    model.save_strokes(tmp_path / "one_writer_strokes.npz", inks, labels)     # no writer ids
+    dialog = open_dialog(window)
+    dialog.add_sources([tmp_path / "one_writer_strokes.npz"])
+    dialog.set_checked({str((tmp_path / "one_writer_strokes.npz").resolve())})
+    dialog.val_box.setCurrentIndex(dialog.val_box.findData(None))
+    finish_a_run(qtbot, dialog)
+    assert "held-out letters" in dialog.result_label.text() and "writers</p>" not in dialog.result_label.text()
+    assert "on held-out letters" in dialog.trained.describe()
