@@ -149,8 +149,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         # letters label the drawing, and Ctrl+Z undoes a stroke.
         self.pen_width.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pen_width.valueChanged.connect(self.pad.set_pen_width)
-        self.undo_button.clicked.connect(self.pad.undo)
-        self.redo_button.clicked.connect(self.pad.redo)
+        self.undo_button.clicked.connect(lambda: self._step_history(self.pad.undo))
+        self.redo_button.clicked.connect(lambda: self._step_history(self.pad.redo))
         self.clear_button.clicked.connect(self.pad.clear)
         controls = QHBoxLayout()
         for button in (self.undo_button, self.redo_button, self.clear_button):
@@ -293,8 +293,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         if not self.quit_action.shortcuts():       # Windows defines no standard Quit key
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.undo_action = a("&Undo stroke", self.pad.undo, "Ctrl+Z")
-        self.redo_action = a("&Redo stroke", self.pad.redo, "Ctrl+Shift+Z")
+        self.undo_action = a("&Undo stroke", lambda: self._step_history(self.pad.undo), "Ctrl+Z")
+        self.redo_action = a("&Redo stroke", lambda: self._step_history(self.pad.redo), "Ctrl+Shift+Z")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.clear_action = a("C&lear", self.pad.clear, "Esc")
         self.copy_action = a("&Copy drawing", self.copy_drawing, QKeySequence.StandardKey.Copy,
@@ -912,6 +912,15 @@ class MainWindow(FileDropTarget, QMainWindow):
     def _update_pen_actions(self) -> None:
         self.pen_wider_action.setEnabled(self.pen_width.value() < self.pen_width.maximum())
         self.pen_thinner_action.setEnabled(self.pen_width.value() > self.pen_width.minimum())
+
+    def _step_history(self, step) -> None:
+        """Undo or redo on the pad.  One that brings back another drawing (one
+        opened from a file, or the one it replaced) takes the typed letter
+        with it: it was typed for the drawing that left."""
+        before = self.pad.tag
+        step()
+        if self.pad.tag is not before:
+            self.label_edit.clear()
 
     def _forget_label_of_cleared_drawing(self) -> None:
         """The letter typed in "This is" names the drawing on the pad: once the

@@ -193,6 +193,7 @@ class SamplesDialog(FileDropTarget, QDialog):
             self._readings, self._read_with = {}, recognizer
         if self.store is not self._drawn_from:
             self._thumbnails, self._drawn_from = {}, self.store
+            self.undo_stack.clear()         # its steps name the old store's ids: never apply them here
         new = sorted(info.id for info in infos if info.id not in self._thumbnails
                      or (recognizer is not None and info.id not in self._readings))
         if not new:
@@ -295,7 +296,10 @@ class SamplesDialog(FileDropTarget, QDialog):
                 return False
         try:
             written = self.store.export(path)
-        except (OSError, ValueError, model.SampleStoreError) as exc:
+        except model.SampleStoreError as exc:
+            self.main_window.samples_error("Can't export the samples", exc)
+            return False
+        except (OSError, ValueError) as exc:
             self.main_window.show_error("Can't export the samples", str(exc))
             return False
         shown = "" if self.filter.currentData() is None else " (all of them, whatever is shown)"
@@ -310,7 +314,10 @@ class SamplesDialog(FileDropTarget, QDialog):
         try:
             before = {info.id for info in self.store.list()}
             added = self.store.import_(path)
-        except (model.DatasetError, model.SampleStoreError) as exc:
+        except model.SampleStoreError as exc:
+            self.main_window.samples_error("Can't import these samples", exc, "Nothing was imported.")
+            return 0
+        except model.DatasetError as exc:
             self.main_window.show_error("Can't import these samples", str(exc))
             return 0
         self._changed()                                 # lists the store, new ids included

@@ -112,7 +112,7 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
         raise DatasetError(f"{path}: {problem}")
     if "idx3-ubyte" in path.name:
         return load_emnist_idx(path)
-    if path.suffix != ".npz":
+    if path.suffix.lower() != ".npz":
         raise DatasetError(f"{path}: unknown format (expected .npz or EMNIST IDX files)")
     arrays = _read_npz(path)
     if "points" in arrays:

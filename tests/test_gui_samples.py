@@ -347,3 +347,30 @@ def test_the_typed_letter_goes_with_its_drawing(qtbot, settings):
     draw_letter(qtbot, window, LETTERS["o"])
     window.add_sample_button.click()                    # no letter typed for this one
     assert window.samples.count() == 0 and "Type the letter you drew" in window.statusBar().currentMessage()
+
+
+def test_a_new_collection_drops_the_old_ones_undo_steps(qtbot, settings, tmp_path):
+    window, dialog = samples_dialog_with(qtbot, settings)
+    exported = tmp_path / "mine_strokes.npz"
+    assert dialog.export(str(exported))
+    dialog.grid.item(0).setSelected(True)
+    assert dialog.delete_selected() == 1 and dialog.undo_button.isEnabled()
+    window.samples.path.unlink()                                   # gone under the app
+    assert dialog.import_(str(exported)) == 0
+    assert "moved or deleted" in window.last_error_dialog.text()
+    window.fresh_samples_button.click()                            # the way out, offered here too
+    assert not dialog.undo_button.isEnabled() and not dialog.undo()
+    assert window.samples.count() == 0                             # the old delete was not replayed here
+
+
+def test_undo_back_to_another_drawing_takes_the_typed_letter_with_it(qtbot, settings, tmp_path):
+    window = make_window(qtbot, settings)
+    draw_letter(qtbot, window, LETTERS["x"])
+    path = model.save_strokes(tmp_path / "o.npz", [LETTERS["o"]], [model.CLASSES.index("o")])
+    assert window.open_drawing(str(path))
+    QTest.keyClick(window.pad, Qt.Key.Key_O)                       # for the o on the pad
+    window.undo_action.trigger()                                   # the x is back
+    assert window.label_edit.text() == ""
+    QTest.keyClick(window.pad, Qt.Key.Key_X)
+    window.pad.undo()                                              # a stroke of the same x: the letter stays
+    assert window.label_edit.text() == "x"

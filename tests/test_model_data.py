@@ -351,3 +351,8 @@ def test_a_folder_that_cannot_be_listed_is_a_dataset_error(tmp_path, monkeypatch
     monkeypatch.setattr(Path, "iterdir", refuse)
     with pytest.raises(DatasetError, match="cannot list its files .Permission denied"):
         find_datasets(tmp_path)
+
+
+def test_an_upper_case_npz_suffix_loads(tmp_path):
+    path = save_strokes(tmp_path / "LETTERS.NPZ", [[np.array([[0.0, 0.0], [1.0, 2.0]])]], [3])
+    assert len(load_dataset(path)) == 1
