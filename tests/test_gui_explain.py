@@ -377,7 +377,8 @@ def test_a_typed_weight_is_used_in_full_and_kept_when_another_cell_is_edited(qtb
     type_in_cell(qtbot, custom.grid, 2, 2, "-0.5")
     kernel = [[0.12345, 0, 0], [0, 1, 0], [0, 0, -0.5]]
     np.testing.assert_array_equal(custom.kernel, kernel)
-    assert custom.grid.item(0, 0).text() == "0.12345"         # as typed, not rounded to 0.123
+    # Too long for its cell, it is shown to 3 digits, with the typed text as tooltip; the map uses it whole.
+    assert custom.grid.item(0, 0).text() == "0.123" and custom.grid.item(0, 0).toolTip() == "0.12345"
     np.testing.assert_allclose(custom.plot.image.image, model.apply_kernel(window.prediction.image, kernel))
 
 
@@ -555,3 +556,39 @@ def test_saliency_toggle_tints_the_ink_and_clears(qtbot, window):
     window.saliency_action.trigger()
     qtbot.waitUntil(lambda: window.frames_shown > frames)
     assert window.pad._overlay is None
+
+
+def test_a_long_typed_weight_is_shown_short_and_used_in_full(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["x"])
+    explain.show_tab(explain.kernels)
+    explain.kernels.set_custom_kernel([[1 / 3, 0, 0], [0, 1, 0], [0, 0, 123456.789]])
+    grid = explain.kernels.custom.grid
+    assert grid.item(0, 0).text() == "0.333" and grid.item(0, 0).toolTip() == str(1 / 3)
+    assert grid.item(2, 2).text() in ("1.23e5", "1.2e5", "1e5")
+    assert explain.kernels.custom.kernel[0, 0] == 1 / 3 and explain.kernels.custom.kernel[2, 2] == 123456.789
+    grid.item(1, 1).setText("2")                                      # another cell edited: nothing rounded
+    assert explain.kernels.custom.kernel[0, 0] == 1 / 3
+
+
+def test_conv1s_sentence_and_sum_row_print_the_same_sum(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["e"])
+    explain.show_tab(explain.step)
+    for row, col in [(4, 9), (10, 12), (13, 13), (20, 5)]:
+        explain.step.select("conv1", 0, row, col)
+        printed = explain.step.channel_sum.text().split("<b>")[1].split("</b>")[0]
+        assert printed == explain.step.values["sum"].text()
+
+
+def test_focusing_the_refilled_contributions_table_keeps_the_chosen_channel(qtbot, window, explain):
+    draw_letter(qtbot, window, LETTERS["z"])
+    explain.show_tab(explain.step)
+    explain.step.select("conv2", 4, 6, 6)
+    table = explain.step.top_table
+    table.cellClicked.emit(3, 0)                                       # the user picks the 4th row
+    chosen = explain.step.contributor
+    window.pad.clear()
+    draw_letter(qtbot, window, LETTERS["x"])                           # the table is filled again
+    table.setCurrentCell(-1, -1)
+    table.setFocus()
+    table.setCurrentCell(0, 0)                                         # what Qt does when it gets the focus
+    assert explain.step.contributor == chosen

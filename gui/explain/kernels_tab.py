@@ -2,6 +2,8 @@
 network's learned conv1 kernels, each applied to the current drawing."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -214,7 +216,15 @@ class KernelsTab(QWidget):
         grid = self.custom.grid
         if item is not None:
             blocked = grid.blockSignals(True)           # storing the value is no new edit
-            item.setData(CELL_VALUE, _read_weight(item.text())[0])
+            value = _read_weight(item.text())[0]
+            item.setData(CELL_VALUE, value)
+            room = grid.columnWidth(item.column()) - 8
+            fits = lambda text: grid.fontMetrics().horizontalAdvance(text) <= room   # noqa: E731
+            if value is not None and not fits(item.text()):
+                # The cell would cut it to "0.1…", which reads as another number:
+                # shown as short as it must be, used in full, typed text as tooltip.
+                item.setToolTip(item.text())
+                item.setText(_shortest_fitting(value, fits))
             grid.blockSignals(blocked)
         cells = grid.cells()
         bad = next((cell for cell in cells if cell.data(CELL_VALUE) is None), None)
@@ -268,6 +278,17 @@ def _read_weight(text: str) -> tuple[float | None, str]:
     if abs(value) > LARGEST_WEIGHT:
         return None, f"is too large (at most ±{LARGEST_WEIGHT:g}, or the map overflows)"
     return value, ""
+
+
+def _shortest_fitting(value: float, fits) -> str:
+    """``value`` to 3 digits, or fewer until ``fits`` the text ("1.2e5" for 123456.789)."""
+    shown = ""
+    for spec in (".3g", ".2g", ".1g"):
+        shown = re.sub(r"e([+-])0*(\d)", lambda m: "e" + m.group(1).replace("+", "") + m.group(2),
+                       format(value, spec))
+        if fits(shown):
+            break
+    return shown
 
 
 def _short(value: float) -> str:

@@ -180,7 +180,10 @@ class StepTab(QWidget):
         self.top_table.setMinimumWidth(280)
         # The current row follows the keyboard too (Up/Down), not only clicks;
         # a click on the row already current changes no current cell, hence both.
-        self.top_table.currentCellChanged.connect(lambda row, *_: self._contributor_chosen(row))
+        # No previous row: the table was refilled and Qt makes a row current when
+        # it gets the focus; that is no choice of the user's.
+        self.top_table.currentCellChanged.connect(
+            lambda row, _column, previous, _previous_column: previous >= 0 and self._contributor_chosen(row))
         self.top_table.cellClicked.connect(lambda row, _column: self._contributor_chosen(row))
         self.top_note = note()
         top = QVBoxLayout()
@@ -358,18 +361,19 @@ class StepTab(QWidget):
         self.patch_grid.set_values(step.patch[k])
         self.kernel_grid.set_values(step.kernel[k])
         self.products_grid.set_values(step.products[k])
-        if one:
-            self.channel_sum.setText(f"The {kh * kw} products add up to <b>{fmt(step.per_channel_sums[k])}</b>.")
+        # Each number rounded on its own would not always add up in the last
+        # digit: the sum printed is the printed total less the printed bias.
+        total, bias = fmt(step.total), fmt(step.bias)
+        printed_sum = float(total) - float(bias)
+        if one:         # the one channel's sum is the sum row's: printed the same
+            self.channel_sum.setText(f"The {kh * kw} products add up to <b>{fmt(printed_sum)}</b>.")
         else:
             place = "the largest" if rank == 1 else f"the {_ordinal(rank)} largest"
             self.channel_sum.setText(
                 f"Input channel {k}'s {kh * kw} products add up to <b>{fmt(step.per_channel_sums[k])}</b>, "
                 f"{place} of the {inputs} channels' contributions.")
-        # Each number rounded on its own would not always add up in the last
-        # digit: the sum printed is the printed total less the printed bias.
-        total, bias = fmt(step.total), fmt(step.bias)
         self._set_row("sum", f"Products summed over {'the input' if one else f'all {inputs} input channels'} "
-                             f"({inputs * kh * kw} products)", float(total) - float(bias))
+                             f"({inputs * kh * kw} products)", printed_sum)
         self._set_row("bias", f"+ bias of output channel {step.channel}", float(bias))
         self._set_row("total", "= sum + bias", float(total))
         self._set_row("activation", f"The network's own value, {step.stage}[{step.channel}, {step.row}, {step.col}]",
