@@ -19,9 +19,6 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 import model
 
 
-HELD_OUT_LETTERS = "held-out letters (a set without writer names cannot hold out new writers)"
-
-
 @dataclass
 class TrainingJob:
     """Everything one run needs, decided in the dialog."""
@@ -107,13 +104,13 @@ class TrainingWorker(QObject):
         if stop():      # a cancel after the last batch, or during the scoring, is still a cancel
             result, confusion = dataclasses.replace(result, stopped=True), None
         meta = {
-            **model.run_record(config, result, train_sets, job.val_sets),    # none: "held-out training writers"
+            **model.run_record(config, result, train_sets, job.val_sets),    # none: HELD_OUT_WRITERS
             "my_samples": len(job.my_samples) if job.my_samples is not None else 0,
             "finetuned_from": job.base.source if job.base else None,
             "trained_in": "LetterLens retrain dialog",
         }
         if by_letter and val_sets:
-            meta["val_data"] = HELD_OUT_LETTERS
+            meta["val_data"] = model.HELD_OUT_LETTERS
         return TrainingOutcome(result, raster, confusion, current, meta)
 
 

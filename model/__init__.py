@@ -18,7 +18,8 @@ from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Prediction, Recognizer
 from .runtime import library_versions, print_figures, set_cpu_threads
 from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, default_store_path
-from .training import Progress, TrainConfig, TrainResult, hold_out_writers, run_record, train_network
+from .training import (HELD_OUT_LETTERS, Progress, TrainConfig, TrainResult, hold_out_writers, run_record,
+                       train_network)
 
 __all__ = [
     # ink and the one rasterizer
@@ -28,7 +29,7 @@ __all__ = [
     # data sets
     "DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes",
     # training and evaluation
-    "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record", "train_network",
+    "HELD_OUT_LETTERS", "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record", "train_network",
     "confusion_matrix", "evaluate_network", "StopRequested",
     # checkpoints, and the reader the app uses
     "Checkpoint", "CheckpointError", "MODEL_CARD", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",

@@ -16,6 +16,7 @@ from .evaluation import predict_log_probs
 from .ink import Ink, render
 from .network import CLASSES, count_parameters
 from .paths import SHIPPED_WEIGHTS
+from .training import HELD_OUT_LETTERS
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Recognizer:
             if isinstance(held_out, dict):
                 names = ", ".join(Path(name).stem.removesuffix("_strokes") for name in held_out)
             else:       # part of the training data: new writers, or only new letters where none are named
-                names = "held-out letters" if str(held_out).startswith("held-out letters") else "held-out writers"
+                names = "held-out letters" if held_out == HELD_OUT_LETTERS else "held-out writers"
             # Two decimals: one would round 97.48 % up to a 97.5 % the file does not reach.
             parts.append(f"{meta['val_accuracy']:.2%} on {names}")
         return " · ".join(parts)

@@ -70,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writer-balance", type=float, metavar="P",
                         help="weigh each writer's samples by count ** -P, so prolific writers count less "
                              f"(default: {defaults.writer_balance})")
-    parser.add_argument("--clean-labels", action="store_true", help="drop samples whose label a model that never saw them confidently "
-                             "contradicts (2-fold, writer-disjoint cross-validation)")
+    parser.add_argument("--clean-labels", action="store_true",
+                        help="drop samples whose label a model that never saw them confidently contradicts "
+                             "(2-fold, writer-disjoint cross-validation)")
     parser.add_argument("--finetune", metavar="WEIGHTS", help="start from this checkpoint")
     parser.add_argument("--teacher", metavar="WEIGHTS",
                         help="distil from this trained network: half the loss follows its soft labels")

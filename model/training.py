@@ -57,6 +57,12 @@ class Progress:
     val_accuracy: float | None = None   # set on the last step of an epoch
 
 
+# What a checkpoint's val_data says when part of the training data validated:
+# writers held out, or, from sets that name no writers, only letters.
+HELD_OUT_WRITERS = "held-out training writers"
+HELD_OUT_LETTERS = "held-out letters (a set without writer names cannot hold out new writers)"
+
+
 @dataclass
 class TrainResult:
     model: nn.Module
@@ -177,7 +183,7 @@ def run_record(config: TrainConfig, result: TrainResult, train_sets: list[Datase
         "train_data": {s.name: len(s) for s in train_sets},
         "train_size": result.train_size,
         "dropped_labels": result.dropped_labels,
-        "val_data": {s.name: len(s) for s in val_sets} if val_sets else "held-out training writers",
+        "val_data": {s.name: len(s) for s in val_sets} if val_sets else HELD_OUT_WRITERS,
         "val_accuracy": result.val_accuracy,
         "history": result.history,
         "epochs": config.epochs,

@@ -327,10 +327,10 @@ def test_a_double_click_on_a_bar_labels_the_drawing_once(qtbot, settings):
     draw_letter(qtbot, window, LETTERS["x"])
     chart, view = window.chart, window.chart.viewport()
     at = QPointF(chart.mapFromScene(chart.plotItem.vb.mapViewToScene(QPointF(chart.letters.index("y"), 0.5))))
-    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-    for kind, button, held in [(QEvent.Type.MouseButtonPress, left, left), (QEvent.Type.MouseButtonRelease, left, none),
-                               (QEvent.Type.MouseButtonPress, left, left), (QEvent.Type.MouseButtonDblClick, left, left),
-                               (QEvent.Type.MouseButtonRelease, left, none)]:       # Qt's double-click
+    left, none, kinds = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton, QEvent.Type
+    for kind, button, held in [(kinds.MouseButtonPress, left, left), (kinds.MouseButtonRelease, left, none),
+                               (kinds.MouseButtonPress, left, left), (kinds.MouseButtonDblClick, left, left),
+                               (kinds.MouseButtonRelease, left, none)]:       # Qt's double-click
         QApplication.sendEvent(view, QMouseEvent(kind, at, view.mapToGlobal(at), button, held,
                                                  Qt.KeyboardModifier.NoModifier))
     qtbot.wait(100)
