@@ -19,13 +19,14 @@ def file_problem(path: str | os.PathLike) -> str | None:
 def write_problem(path: str | os.PathLike) -> str | None:
     """Why no file can be written at ``path`` (missing folders made first, as
     the savers do), or None if one may be: checked before a long run, not after."""
+    # os.path's tests, unlike Path's on Python 3.11, answer False instead of
+    # raising PermissionError where a folder on the way cannot be searched.
     path = Path(path)
-    if path.is_dir():
+    if os.path.isdir(path):
         return f"cannot write {path}: it is a folder"
     # The nearest folder that exists is where the first new entry would go.
-    # os.path.exists, unlike Path.exists, is False (not an error) where a search is denied.
     folder = next(p for p in path.absolute().parents if os.path.exists(p))
-    if not folder.is_dir():
+    if not os.path.isdir(folder):
         return f"cannot write {path}: {folder} is not a folder"
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"cannot write {path}: no permission to write in {folder}"

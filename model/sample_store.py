@@ -177,11 +177,11 @@ class SampleStore:
         :func:`default_store_path`).  ``timeout``: seconds to wait for a lock
         held by another program before giving up with ``reason="locked"``."""
         path = Path(path) if path is not None else default_store_path()
-        if path.is_dir():
+        if os.path.isdir(path):     # os.path: no PermissionError from a folder that cannot be searched
             raise SampleStoreError(path, "unavailable", "is a folder, not a samples database file")
         # A new file must be creatable (sqlite would say "unable to open", or
         # later "readonly", which reads like a file that went missing).
-        problem = None if path.exists() else write_problem(path)
+        problem = None if os.path.exists(path) else write_problem(path)
         if problem is None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)

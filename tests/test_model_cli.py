@@ -1,6 +1,7 @@
 """The command lines: ``python -m model.evaluate``, ``model.train``, ``model.split``, ``model.bench``
 and ``model.rastercheck``."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from model import (CLASSES, LetterNet, RasterConfig, TrainConfig, load_checkpoint, load_dataset, save_checkpoint,
-                   save_strokes)
+from model import (CLASSES, LetterNet, RasterConfig, SampleStore, SampleStoreError, TrainConfig, load_checkpoint,
+                   load_dataset, save_checkpoint, save_strokes)
 from model.evaluate import main as evaluate_main
 from model.rastercheck import main as rastercheck_main
 from model.split import main as split_main
@@ -144,6 +145,27 @@ def test_train_refuses_an_unwritable_out_before_training(files, tmp_path, capsys
     code = train_main(["--data", str(files["strokes"]), "--epochs", "1", "--out", str(tmp_path / out)])
     err = capsys.readouterr().err
     assert code == 2 and err == f"error: {message.format(tmp=tmp_path)}\n"   # one line, and no training first
+
+
+def test_an_out_behind_a_folder_that_cannot_be_searched_is_refused_in_words(files, tmp_path, capsys, monkeypatch):
+    """Python 3.11's Path.is_dir raises PermissionError behind a folder the
+    user may not search; the check is there to say why in one line instead."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):   # what a non-root user meets behind `chmod 0 locked`
+        if os.fspath(path).startswith(f"{locked}{os.sep}"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: os.fspath(path) != str(locked))
+    out = locked / "sub" / "net.pt"
+    assert train_main(["--data", str(files["strokes"]), "--epochs", "1", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"error: cannot write {out}: no permission to write in {locked}\n"
+    with pytest.raises(SampleStoreError, match="no permission to write in"):
+        SampleStore.open(locked / "sub" / "samples.sqlite")
 
 
 @pytest.mark.parametrize("option, value", [("--epochs", "0"), ("--steps", "0"), ("--threads", "-1"),
