@@ -707,7 +707,16 @@ class MainWindow(FileDropTarget, QMainWindow):
         ``name`` gets it, or the file could not be opened again by its type."""
         path, _ = QFileDialog.getSaveFileName(self, title, str(Path(self._last_folder(kind)) / name), file_filter)
         suffix = Path(name).suffix
-        return (path if path.lower().endswith(suffix) else path + suffix) if path else None
+        if not path or path.lower().endswith(suffix):
+            return path or None
+        # The dialog asked about replacing the name as typed, not this one.
+        path += suffix
+        if Path(path).exists():
+            answer = QMessageBox.question(self, title, f"{Path(path).name} already exists in {Path(path).parent}. "
+                                          "Replace it?", defaultButton=QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        return path
 
     def _drawing_saved(self, path: str, detail: str = "") -> None:
         self.settings.setValue("folders/drawings", str(Path(path).parent))

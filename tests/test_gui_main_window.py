@@ -681,6 +681,22 @@ def test_saved_drawings_get_their_suffix_and_an_opened_drawing_keeps_its_label(q
     assert model.CLASSES[model.load_dataset(tmp_path / "again.npz").labels[0]] == "k"
 
 
+def test_a_suffix_added_to_a_typed_name_asks_before_replacing_that_file(qtbot, window, tmp_path, monkeypatch):
+    """The file dialog checked the name as typed (``keep``), which does not
+    exist; ``keep.npz`` does, and must not be overwritten without a word."""
+    kept = model.save_strokes(tmp_path / "keep.npz", [LETTERS["x"]], [model.CLASSES.index("x")])
+    before = kept.read_bytes()
+    monkeypatch.setattr("gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "keep"), ""))
+    asked, answers = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
+    draw_letter(qtbot, window, LETTERS["o"])
+    window.save_strokes_action.trigger()                 # No: the file stays as it was
+    assert asked == [f"keep.npz already exists in {tmp_path}. Replace it?"]
+    assert kept.read_bytes() == before and not (tmp_path / "keep").exists()
+    window.save_strokes_action.trigger()                 # Yes: replaced by the drawing on the pad
+    assert len(asked) == 2 and model.CLASSES[model.load_dataset(kept).labels[0]] == "o"
+
+
 def test_copy_puts_the_drawing_on_the_clipboard(qtbot, window):
     assert not window.copy_action.isEnabled()                 # nothing to copy yet
     draw_letter(qtbot, window, LETTERS["o"])
