@@ -450,10 +450,18 @@ class RetrainDialog(FileDropTarget, QDialog):
 
     @staticmethod
     def _result_text(outcome) -> str:
-        result, mine = outcome.result, outcome.meta.get("my_samples", 0)
-        trained_on = (f"<p>Fine-tuned on {mine:,} of your drawings, mixed with other letters: "
-                      f"{result.train_size:,} drawings in all.</p>" if mine
-                      else f"<p>Trained on {result.train_size:,} drawings.</p>")
+        result, meta = outcome.result, outcome.meta
+        mine, total = meta.get("my_samples", 0), f"{result.train_size:,} drawings"
+        # Said from what ran: a fine-tune starts from a model, and replays other letters only if sets were ticked.
+        if meta.get("finetuned_from") is None:
+            trained_on = f"Trained from scratch on {total}" + (f", {mine:,} of them yours." if mine else ".")
+        elif not mine:
+            trained_on = f"Fine-tuned on {total}."
+        elif meta.get("train_data"):
+            trained_on = f"Fine-tuned on {mine:,} of your drawings, mixed with other letters: {total} in all."
+        else:
+            trained_on = f"Fine-tuned on {mine:,} of your drawings alone: no other letters kept it from forgetting."
+        trained_on = f"<p>{trained_on}</p>"
         if result.val_accuracy is None:
             return ("<p>Validation accuracy: not measured. There were no writers to hold out; pick a set under "
                     "Validate on, or tick a public set.</p>" + trained_on)

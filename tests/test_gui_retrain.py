@@ -466,3 +466,22 @@ def test_held_out_letters_of_a_set_without_writers_are_not_called_new_writers(qt
     finish_a_run(qtbot, dialog)
     assert "held-out letters" in dialog.result_label.text() and "writers</p>" not in dialog.result_label.text()
     assert "on held-out letters" in dialog.trained.describe()
+
+
+@pytest.mark.parametrize("finetuned_from, mine, train_data, says", [
+    (None, 0, {"unipen": 900}, "Trained from scratch on 1,000 drawings."),
+    (None, 40, {"unipen": 960}, "Trained from scratch on 1,000 drawings, 40 of them yours."),
+    ("letternet.pt", 0, {"unipen": 1000}, "Fine-tuned on 1,000 drawings."),
+    ("letternet.pt", 40, {"unipen": 960},
+     "Fine-tuned on 40 of your drawings, mixed with other letters: 1,000 drawings in all."),
+    ("letternet.pt", 40, {}, "Fine-tuned on 40 of your drawings alone: no other letters kept it from forgetting."),
+], ids=["scratch", "scratch-with-mine", "fine-tune", "mine-with-replay", "mine-alone"])
+def test_the_result_says_how_the_model_was_trained_as_it_was(finetuned_from, mine, train_data, says):
+    """A from-scratch run with My samples ticked is no fine-tune, and a
+    fine-tune on My samples alone mixed in no other letters."""
+    from gui.retrain_dialog import RetrainDialog
+    from gui.training_run import TrainingOutcome
+    result = model.TrainResult(model.LetterNet(), [], 0.9, False, 1.0, 1000)
+    meta = {"my_samples": mine, "finetuned_from": finetuned_from, "train_data": train_data, "val_data": {"c74k": 50}}
+    text = RetrainDialog._result_text(TrainingOutcome(result, model.RasterConfig(), None, 0.8, meta))
+    assert f"<p>{says}" in text and text.count("<p>") == 3
