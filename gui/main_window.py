@@ -483,13 +483,14 @@ class MainWindow(FileDropTarget, QMainWindow):
                                                   "LetterLens checkpoints (*.pt);;All files (*)")
             if not path:
                 return False
+        # Asked before the file is read: the outgoing model may be saved onto this very file.
+        if not self._may_replace_model():
+            return False
         try:
             recognizer = model.Recognizer.load(path)
         except model.CheckpointError as exc:
             kept = "The current model stays loaded." if self.recognizer else "No model is loaded."
             self.show_error("Can't open these weights", f"{exc}\n\n{kept}")
-            return False
-        if not self._may_replace_model():
             return False
         self.settings.setValue("folders/weights", str(Path(path).parent))
         self._use_recognizer(recognizer)
@@ -505,7 +506,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             return True
         if self.retrain_dialog is not None and outgoing is self.retrain_dialog.trained:
             return True                     # still there to save, or to use again
-        return self._keep_retrained_model(outgoing)
+        return self._keep_retrained_model(outgoing, "when another model takes its place")
 
     def drop_action(self, paths):
         """One dropped file opens as File ▸ Open weights (.pt) or Open drawing (.npz) would."""
@@ -1019,14 +1020,15 @@ class MainWindow(FileDropTarget, QMainWindow):
         candidates = [self.recognizer] + ([trained] if trained is not self.recognizer else [])
         return [r for r in candidates if r is not None and r.source == UNSAVED]
 
-    def _keep_retrained_model(self, recognizer) -> bool:
-        """Before quitting: save a retrained model that exists only in memory,
-        or let it go.  False: do not quit."""
+    def _keep_retrained_model(self, recognizer, lost: str = "on quitting") -> bool:
+        """Before quitting or another model takes over (``lost`` says which):
+        save a retrained model that exists only in memory, or let it go.
+        False: keep it (do not quit, do not swap)."""
         buttons = QMessageBox.StandardButton
         which = "you are using" if recognizer is self.recognizer else "from your last retrain"
         answer = QMessageBox.question(self, "Retrained model not saved",
-                                      f"The retrained model {which} has not been saved, and it is lost on "
-                                      "quitting.\nSave it first?", buttons.Save | buttons.Discard | buttons.Cancel,
+                                      f"The retrained model {which} has not been saved, and it is lost {lost}."
+                                      "\nSave it first?", buttons.Save | buttons.Discard | buttons.Cancel,
                                       buttons.Save)
         if answer == buttons.Save:
             return self.save_model_as(recognizer)

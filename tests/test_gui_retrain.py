@@ -429,6 +429,7 @@ def test_swapping_out_an_unsaved_model_in_use_asks_first(qtbot, window, monkeypa
                         lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
     dialog.use_button.click()
     assert window.recognizer is first and "you are using" in asked[0]      # Cancel keeps it
+    assert "lost when another model takes its place" in asked[0]           # nobody is quitting
     assert not window.use_shipped_model() and window.recognizer is first
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     dialog.use_button.click()
@@ -485,3 +486,20 @@ def test_the_result_says_how_the_model_was_trained_as_it_was(finetuned_from, min
     meta = {"my_samples": mine, "finetuned_from": finetuned_from, "train_data": train_data, "val_data": {"c74k": 50}}
     text = RetrainDialog._result_text(TrainingOutcome(result, model.RasterConfig(), None, 0.8, meta))
     assert f"<p>{says}" in text and text.count("<p>") == 3
+
+
+def test_an_unsaved_model_saved_onto_the_weights_being_opened_is_the_one_opened(qtbot, window, tmp_path,
+                                                                                   monkeypatch):
+    """Open weights asks about the outgoing model before it reads the file:
+    saved onto that very file, the model in use and the file agree."""
+    path = tmp_path / "theirs.pt"
+    path.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
+    dialog = open_dialog(window)
+    first = finish_a_run(qtbot, dialog)
+    dialog.use_button.click()
+    finish_a_run(qtbot, dialog)                    # the dialog holds another: the first would be lost
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
+    monkeypatch.setattr("gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(path), ""))
+    assert window.open_weights(str(path))
+    assert torch.equal(weights(window.recognizer), weights(first))
+    assert torch.equal(weights(model.Recognizer.load(path)), weights(first))
