@@ -78,8 +78,6 @@ class TrainingWorker(QObject):
             # use can be scored on the same writers as the new one.
             train_sets, val_sets = model.hold_out_writers(train_sets, model.TrainConfig().val_fraction, job.seed)
             val_sets = [s for s in val_sets if len(s)]
-        # A set naming fewer than two writers is split by letter: its held-out letters are no new writers.
-        by_letter = not job.val_sets and any(len(set(s.writers)) < 2 for s in job.train_sets)
         if job.my_samples is not None and job.fine_tune:
             finetune = model.FinetuneConfig(lr=job.lr, seed=job.seed)
             result = model.finetune_on_samples(job.base.model, job.my_samples, train_sets, finetune,
@@ -104,13 +102,11 @@ class TrainingWorker(QObject):
         if stop():      # a cancel after the last batch, or during the scoring, is still a cancel
             result, confusion = dataclasses.replace(result, stopped=True), None
         meta = {
-            **model.run_record(config, result, train_sets, job.val_sets),    # none: HELD_OUT_WRITERS
+            **model.run_record(config, result, job.train_sets, job.val_sets),    # the sets as ticked
             "my_samples": len(job.my_samples) if job.my_samples is not None else 0,
             "finetuned_from": job.base.source if job.base else None,
             "trained_in": "LetterLens retrain dialog",
         }
-        if by_letter and val_sets:
-            meta["val_data"] = model.HELD_OUT_LETTERS
         return TrainingOutcome(result, raster, confusion, current, meta)
 
 

@@ -183,7 +183,7 @@ def run_record(config: TrainConfig, result: TrainResult, train_sets: list[Datase
         "train_data": {s.name: len(s) for s in train_sets},
         "train_size": result.train_size,
         "dropped_labels": result.dropped_labels,
-        "val_data": {s.name: len(s) for s in val_sets} if val_sets else HELD_OUT_WRITERS,
+        "val_data": {s.name: len(s) for s in val_sets} if val_sets else held_out_from(train_sets),
         "val_accuracy": result.val_accuracy,
         "history": result.history,
         "epochs": config.epochs,
@@ -196,6 +196,14 @@ def run_record(config: TrainConfig, result: TrainResult, train_sets: list[Datase
         "threads": torch.get_num_threads(),
         "torch": str(torch.__version__),
     }
+
+
+def held_out_from(train_sets: list[Dataset]) -> str:
+    """What validated a run given no validation sets: held-out writers, or
+    only letters where a set names fewer than two writers (split_by_writer
+    then splits by letter, and those letters' writers are in training too)."""
+    by_letter = any(len(np.unique(s.writers)) < 2 for s in train_sets)
+    return HELD_OUT_LETTERS if by_letter else HELD_OUT_WRITERS
 
 
 def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Generator,

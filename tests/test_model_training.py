@@ -198,3 +198,15 @@ def test_writer_balance_never_shifts_weight_between_data_sets():
     assert weights[90:].sum() == pytest.approx(30 / 120)
     rng = np.random.default_rng(0)
     assert sorted(Pool([one]).epoch_order(0.5, rng)) == list(range(30))  # nothing to balance: each once
+
+
+def test_a_run_that_held_out_letters_of_a_set_without_writers_does_not_claim_new_writers(tiny_run):
+    """The CLI's checkpoints and the app's retrain say the same: a set naming
+    fewer than two writers is split by letter, so its letters' writers trained."""
+    from model import HELD_OUT_LETTERS, run_record
+    from model.training import HELD_OUT_WRITERS
+    many, one = synthetic_shapes(30), synthetic_shapes(30, writers=1)
+    record = lambda sets: run_record(TINY, tiny_run[0], sets, None)["val_data"]   # noqa: E731
+    assert record([many]) == HELD_OUT_WRITERS
+    assert record([one]) == HELD_OUT_LETTERS and record([many, one]) == HELD_OUT_LETTERS
+    assert run_record(TINY, tiny_run[0], [one], [many])["val_data"] == {"shapes": 30}   # a set was named
