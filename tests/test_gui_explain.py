@@ -568,6 +568,10 @@ def test_a_long_typed_weight_is_shown_short_and_used_in_full(qtbot, window, expl
     assert explain.kernels.custom.kernel[0, 0] == 1 / 3 and explain.kernels.custom.kernel[2, 2] == 123456.789
     grid.item(1, 1).setText("2")                                      # another cell edited: nothing rounded
     assert explain.kernels.custom.kernel[0, 0] == 1 / 3
+    grid.item(2, 2).setText("2")                      # a short entry: the long one's tooltip goes with it
+    assert grid.item(2, 2).text() == "2" and grid.item(2, 2).toolTip() == ""
+    explain.kernels._start_custom_from(explain.kernels.custom_start.findData("identity"))   # a preset
+    assert grid.item(0, 0).text() == "0" and grid.item(0, 0).toolTip() == ""
 
 
 def test_conv1s_sentence_and_sum_row_print_the_same_sum(qtbot, window, explain):

@@ -220,9 +220,11 @@ class KernelsTab(QWidget):
             item.setData(CELL_VALUE, value)
             room = grid.columnWidth(item.column()) - 8
             fits = lambda text: grid.fontMetrics().horizontalAdvance(text) <= room   # noqa: E731
+            # The cell would cut a long text to "0.1…", which reads as another
+            # number: shown as short as it must be, used in full, typed text as
+            # tooltip (and no tooltip left over from an earlier, longer entry).
+            item.setToolTip("")
             if value is not None and not fits(item.text()):
-                # The cell would cut it to "0.1…", which reads as another number:
-                # shown as short as it must be, used in full, typed text as tooltip.
                 item.setToolTip(item.text())
                 item.setText(_shortest_fitting(value, fits))
             grid.blockSignals(blocked)

@@ -196,6 +196,7 @@ class NumberGrid(QTableWidget):
             item.setData(CELL_VALUE, float(value))
             if text:
                 item.setText(fmt(value, decimals))
+                item.setToolTip("")       # a typed text's tooltip belongs to that text
             if (r, c) == highlight:
                 item.setBackground(MARK_BRUSH)
                 item.setForeground(MARK_TEXT)
