@@ -127,15 +127,16 @@ def find_datasets(folder: str | os.PathLike) -> list[Path]:
     ``X_strokes.npz`` exist, only the strokes are used: they are the primary
     form, and rendering them ourselves matches the drawing pad."""
     folder = Path(folder)
-    if not folder.is_dir():
+    if not os.path.isdir(folder):       # os.path: False, not PermissionError, behind a folder that cannot be searched
         raise DatasetError(f"{folder}: not a folder")
     try:
         names = [p.name for p in folder.iterdir()]
     except OSError as exc:
         raise DatasetError(f"{folder}: cannot list its files ({exc.strerror or exc})") from exc
-    npz = sorted(folder / name for name in names if name.endswith(".npz"))
-    strokes = {p.name[:-len("_strokes.npz")] for p in npz if p.name.endswith("_strokes.npz")}
-    found = [p for p in npz if p.name.endswith("_strokes.npz") or p.stem not in strokes]
+    # Suffixes in any case, as load_dataset takes them (DATA.NPZ, X_Strokes.npz).
+    npz = sorted(folder / name for name in names if name.lower().endswith(".npz"))
+    strokes = {p.name.lower().removesuffix("_strokes.npz") for p in npz if p.name.lower().endswith("_strokes.npz")}
+    found = [p for p in npz if p.name.lower().endswith("_strokes.npz") or p.stem.lower() not in strokes]
     # EMNIST IDX files, gzipped as EMNIST ships them or not: one copy each, the .gz.
     idx = {name for name in names if "images-idx3-ubyte" in name}
     found += sorted(folder / name for name in idx if name + ".gz" not in idx)

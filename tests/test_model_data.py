@@ -308,6 +308,12 @@ def test_find_datasets_prefers_strokes_over_images(tmp_path):
         find_datasets(tmp_path / "a.npz")
 
 
+def test_find_datasets_takes_suffixes_in_any_case_as_loading_does(tmp_path):
+    for name in ["DATA.NPZ", "Pad.npz", "Pad_Strokes.NPZ", "notes.txt"]:
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in find_datasets(tmp_path)] == ["DATA.NPZ", "Pad_Strokes.NPZ"]
+
+
 def test_find_datasets_takes_emnist_files_once_preferring_the_gz(tmp_path):
     for name in ["x-images-idx3-ubyte", "x-images-idx3-ubyte.gz", "y-images-idx3-ubyte"]:
         (tmp_path / name).write_bytes(b"")
