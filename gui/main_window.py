@@ -694,7 +694,7 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     # ------------------------------------------------------------------ files
     def _last_folder(self, kind: str) -> str:
-        return str(self.settings.value(f"folders/{kind}", str(Path.home())))
+        return text_setting(self.settings, f"folders/{kind}") or str(Path.home())
 
     def _drawing_or_warn(self) -> bool:
         if self.pad.is_empty():
