@@ -312,16 +312,15 @@ class SamplesDialog(FileDropTarget, QDialog):
             if not path:
                 return 0
         try:
-            before = {info.id for info in self.store.list()}
-            added = self.store.import_(path)
+            new = self.store.import_(path)
         except model.SampleStoreError as exc:
             self.main_window.samples_error("Can't import these samples", exc, "Nothing was imported.")
             return 0
         except model.DatasetError as exc:
             self.main_window.show_error("Can't import these samples", str(exc))
             return 0
-        self._changed()                                 # lists the store, new ids included
-        new = sorted(self._ids - before)
+        self._changed()
+        added = len(new)
         if new:
             self.undo_stack.append(lambda: self.store.delete(new))
             self._update_buttons()

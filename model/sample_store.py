@@ -399,8 +399,8 @@ class SampleStore:
         inks = [data.ink.ink(i) for i in range(len(data))]
         return save_strokes(path, inks, data.labels, data.writers)
 
-    def import_(self, path: str | os.PathLike) -> int:
-        """Add the drawings of a stroke ``.npz``; returns how many were new.
+    def import_(self, path: str | os.PathLike) -> list[int]:
+        """Add the drawings of a stroke ``.npz``; returns the ids of the new ones.
         Drawings already in the store (same label and strokes) are skipped, so
         importing a file twice adds nothing.  All or nothing: one transaction.
         Raises DatasetError for an unreadable or image-only file."""
@@ -417,13 +417,14 @@ class SampleStore:
             rows.append((CLASSES[data.labels[i]], now, *packed))
         with self._transaction() as db:
             known = set(db.execute("SELECT label, points, strokes FROM samples"))
-            fresh = []
+            added = []
             for row in rows:
                 if row[:1] + row[2:] not in known:
                     known.add(row[:1] + row[2:])
-                    fresh.append(row)
-            db.executemany("INSERT INTO samples (label, created, points, strokes) VALUES (?, ?, ?, ?)", fresh)
-        return len(fresh)
+                    # One by one for the ids (executemany gives none), so Undo takes back just these.
+                    added.append(db.execute("INSERT INTO samples (label, created, points, strokes) "
+                                            "VALUES (?, ?, ?, ?)", row).lastrowid)
+        return added
 
 
 def _to_stroke_set(name: str, samples: list[Sample]) -> StrokeSet:

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "export":
                 return _export(store, args.file)
             elif args.command == "import":
-                added = store.import_(args.file)
+                added = len(store.import_(args.file))
                 print(f"imported {added} new samples from {args.file} ({store.count()} in all)",
                       file=sys.stderr)
     except (SampleStoreError, DatasetError, ValueError) as exc:

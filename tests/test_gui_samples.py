@@ -296,7 +296,7 @@ def test_a_sample_deleted_elsewhere_is_reported_on_double_click(qtbot, settings)
     assert dialog.grid.count() == 2 and window.pad.is_empty()
 
 
-def test_import_says_what_it_added_and_undo_takes_it_back(qtbot, settings, tmp_path):
+def test_import_says_what_it_added_and_undo_takes_it_back(qtbot, settings, tmp_path, monkeypatch):
     window, dialog = samples_dialog_with(qtbot, settings)
     path = tmp_path / "mine_strokes.npz"
     dialog.filter.setCurrentIndex(dialog.filter.findData("o"))
@@ -306,9 +306,17 @@ def test_import_says_what_it_added_and_undo_takes_it_back(qtbot, settings, tmp_p
     assert "Nothing new in mine_strokes.npz" in dialog.summary.text()
     dialog.grid.item(0).setSelected(True)
     assert dialog.delete_selected() == 1
+    real_import, store = window.samples.import_, window.samples
+
+    def while_another_program_adds_one(path):
+        store.add([np.array([[0.0, 0.0], [10.0, 20.0]])], "k")
+        return real_import(path)
+
+    monkeypatch.setattr(store, "import_", while_another_program_adds_one)
     assert dialog.import_(str(path)) == 1
     assert "Imported 1 new drawing from" in dialog.summary.text()
-    assert dialog.undo() and window.samples.count() == 2           # the import, not the delete before it
+    assert dialog.undo() and window.samples.count() == 3           # the import, not the delete before it
+    assert "k" in [s.label for s in window.samples.list()]         # nor the other program's sample
 
 
 def test_a_second_typed_letter_corrects_the_first(qtbot, settings):
