@@ -68,6 +68,10 @@ class DrawingPad(QWidget):
     def is_empty(self) -> bool:
         return not self._strokes and not self._current
 
+    def is_drawing(self) -> bool:
+        """A stroke is under way: the pen is down."""
+        return self._current is not None
+
     def point_count(self) -> int:
         return sum(len(s) for s in self._strokes) + len(self._current or ())
 

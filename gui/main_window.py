@@ -317,6 +317,13 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.saliency_action = a("&Saliency overlay", self.schedule_refresh, "Ctrl+L",
                                  "Tint the pad where the ink pushed the network towards its answer")
         self.saliency_action.setCheckable(True)
+        views = model.READ_VIEWS.count
+        self.views_action = a(f"Read from {views} &views", self._reading_changed, None,
+                              f"When the pen lifts, average the network's reading of the drawing and of "
+                              f"{views - 1} slightly turned, sheared and shifted copies: new handwriting reads "
+                              "better. While the pen moves, or with this off, it reads the drawing alone.")
+        self.views_action.setCheckable(True)
+        self.views_action.setChecked(True)
         self.pen_wider_action = a("Wider pen", lambda: self.pen_width.stepUp(), "Ctrl+]")
         self.pen_thinner_action = a("Thinner pen", lambda: self.pen_width.stepDown(), "Ctrl+[")
         self.pen_width.valueChanged.connect(self._update_pen_actions)
@@ -340,6 +347,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         model_menu.addActions([self.retrain_action, self.samples_action])
         model_menu.addSeparator()
         model_menu.addActions([self.shipped_action, self.model_info_action])
+        model_menu.addSeparator()
+        model_menu.addAction(self.views_action)
         self.model_menu = model_menu
         self.view_menu = bar.addMenu("&View")
         help_menu = bar.addMenu("&Help")
@@ -381,9 +390,10 @@ class MainWindow(FileDropTarget, QMainWindow):
         # soon as the pointer passes over a menu item.
         self.model_label = QLabel()
         self.timing_label = QLabel("")
-        self.timing_label.setToolTip("Time to rasterize the drawing and run the network, last drawing")
+        self.timing_label.setToolTip("Time to rasterize the drawing and run the network, last drawing "
+                                     "(a finished drawing: all its views)")
         # A fixed size: otherwise each new time re-lays out the whole window.
-        widest = self.timing_label.fontMetrics().horizontalAdvance("read in 0000.0 ms") + 8
+        widest = self.timing_label.fontMetrics().horizontalAdvance("88 views in 0000.0 ms") + 8
         self.timing_label.setFixedSize(widest, self.timing_label.sizeHint().height())
         self.statusBar().addWidget(self.model_label, 1)
         self.statusBar().addPermanentWidget(self.timing_label)
@@ -631,14 +641,28 @@ class MainWindow(FileDropTarget, QMainWindow):
             self._refresh_pending = True
             QTimer.singleShot(0, self._refresh_views)
 
+    def reading_views(self) -> model.Views:
+        """How the app reads a finished drawing: from several views, unless
+        Model ▸ Read from 8 views is off.  The misread search and My samples'
+        marks read the same way, so they agree with the pad."""
+        return model.READ_VIEWS if self.views_action.isChecked() else model.ONE_VIEW
+
+    def _reading_changed(self) -> None:
+        self.schedule_refresh()
+        if self.samples_dialog is not None:
+            self.samples_dialog.refresh()          # its marks say what the model reads
+
     def _refresh_views(self) -> None:
         self._refresh_pending = False
         self.prediction, message = None, "Draw a letter"
         if self.recognizer is None:
             message = "No model loaded"
         elif not self.pad.is_empty():
+            # While the pen moves, one view: the hot path stays one forward pass
+            # of one image.  The finished drawing gets its views when the pen lifts.
+            views = model.ONE_VIEW if self.pad.is_drawing() else self.reading_views()
             try:
-                self.prediction = self.recognizer.predict(self.pad.strokes())
+                self.prediction = self.recognizer.predict(self.pad.strokes(), views)
             except ValueError as exc:          # e.g. a single dot: the network can't read it
                 message = f"Can't read this: {exc}"
         self._show(self.prediction, message)
@@ -656,7 +680,7 @@ class MainWindow(FileDropTarget, QMainWindow):
                 panel.show_activations(activations)
         self.pad.set_overlay(saliency_overlay(self.recognizer, prediction, self.pad.strokes(), self.pad.size())
                              if prediction is not None and self.saliency_action.isChecked() else None)
-        self._show_timing(prediction.elapsed_ms if prediction else None)
+        self._show_timing(prediction)
         hint = bar_hint(top)
         # A message already showing (a drawing opened from a file says its
         # label) is not covered: the hint waits for a frame without one.
@@ -680,13 +704,17 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.show_explain()
         self.explain_window.explain_position(stage, channel, row, col)
 
-    def _show_timing(self, elapsed_ms: float | None) -> None:
+    def _show_timing(self, prediction) -> None:
         # A few times a second is readable: a figure that changes every frame only
         # flickers.  (The label's fixed size already keeps a change from re-laying out.)
+        # A change of views is shown at once: the pen has just lifted, or gone down.
+        text = "" if prediction is None else (f"read in {prediction.elapsed_ms:.1f} ms" if prediction.views == 1
+                                              else f"{prediction.views} views in {prediction.elapsed_ms:.1f} ms")
         now = time.perf_counter()
-        if elapsed_ms is None or not self.timing_label.text() or now - self._timing_shown_at > 0.25:
+        if (prediction is None or not self.timing_label.text() or now - self._timing_shown_at > 0.25
+                or ("views" in text) != ("views" in self.timing_label.text())):
             self._timing_shown_at = now
-            self.timing_label.setText(f"read in {elapsed_ms:.1f} ms" if elapsed_ms is not None else "")
+            self.timing_label.setText(text)
 
     def enlarge_channel(self, stage: str, channel: int) -> None:
         self.set_panel_visible("channel", True)
@@ -774,7 +802,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         searched = np.arange(start, stop, step)
         if not len(searched):
             return
-        misread = self.recognizer.first_misread(drawings, searched)
+        misread = self.recognizer.first_misread(drawings, searched, self.reading_views())
         if misread is not None:
             found, reading = misread
             self._show_stored_drawing(drawings, name, found + 1)
@@ -970,6 +998,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             pen = int(DrawingPad.DEFAULT_PEN_WIDTH)
         self.pen_width.setValue(pen)
         self.saliency_action.setChecked(self.settings.value("view/saliency", False) in (True, "true", "1"))
+        self.views_action.setChecked(self.settings.value("model/read_views", True) not in (False, "false", "0"))
         self._update_pen_actions()
         self._update_edit_actions()
         self._update_file_actions()
@@ -989,6 +1018,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("pad/pen_width", self.pen_width.value())
         self.settings.setValue("view/saliency", self.saliency_action.isChecked())
+        self.settings.setValue("model/read_views", self.views_action.isChecked())
         for key, action in self.panel_actions.items():
             self.settings.setValue(f"view/{key}", action.isChecked())
         for block, panel in self.block_panels.items():

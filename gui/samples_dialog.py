@@ -43,7 +43,7 @@ class SamplesDialog(FileDropTarget, QDialog):
         # What Undo takes back, newest last: each entry undoes one delete or relabel.
         self.undo_stack: list[Callable[[], object]] = []
         self._readings: dict[int, str] = {}     # sample id -> letter read by ...
-        self._read_with = None                  # ... this recognizer
+        self._read_with = (None, None)          # ... this recognizer, reading so many views
         self._thumbnails: dict[int, QIcon] = {}   # sample id -> its picture, in ...
         self._drawn_from = None                 # ... this store (a new collection reuses ids)
         self._ids: set[int] = set()             # every sample id, at the last refresh
@@ -177,7 +177,7 @@ class SamplesDialog(FileDropTarget, QDialog):
         else:
             self.pages.setCurrentWidget(self.grid)
         per_letter = ", ".join(f"{k} {v}" for k, v in counts.items())
-        read = f"<br>The model in use misreads {misread} of them." if total and self._read_with else ""
+        read = f"<br>The model in use misreads {misread} of them." if total and self._read_with[0] else ""
         self.summary.setText(f"<b>{total} sample{'s' if total != 1 else ''}</b>"
                              + (f": {per_letter}" if per_letter else " yet") + read
                              + f"<br>Stored in {self.store.path}")
@@ -188,9 +188,9 @@ class SamplesDialog(FileDropTarget, QDialog):
         main window's model has not read yet: one pass over the store, one
         batch through the network.  Both are kept (readings until the model
         changes), so adding a sample costs one of each, not one per sample."""
-        recognizer = self.main_window.recognizer
-        if recognizer is not self._read_with or self.store is not self._drawn_from:
-            self._readings, self._read_with = {}, recognizer
+        recognizer, views = self.main_window.recognizer, self.main_window.reading_views()
+        if (recognizer, views) != self._read_with or self.store is not self._drawn_from:
+            self._readings, self._read_with = {}, (recognizer, views)
         if self.store is not self._drawn_from:
             self._thumbnails, self._drawn_from = {}, self.store
             self.undo_stack.clear()         # its steps name the old store's ids: never apply them here
@@ -203,7 +203,7 @@ class SamplesDialog(FileDropTarget, QDialog):
             if sample_id not in self._thumbnails:          # a sample's ink never changes: draw it once
                 self._thumbnails[sample_id] = thumbnail(drawings.ink.ink(k))
         if recognizer is not None:
-            letters = recognizer.read_letters(drawings, np.arange(len(new)))
+            letters = recognizer.read_letters(drawings, np.arange(len(new)), views)
             self._readings.update((i, model.CLASSES[letter]) for i, letter in zip(new, letters))
 
     def _changed(self) -> None:

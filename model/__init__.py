@@ -4,7 +4,7 @@ Pure PyTorch/numpy, no Qt.  The GUI uses only the names exported here.
 """
 from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from .data import DatasetError, ImageSet, StrokeSet, find_datasets, load_dataset, load_many, save_strokes
-from .evaluation import StopRequested, confusion_matrix, evaluate_network
+from .evaluation import ONE_VIEW, READ_VIEWS, StopRequested, Views, confusion_matrix, evaluate_network
 from .explain import (
     CLASSIC_KERNELS, KERNEL_LABELS, PRIMER_DEAD_NEURON_INPUTS, PRIMER_DIGIT_NET, PRIMER_GELU_INPUTS,
     ConvStep, GeluRow, PoolStep, activation_curves, activation_histograms, apply_kernel,
@@ -30,7 +30,7 @@ __all__ = [
     "DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes",
     # training and evaluation
     "HELD_OUT_LETTERS", "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record", "train_network",
-    "confusion_matrix", "evaluate_network", "StopRequested",
+    "confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views",
     # checkpoints, and the reader the app uses
     "Checkpoint", "CheckpointError", "MODEL_CARD", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
     "Prediction", "Recognizer",

@@ -3,6 +3,9 @@
 * ``predict_ms_1thread_median`` / ``_p90``: one prediction (render the ink,
   forward pass with every activation) on one thread, as the app does it;
 * ``predict_ms_median``: the same on torch's default threads;
+* ``read_ms_1thread_median`` / ``_p90``: reading a finished drawing, from its
+  8 views in one forward pass (``READ_VIEWS``), on one thread: the app does
+  this once when the pen lifts, and the one-view prediction on every move;
 * ``forward_ms_1thread_median``: the network alone, without rendering;
 * ``render_batch_256_ms_median``: rendering 256 drawings with augmentation;
 * ``train_samples_per_s``: training throughput, rendering included;
@@ -30,6 +33,7 @@ from .ink import Augment, InkBatch, RasterConfig, render_batch
 from .network import CLASSES, LetterNet
 from .paths import PROJECT_ROOT, SHIPPED_WEIGHTS
 from .personalize import FinetuneConfig, finetune_on_samples
+from .evaluation import READ_VIEWS
 from .recognizer import Recognizer
 from .runtime import positive, print_figures
 from .training import Pool, TrainConfig, fit
@@ -86,6 +90,7 @@ def bench_predict(recognizer: Recognizer, repeats: int) -> dict:
     x = torch.from_numpy(recognizer.predict(ink).image)[None, None].contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
         forward = time_ms(lambda: recognizer.model(x), repeats)
+    read = time_ms(lambda: recognizer.predict(ink, READ_VIEWS), repeats)
     torch.set_num_threads(default_threads)
     many = time_ms(lambda: recognizer.predict(ink), repeats)
     return {
@@ -93,6 +98,8 @@ def bench_predict(recognizer: Recognizer, repeats: int) -> dict:
         "predict_ms_1thread_p90": float(np.percentile(one, 90)),
         "predict_ms_median": float(np.median(many)),
         "forward_ms_1thread_median": float(np.median(forward)),
+        "read_ms_1thread_median": float(np.median(read)),
+        "read_ms_1thread_p90": float(np.percentile(read, 90)),
         "threads_default": default_threads,
     }
 

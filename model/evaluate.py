@@ -2,9 +2,11 @@
 
     python -m model.evaluate --strokes FILE.npz [--weights FILE] [--json] [--errors]
 
-renders every sample with the project's rasterizer, classifies it, and prints
-a report (with ``--json``: one JSON object with ``n``, ``accuracy``, ``top3``,
-``per_class`` and ``confusions``).  ``--errors`` adds every misread sample:
+renders every sample with the project's rasterizer, classifies it as the app
+reads a finished drawing (from ``--views`` views of it, default 8; 1 reads
+each drawing once, the network alone), and prints a report (with ``--json``:
+one JSON object with ``n``, ``accuracy``, ``top3``, ``per_class``,
+``confusions`` and ``views``).  ``--errors`` adds every misread sample:
 its number, counted from 1 as the app's File > Open drawing counts, its label
 and its reading (in JSON: ``errors``).
 """
@@ -19,10 +21,10 @@ import numpy as np
 
 from .checkpoint import CheckpointError, load_checkpoint
 from .data import DatasetError, load_dataset
-from .evaluation import format_report, predict_log_probs, score
+from .evaluation import READ_VIEWS, Views, format_report, predict_log_probs, score
 from .network import CLASSES
 from .paths import SHIPPED_WEIGHTS
-from .runtime import end_quietly_when_the_reader_stops
+from .runtime import end_quietly_when_the_reader_stops, positive
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--images", help="image .npz or EMNIST images-idx3 file")
     parser.add_argument("--weights", default=str(SHIPPED_WEIGHTS), help="checkpoint (default: shipped)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--views", type=positive(int), default=READ_VIEWS.count,
+                        help=f"views of each drawing to average (default: {READ_VIEWS.count}, as the app reads "
+                             "a finished drawing; 1: the drawing alone)")
     parser.add_argument("--errors", action="store_true",
                         help="also list every misread sample: number (from 1), label, reading")
     args = parser.parse_args(argv)
@@ -45,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if len(dataset) == 0:       # an accuracy of 0 would read as a result
         print(f"error: {args.strokes or args.images}: holds no samples to evaluate", file=sys.stderr)
         return 2
-    log_probs = predict_log_probs(checkpoint.model, dataset, checkpoint.raster)
-    result = score(log_probs, dataset.labels)
+    views = Views(args.views, READ_VIEWS.seed, READ_VIEWS.augment)
+    log_probs = predict_log_probs(checkpoint.model, dataset, checkpoint.raster, views=views)
+    result = {**score(log_probs, dataset.labels), "views": views.count}
     if args.errors:
         readings = log_probs.argmax(axis=1)
         result["errors"] = [{"number": int(i) + 1, "true": CLASSES[dataset.labels[i]],

@@ -12,8 +12,8 @@ import torch
 
 from .checkpoint import Checkpoint, load_checkpoint
 from .data import Dataset
-from .evaluation import predict_log_probs
-from .ink import Ink, render
+from .evaluation import ONE_VIEW, READ_VIEWS, Views, predict_log_probs
+from .ink import Ink, InkBatch, render, render_batch
 from .network import CLASSES, count_parameters
 from .paths import SHIPPED_WEIGHTS
 from .training import HELD_OUT_LETTERS
@@ -23,8 +23,9 @@ from .training import HELD_OUT_LETTERS
 class Prediction:
     image: np.ndarray                    # (28, 28) network input in [0, 1]
     probabilities: np.ndarray            # (26,) sums to 1
-    activations: dict[str, np.ndarray]   # stage name -> output for this drawing
+    activations: dict[str, np.ndarray]   # stage name -> output for this drawing (view 0: the drawing itself)
     elapsed_ms: float                    # render + forward
+    views: int = 1                       # how many views the probabilities average
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         order = np.argsort(-self.probabilities)[:k]
@@ -59,30 +60,40 @@ class Recognizer:
         return " · ".join(parts)
 
     @torch.inference_mode()
-    def predict(self, ink: Ink) -> Prediction:
-        """Read one drawing.  Raises ``ValueError`` for empty or invalid ink."""
+    def predict(self, ink: Ink, views: Views = ONE_VIEW) -> Prediction:
+        """Read one drawing, from ``views`` of it in one forward pass (the
+        activations are those of the drawing itself).  Raises ``ValueError``
+        for empty or invalid ink."""
         started = time.perf_counter()
         image = render(ink, self.checkpoint.raster)
-        x = torch.from_numpy(image)[None, None].contiguous(memory_format=torch.channels_last)
-        log_probs, activations = self.model(x)
+        x = torch.from_numpy(image)[None]
+        if views.count > 1:
+            x = torch.cat([x, views.copies(lambda n, augment, rng: render_batch(
+                InkBatch.from_inks([ink] * n), self.checkpoint.raster, augment, rng))])
+        log_probs, activations = self.model(x.unsqueeze(1).contiguous(memory_format=torch.channels_last))
+        probabilities = log_probs.exp().numpy()
         # Index the numpy views, not the tensors: a numpy view costs a fraction
         # of a torch op, and there is one per activation.
         return Prediction(
             image=image,
-            probabilities=log_probs.exp().numpy()[0],
+            probabilities=probabilities[0] if views.count == 1 else probabilities.mean(axis=0),
             activations={name: a.numpy()[0] for name, a in activations.items()},  # views, no copies
             elapsed_ms=(time.perf_counter() - started) * 1000,
+            views=views.count,
         )
 
-    def read_letters(self, drawings: Dataset, indices) -> np.ndarray:
+    def read_letters(self, drawings: Dataset, indices, views: Views = READ_VIEWS) -> np.ndarray:
         """The letter (an index into CLASSES) that each drawing of
-        ``drawings`` at ``indices`` reads as, in batches: for searching a
-        data set.  On one thread it reads Chars74K's 2,860 letters in 0.7 s;
-        :meth:`predict`, one at a time and with every activation, takes 3.6 s."""
+        ``drawings`` at ``indices`` reads as, in batches, as the app reads a
+        finished drawing: for searching a data set.  On one thread, one view
+        reads Chars74K's 2,860 letters in 0.7 s; :meth:`predict`, one at a
+        time and with every activation, takes 3.6 s."""
         chosen = drawings.subset(np.asarray(indices, dtype=np.int64))
-        return predict_log_probs(self.model, chosen, self.checkpoint.raster, batch_size=256).argmax(axis=1)
+        return predict_log_probs(self.model, chosen, self.checkpoint.raster, batch_size=256,
+                                 views=views).argmax(axis=1)
 
-    def first_misread(self, drawings: Dataset, indices, batch_size: int = 256) -> tuple[int, int] | None:
+    def first_misread(self, drawings: Dataset, indices, views: Views = READ_VIEWS,
+                      batch_size: int = 256) -> tuple[int, int] | None:
         """The first drawing of ``indices``, in their order, that reads as
         another letter than its label, and that reading; None if every one
         reads as labelled.  Reads a batch at a time and stops at the first
@@ -90,7 +101,7 @@ class Recognizer:
         indices = np.asarray(indices, dtype=np.int64)
         for start in range(0, len(indices), batch_size):
             batch = indices[start:start + batch_size]
-            letters = self.read_letters(drawings, batch)
+            letters = self.read_letters(drawings, batch, views)
             wrong = np.flatnonzero(letters != drawings.labels[batch])
             if len(wrong):
                 return int(batch[wrong[0]]), int(letters[wrong[0]])

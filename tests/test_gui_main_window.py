@@ -51,7 +51,7 @@ def test_mouse_drawn_letters_are_read_live(qtbot, window, letters_file):
                    if before[name].shape != after[name].shape or not np.allclose(before[name], after[name],
                                                                                    equal_nan=True)}
         assert changed == set(before), f"panels that did not update: {set(before) - changed}"
-        assert window.timing_label.text().startswith("read in")
+        assert window.timing_label.text().startswith(f"{model.READ_VIEWS.count} views in")   # a finished drawing
 
 
 def test_prediction_updates_while_the_pen_is_still_down(qtbot, window):
@@ -64,7 +64,28 @@ def test_prediction_updates_while_the_pen_is_still_down(qtbot, window):
     qtbot.waitUntil(lambda: window.frames_shown > shown, timeout=2000)
     assert window.prediction is not None           # read before the release
     assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
-    send_mouse(window.pad, QEvent.Type.MouseButtonRelease, *first[-1], False)
+    assert window.prediction.views == 1 and window.timing_label.text().startswith("read in")   # one view, live
+    with qtbot.waitSignal(window.prediction_shown, timeout=2000):
+        send_mouse(window.pad, QEvent.Type.MouseButtonRelease, *first[-1], False)
+    # The pen lifts: the finished stroke is read from its views, in one forward pass.
+    assert window.prediction.views == model.READ_VIEWS.count
+    expected = window.recognizer.predict(window.pad.strokes(), model.READ_VIEWS)
+    np.testing.assert_allclose(window.chart.values(), expected.probabilities, atol=1e-6)
+    assert window.timing_label.text().startswith(f"{model.READ_VIEWS.count} views in")
+
+
+def test_reading_from_views_can_be_turned_off_and_is_remembered(qtbot, window, settings):
+    draw_letter(qtbot, window, LETTERS["e"])
+    with_views = window.chart.values().copy()
+    with qtbot.waitSignal(window.prediction_shown, timeout=2000):
+        window.views_action.trigger()                  # off: the network reads the drawing alone
+    alone = window.recognizer.predict(window.pad.strokes())
+    assert window.prediction.views == 1 and not np.allclose(with_views, window.chart.values())
+    np.testing.assert_allclose(window.chart.values(), np.exp(alone.activations["log_softmax"]), atol=1e-6)
+    assert window.reading_views() == model.ONE_VIEW
+    window.save_settings()
+    again = show_main_window(qtbot, window.recognizer, settings)
+    assert not again.views_action.isChecked()
 
 
 def test_move_events_are_coalesced_into_fewer_predictions(qtbot, window):

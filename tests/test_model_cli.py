@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+import model
 from model import (CLASSES, LetterNet, RasterConfig, SampleStore, SampleStoreError, TrainConfig, load_checkpoint,
                    load_dataset, save_checkpoint, save_strokes)
 from model.evaluate import main as evaluate_main
@@ -58,6 +59,10 @@ def test_evaluate_json_prints_one_object(files):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)   # fails on anything but exactly one JSON document
     assert isinstance(result, dict)
+    assert result["views"] == model.READ_VIEWS.count      # as the app reads a finished drawing
+    alone = json.loads(run_module("model.evaluate", "--strokes", files["strokes"], "--weights", files["weights"],
+                                  "--json", "--views", "1").stdout)
+    assert alone["views"] == 1 and set(alone) == set(result)
     assert result["n"] == 20
     assert 0 <= result["accuracy"] <= result["top3"] <= 1
     assert set(result["per_class"]) == {"l", "o", "z"}
@@ -237,7 +242,7 @@ def test_bench_json_reports_positive_numbers(files):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     for key in ("predict_ms_1thread_median", "predict_ms_1thread_p90", "predict_ms_median",
-                "train_samples_per_s", "peak_rss_mb"):
+                "read_ms_1thread_median", "read_ms_1thread_p90", "train_samples_per_s", "peak_rss_mb"):
         value = result[key]
         assert isinstance(value, (int, float)) and not isinstance(value, bool), key
         assert value > 0, key

@@ -102,8 +102,9 @@ def test_reading_many_drawings_at_once_agrees_with_one_at_a_time(recognizer, tmp
     inks = [[rng.normal(0, 10, (12, 2)).cumsum(0), rng.normal(0, 10, (5, 2)).cumsum(0)] for _ in range(40)]
     drawings = model.load_dataset(model.save_strokes(tmp_path / "scribbles.npz", inks, np.zeros(40, int)))
     picked = np.array([39, 0, 7, 7, 21])
-    letters = recognizer.read_letters(drawings, picked)
-    assert letters.tolist() == [int(recognizer.predict(inks[i]).probabilities.argmax()) for i in picked]
+    letters = recognizer.read_letters(drawings, picked)          # as a finished drawing reads: its views
+    assert letters.tolist() == [int(recognizer.predict(inks[i], model.READ_VIEWS).probabilities.argmax())
+                                for i in picked]
     # The first drawing, in the order asked, that reads against its label.
     readings = recognizer.read_letters(drawings, np.arange(40))
     labels = readings.copy()
@@ -112,6 +113,36 @@ def test_reading_many_drawings_at_once_agrees_with_one_at_a_time(recognizer, tmp
     assert recognizer.first_misread(two_wrong, np.arange(40), batch_size=4) == (5, readings[5])
     assert recognizer.first_misread(two_wrong, np.arange(39, -1, -1), batch_size=4) == (30, readings[30])
     assert recognizer.first_misread(two_wrong, [0, 1, 2]) is None
+
+
+def test_a_reading_from_views_averages_them_and_shows_the_drawing_itself(recognizer):
+    ink = [np.array([[0.0, 0.0], [8.0, 30.0], [16.0, 0.0]]), np.array([[3.0, 14.0], [13.0, 14.0]])]   # an A
+    alone, read = recognizer.predict(ink), recognizer.predict(ink, model.READ_VIEWS)
+    assert (alone.views, read.views) == (1, model.READ_VIEWS.count)
+    np.testing.assert_allclose(alone.probabilities, np.exp(alone.activations["log_softmax"]), rtol=1e-5)
+    for name, activation in alone.activations.items():        # the maps are the drawing's own, not a copy's
+        np.testing.assert_allclose(read.activations[name], activation, atol=1e-5)
+    assert read.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert not np.allclose(read.probabilities, alone.probabilities)      # the other views count
+    np.testing.assert_array_equal(recognizer.predict(ink, model.READ_VIEWS).probabilities, read.probabilities)
+    with pytest.raises(ValueError, match="1 or more"):
+        model.Views(0)
+
+
+def test_a_drawing_reads_the_same_from_its_views_alone_or_in_any_batch(recognizer, tmp_path):
+    """Each drawing's copies come from the same seed, whatever its place in a
+    batch: the pad, model.evaluate and the misread search agree."""
+    from model.evaluation import predict_log_probs
+    rng = np.random.default_rng(4)
+    inks = [[rng.normal(0, 10, (9, 2)).cumsum(0)] for _ in range(7)]
+    drawings = model.load_dataset(model.save_strokes(tmp_path / "few.npz", inks, np.zeros(7, int)))
+    one_by_one = np.log([recognizer.predict(ink, model.READ_VIEWS).probabilities for ink in inks])
+    for batch_size in (1, 3, 512):
+        batched = predict_log_probs(recognizer.model, drawings, recognizer.checkpoint.raster, batch_size,
+                                    views=model.READ_VIEWS)
+        np.testing.assert_allclose(batched, one_by_one, atol=1e-4)
+    plain = predict_log_probs(recognizer.model, drawings, recognizer.checkpoint.raster)
+    np.testing.assert_allclose(plain, np.log([recognizer.predict(ink).probabilities for ink in inks]), atol=1e-4)
 
 
 def test_batch_norm_folds_into_the_plain_network():
