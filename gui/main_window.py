@@ -478,9 +478,12 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     @staticmethod
     def _warm_up(recognizer) -> None:
-        # torch picks its kernels on the first call (~100 ms): pay that now,
-        # not on the user's first stroke.
-        recognizer.predict([np.array([[0.0, 0.0], [10.0, 20.0]])])
+        # torch picks its kernels on the first call of each batch size (~100 ms):
+        # pay that now, for the pen's one view and the lifted pen's views, not
+        # on the user's first stroke.
+        ink = [np.array([[0.0, 0.0], [10.0, 20.0]])]
+        recognizer.predict(ink)
+        recognizer.predict(ink, model.READ_VIEWS)
 
     @staticmethod
     def is_shipped(recognizer) -> bool:

@@ -469,7 +469,8 @@ class RetrainDialog(FileDropTarget, QDialog):
         on = ", ".join(val_data) if isinstance(val_data, dict) else val_data
         current = (f"the model in use at the start {outcome.current_accuracy:.2%}"
                    if outcome.current_accuracy is not None else "no model was in use to compare")
-        return (f"<p>Validation accuracy on {on}:</p>"
+        # Training validates each drawing once; the pad reads a finished drawing from its views.
+        return (f"<p>Validation accuracy on {on}, each drawing read once (one view):</p>"
                 f"<p><b>new model {result.val_accuracy:.2%}</b> &nbsp;·&nbsp; {current}</p>"
                 + trained_on)
 
