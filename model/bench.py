@@ -29,11 +29,11 @@ import torch
 
 from .checkpoint import CheckpointError, load_checkpoint
 from .data import Dataset, DatasetError, StrokeSet, load_dataset
+from .evaluation import READ_VIEWS
 from .ink import Augment, InkBatch, RasterConfig, render_batch
 from .network import CLASSES, LetterNet
 from .paths import PROJECT_ROOT, SHIPPED_WEIGHTS
 from .personalize import FinetuneConfig, finetune_on_samples
-from .evaluation import READ_VIEWS
 from .recognizer import Recognizer
 from .runtime import positive, print_figures
 from .training import Pool, TrainConfig, fit

@@ -611,6 +611,22 @@ def test_next_misread_jumps_to_the_drawings_the_model_gets_wrong(qtbot, window, 
     assert "reads all 2 drawings before drawing 3" in window.statusBar().currentMessage()
 
 
+def test_a_search_for_misreads_reads_fewer_drawings_a_press_when_each_takes_8_views(qtbot, window, tmp_path,
+                                                                                    monkeypatch):
+    drawn = ["o", "x", "o", "z"]
+    path = model.save_strokes(tmp_path / "few.npz", [LETTERS[d] for d in drawn],
+                              [model.CLASSES.index(c) for c in ["o", "x", "o", "e"]])   # the 4th is misread
+    monkeypatch.setattr("gui.main_window.MISREAD_SEARCH", 2 * model.READ_VIEWS.count)   # 2 drawings, 8 views each
+    assert window.open_drawing(str(path), 1)
+    window.next_misread_action.trigger()
+    assert window.opened_drawing == ("few.npz", 3)                     # read 2 and 3: stands on the last read
+    assert "reads all 2 drawings after drawing 1" in window.statusBar().currentMessage()
+    window.views_action.trigger()                                      # one view each: 16 drawings a press
+    assert window.open_drawing(str(path), 1)
+    window.next_misread_action.trigger()
+    assert window.opened_drawing == ("few.npz", 4)
+
+
 @pytest.mark.parametrize("content, problem", [
     ("images", "images, not pen strokes"), ("empty", "no drawings"), ("garbage", "letters.npz")])
 def test_open_drawing_explains_a_file_it_cannot_draw(qtbot, window, tmp_path, content, problem):
