@@ -71,6 +71,17 @@ def test_evaluate_json_prints_one_object(files):
         assert confusion["true"] in CLASSES and confusion["predicted"] in CLASSES
 
 
+def test_evaluate_reads_image_files_once_each_by_default(files, tmp_path, capsys):
+    """Views of an image file are resampled pixels, not redrawn strokes: one view, unless asked."""
+    images = tmp_path / "tiny_images.npz"
+    np.savez_compressed(images, images=np.zeros((6, 28, 28), np.uint8) + np.eye(28, dtype=np.uint8) * 255,
+                        labels=np.arange(6))
+    assert evaluate_main(["--images", str(images), "--weights", str(files["weights"]), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["views"] == 1
+    assert evaluate_main(["--images", str(images), "--weights", str(files["weights"]), "--json", "--views", "3"]) == 0
+    assert json.loads(capsys.readouterr().out)["views"] == 3
+
+
 def test_evaluate_report_mentions_confusions(files, capsys):
     assert evaluate_main(["--strokes", str(files["strokes"]), "--weights", str(files["weights"])]) == 0
     report = capsys.readouterr().out
