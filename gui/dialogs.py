@@ -145,10 +145,15 @@ class ModelInfoDialog(_Dialog):
         lines = [f"<b>{recognizer.describe()}</b>", f"File: {recognizer.source}"]
         if meta.get("val_accuracy") is not None:
             data = meta.get("val_data")
-            on = ", ".join(f"{name} ({n:,} letters)" for name, n in data.items()) \
-                if isinstance(data, dict) else "held-out writers"
-            lines.append(f"Accuracy: <b>{meta['val_accuracy']:.2%}</b> on {on}, writers not seen in training "
-                         "(as the model card reports).")
+            if isinstance(data, dict):
+                on = ", ".join(f"{name} ({n:,} letters)" for name, n in data.items())
+            else:       # part of the training data; only letters, not writers, where a set names none
+                on = "held-out letters, whose writers were in training" if data == model.HELD_OUT_LETTERS \
+                    else "held-out training writers, not seen in training"
+            lines.append(f"Accuracy: <b>{meta['val_accuracy']:.2%}</b> on {on}, each drawing read once "
+                         "(one view), as training validated it. The app reads a finished drawing from "
+                         f"{model.READ_VIEWS.count} views (Model ▸ Read from {model.READ_VIEWS.count} views), "
+                         "which reads new writers better: the model card gives both.")
         if isinstance(meta.get("train_data"), dict):
             lines.append("Trained on: " + ", ".join(f"{k} ({v:,})" for k, v in meta["train_data"].items())
                          + (f", {meta['epochs']} epoch{'s' * (meta['epochs'] != 1)}" if meta.get("epochs") else ""))

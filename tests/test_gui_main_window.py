@@ -375,6 +375,18 @@ def test_help_shows_the_model_card_or_why_it_cannot(qtbot, window, tmp_path):
     missing.deleteLater()
 
 
+@pytest.mark.parametrize("val_data, says", [
+    (model.HELD_OUT_LETTERS, "held-out letters, whose writers were in training"),
+    ("held-out training writers", "held-out training writers, not seen in training"),
+], ids=["letters", "writers"])
+def test_model_info_says_what_validated_the_model(recognizer, val_data, says):
+    from gui.dialogs import ModelInfoDialog
+    checkpoint = model.Checkpoint(recognizer.model, "letternet", recognizer.checkpoint.raster,
+                                  {"meta": {"val_accuracy": 0.91, "val_data": val_data}})
+    text = ModelInfoDialog._summary(model.Recognizer(checkpoint, "mine.pt"))
+    assert says in text and text.count("not seen in training") == (val_data != model.HELD_OUT_LETTERS)
+
+
 def test_model_info_lists_each_layer_of_the_loaded_model(qtbot, window, recognizer):
     window.model_info_action.trigger()
     dialog = window.model_info_dialog
@@ -385,6 +397,7 @@ def test_model_info_lists_each_layer_of_the_loaded_model(qtbot, window, recogniz
     assert table.item(1, 0).text() == "conv1" and table.item(1, 2).text() == "32 × 26 × 26"
     assert table.item(table.rowCount() - 1, 3).text() == "137,178"
     assert "97." in dialog.summary.text()           # the model card's accuracy
+    assert "one view" in dialog.summary.text() and "8 views" in dialog.summary.text()
     # Every layer in view, none of it under the summary or the Close button.
     last = table.rowCount() - 1
     assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()
