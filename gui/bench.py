@@ -3,7 +3,10 @@
 * ``frame_ms_median`` / ``frame_ms_p99``: a letter is replayed as 60 Hz
   mouse moves on the real main window (offscreen).  Each figure is the time
   from sending one move event until the pad, the bar chart and every visible
-  feature map have their new data *and* have repainted.
+  feature map have their new data *and* have repainted.  Each move is read
+  from one view.
+* ``lift_frame_ms_median``: the same for the release that ends a stroke,
+  when the finished drawing is read from its 8 views (``model.READ_VIEWS``).
 * ``ui_latency_during_training_ms_median`` / ``_p99``: while a retrain runs
   in the background (the app's own worker thread, fine-tuning the shipped
   network on synthetic letters), how late a 10 ms QTimer fires on the UI
@@ -48,7 +51,7 @@ def settle(app: QApplication, until=lambda: True, timeout_s: float = 1.0) -> Non
 
 
 def bench_frames(app: QApplication, window: MainWindow, rounds: int) -> dict:
-    frames = []
+    timed = {QEvent.Type.MouseMove: [], QEvent.Type.MouseButtonRelease: []}   # moves, and lifts of the pen
     for _ in range(rounds):
         window.pad.clear()
         strokes = fit_to_pad(sample_letter(), window.pad.width(), window.pad.height())
@@ -56,15 +59,15 @@ def bench_frames(app: QApplication, window: MainWindow, rounds: int) -> dict:
             tick = time.perf_counter()
             shown = window.frames_shown
             send_mouse(window.pad, kind, x, y, held)
-            if kind == QEvent.Type.MouseMove:
+            if kind in timed:
                 settle(app, lambda: window.frames_shown > shown)
                 app.processEvents()             # the repaint the new data asked for
-                frames.append((time.perf_counter() - tick) * 1000)
+                timed[kind].append((time.perf_counter() - tick) * 1000)
             while time.perf_counter() - tick < FRAME_S:   # the pen's next sample, 60 Hz
                 app.processEvents()
-    frames = np.array(frames)
+    frames, lifts = np.array(timed[QEvent.Type.MouseMove]), np.array(timed[QEvent.Type.MouseButtonRelease])
     return {"frame_ms_median": float(np.median(frames)), "frame_ms_p99": float(np.percentile(frames, 99)),
-            "frames": int(len(frames))}
+            "frames": int(len(frames)), "lift_frame_ms_median": float(np.median(lifts)), "lifts": int(len(lifts))}
 
 
 def synthetic_letters(n: int, seed: int = 0):
