@@ -148,7 +148,7 @@ class ModelInfoDialog(_Dialog):
             if isinstance(data, dict):
                 on = ", ".join(f"{name} ({n:,} letters)" for name, n in data.items())
             else:       # part of the training data; only letters, not writers, where a set names none
-                on = "held-out letters, whose writers were in training" if data == model.HELD_OUT_LETTERS \
+                on = "held-out letters, whose writers were in training" if recognizer.validated_on_training_writers() \
                     else "held-out training writers, not seen in training"
             lines.append(f"Accuracy: <b>{meta['val_accuracy']:.2%}</b> on {on}, each drawing read once "
                          "(one view), as training validated it. The app reads a finished drawing from "

@@ -105,6 +105,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self._refresh_pending = False
         self._hint = ""                 # the hint in the status bar, shown once per hesitation
         self._timing_shown_at = 0.0
+        self._timing_views: int | None = None    # how many views the timing shown took
         self.last_error_dialog: QMessageBox | None = None
         self.drawing_picker: QInputDialog | None = None
         self._opened_file = None        # (drawings, file name, number) of the drawing last opened
@@ -421,8 +422,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.retrain_dialog.follow_model()      # fine-tuning needs a model to start from
         self.shipped_action.setEnabled(recognizer is None or not self.is_shipped(recognizer))
         self._refresh_views()
-        if self.samples_dialog is not None and self.samples_dialog.isVisible():
-            self.samples_dialog.refresh()         # which samples it misreads has changed
+        self._refresh_samples_dialog()        # which samples it misreads has changed
 
     def _show_model_name(self) -> None:
         """The model in use, in the status bar: its file too, unless it is the shipped one."""
@@ -607,10 +607,16 @@ class MainWindow(FileDropTarget, QMainWindow):
     def my_samples_changed(self) -> None:
         """Samples were added, deleted, relabelled or imported, or the store
         was replaced: the views that show or count them follow."""
-        if self.samples_dialog is not None and self.samples_dialog.isVisible():
-            self.samples_dialog.refresh()          # a hidden one catches up when it is shown
+        self._refresh_samples_dialog()
         if self.retrain_dialog is not None:
             self.retrain_dialog.refresh_my_samples()
+
+    def _refresh_samples_dialog(self) -> None:
+        """My samples re-reads the store and what the model reads, if shown:
+        a hidden one catches up when it is shown (its readings know which
+        model and how many views made them)."""
+        if self.samples_dialog is not None and self.samples_dialog.isVisible():
+            self.samples_dialog.refresh()
 
     def show_samples(self) -> None:
         if self.samples_dialog is None:
@@ -652,8 +658,7 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def _reading_changed(self) -> None:
         self.schedule_refresh()
-        if self.samples_dialog is not None:
-            self.samples_dialog.refresh()          # its marks say what the model reads
+        self._refresh_samples_dialog()              # its marks say what the model reads
 
     def _refresh_views(self) -> None:
         self._refresh_pending = False
@@ -711,13 +716,14 @@ class MainWindow(FileDropTarget, QMainWindow):
         # A few times a second is readable: a figure that changes every frame only
         # flickers.  (The label's fixed size already keeps a change from re-laying out.)
         # A change of views is shown at once: the pen has just lifted, or gone down.
-        text = "" if prediction is None else (f"read in {prediction.elapsed_ms:.1f} ms" if prediction.views == 1
-                                              else f"{prediction.views} views in {prediction.elapsed_ms:.1f} ms")
+        views = prediction.views if prediction is not None else None
         now = time.perf_counter()
         if (prediction is None or not self.timing_label.text() or now - self._timing_shown_at > 0.25
-                or ("views" in text) != ("views" in self.timing_label.text())):
-            self._timing_shown_at = now
-            self.timing_label.setText(text)
+                or views != self._timing_views):
+            self._timing_shown_at, self._timing_views = now, views
+            self.timing_label.setText("" if prediction is None else
+                                      f"read in {prediction.elapsed_ms:.1f} ms" if views == 1 else
+                                      f"{views} views in {prediction.elapsed_ms:.1f} ms")
 
     def enlarge_channel(self, stage: str, channel: int) -> None:
         self.set_panel_visible("channel", True)

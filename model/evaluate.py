@@ -15,6 +15,7 @@ and its reading (in JSON: ``errors``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import textwrap
@@ -23,7 +24,7 @@ import numpy as np
 
 from .checkpoint import CheckpointError, load_checkpoint
 from .data import DatasetError, StrokeSet, load_dataset
-from .evaluation import READ_VIEWS, Views, format_report, predict_log_probs, score
+from .evaluation import READ_VIEWS, format_report, predict_log_probs, score
 from .network import CLASSES
 from .paths import SHIPPED_WEIGHTS
 from .runtime import end_quietly_when_the_reader_stops, positive
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.strokes or args.images}: holds no samples to evaluate", file=sys.stderr)
         return 2
     count = args.views or (READ_VIEWS.count if isinstance(dataset, StrokeSet) else 1)
-    views = Views(count, READ_VIEWS.seed, READ_VIEWS.augment)
+    views = dataclasses.replace(READ_VIEWS, count=count)
     log_probs = predict_log_probs(checkpoint.model, dataset, checkpoint.raster, views=views)
     result = {**score(log_probs, dataset.labels), "views": views.count}
     if args.errors:
