@@ -61,7 +61,8 @@ class Recognizer:
             else:       # part of the training data: new writers, or only new letters where none are named
                 names = "held-out letters" if self.validated_on_training_writers() else "held-out writers"
             # Two decimals: one would round 97.48 % up to a 97.5 % the file does not reach.
-            parts.append(f"{meta['val_accuracy']:.2%} on {names}")
+            # Training validates one view of each drawing; the app may read a finished one from more.
+            parts.append(f"{meta['val_accuracy']:.2%} on {names} (one view)")
         return " · ".join(parts)
 
     @torch.inference_mode()
