@@ -786,7 +786,10 @@ class MainWindow(FileDropTarget, QMainWindow):
         picker = QInputDialog(self)
         picker.setWindowTitle("Open drawing")
         picker.setLabelText(f"{name} holds {len(drawings):,} drawings. Which one?")
+        # setIntRange alone leaves the dialog a text box that never sends intValueSelected.
+        picker.setInputMode(QInputDialog.InputMode.IntInput)
         picker.setIntRange(1, len(drawings))
+        picker.setIntValue(1)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.intValueSelected.connect(lambda chosen: self._show_stored_drawing(drawings, name, chosen))
         picker.open()

@@ -8,7 +8,7 @@ import torch
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QGraphicsItem, QMessageBox, QStyle
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QInputDialog, QMessageBox, QSpinBox, QStyle
 
 import model
 from gui.app import start_recognizer
@@ -576,7 +576,11 @@ def test_open_drawing_asks_which_one_of_many(qtbot, window, letters_file, monkey
     qtbot.waitExposed(picker)
     assert "4 drawings" in picker.labelText()
     assert window.pad.is_empty()                      # nothing yet: the user has not chosen
-    picker.setIntValue(2)
+    number_box = picker.findChild(QSpinBox)           # a number box, not a text box, ready at 1
+    assert picker.inputMode() == QInputDialog.InputMode.IntInput and number_box.value() == 1
+    assert number_box.maximum() == 4
+    number_box.selectAll()
+    QTest.keyClicks(number_box, "2")                  # typed, as a user would
     with qtbot.waitSignal(window.prediction_shown, timeout=2000):
         picker.accept()
     assert window.prediction.top(1)[0][0] == list(LETTERS)[1]
