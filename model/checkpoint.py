@@ -14,6 +14,7 @@ import numbers
 import os
 import pickle
 import tempfile
+import zipfile
 from pathlib import Path
 
 import torch
@@ -97,6 +98,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
                               f"{_first_line(exc)}") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a LetterLens checkpoint")
+    if entry := _damaged_entry(path):
+        raise CheckpointError(f"{path}: damaged: the bytes of {entry!r} do not match their checksum "
+                              f"(a bad copy or download?)")
     if payload.get("version") != VERSION:
         raise CheckpointError(f"{path}: checkpoint version {payload.get('version')} is not "
                               f"supported (this build reads version {VERSION})")
@@ -115,6 +119,19 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     _check_reads(path, model, payload["arch"], raster.size)
     info = {k: v for k, v in payload.items() if k != "state_dict"}
     return Checkpoint(model=model, arch=payload["arch"], raster=raster, info=info)
+
+
+def _damaged_entry(path: Path) -> str | None:
+    """The first entry of the checkpoint's zip archive whose bytes fail their
+    CRC-32, or None.  torch.load does not check them, and damage that leaves
+    the numbers finite (a run of zeros, say) would otherwise load as a
+    quietly worse network.  Checked after the format is known, so a huge
+    foreign file is never read whole; for our 0.5 MB file it takes 1 ms."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        return f"its archive ({_first_line(exc)})"
 
 
 def _raster(path: Path, settings) -> RasterConfig:

@@ -3,6 +3,7 @@ import datetime as dt
 import os
 import pickle
 import re
+import zipfile
 
 import pytest
 import torch
@@ -96,6 +97,20 @@ def nan_weights(payload):
     payload["state_dict"]["stages.fc1.weight"][0, 0] = float("nan")
 
 
+def zero_some_weights(path):
+    """Zero 256 bytes inside the largest tensor: finite numbers, a worse network."""
+    with zipfile.ZipFile(path) as archive:
+        entry = max(archive.infolist(), key=lambda info: info.file_size)
+    data = bytearray(path.read_bytes())
+    header = entry.header_offset
+    start = header + 30 + int.from_bytes(data[header + 26:header + 28], "little") \
+        + int.from_bytes(data[header + 28:header + 30], "little")        # past the local header
+    middle = start + entry.file_size // 2
+    assert data[middle:middle + 256] != bytes(256)
+    data[middle:middle + 256] = bytes(256)
+    path.write_bytes(bytes(data))
+
+
 def replace_with_folder(path):
     path.unlink()
     path.mkdir()
@@ -132,6 +147,8 @@ def replace_with_folder(path):
                  id="meta-accuracy-text"),
     pytest.param(lambda p: rewrite(p, _=nan_weights), "NaN or infinity", id="nan-weights"),
     pytest.param(replace_with_folder, "is a folder, not a file", id="folder"),
+    pytest.param(zero_some_weights, "damaged: the bytes of 'archive/data/.*' do not match their checksum",
+                 id="weights-zeroed"),
 ])
 def test_bad_checkpoint_raises_readable_error(saved, damage, message):
     damage(saved)
