@@ -223,8 +223,33 @@ class DrawingPad(QWidget):
             self.update(dirty)
         self.ink_changed.emit()
 
+    def _scale_ink(self, factor: float) -> None:
+        """Scale every point, undo and redo history included, about the
+        top-left corner, so the drawing keeps its place on a resized pad.
+        The smaller of the two size ratios keeps ink that was on the pad on
+        it: pixels would otherwise stay put, cut off by a smaller pad while
+        the network still read them.  Framing makes the reading the same at
+        any scale."""
+        if factor == 1.0 or (self.is_empty() and not self._undo and not self._redo):
+            return
+        scaled: dict[int, list] = {}      # snapshots share their strokes: scale each once
+
+        def scale(stroke: list) -> list:
+            if id(stroke) not in scaled:
+                scaled[id(stroke)] = [(x * factor, y * factor) for x, y in stroke]
+            return scaled[id(stroke)]
+
+        self._strokes = [scale(s) for s in self._strokes]
+        self._undo = [([scale(s) for s in strokes], tag) for strokes, tag in self._undo]
+        self._redo = [([scale(s) for s in strokes], tag) for strokes, tag in self._redo]
+        if self._current:
+            self._current[:] = [(x * factor, y * factor) for x, y in self._current]
+
     # ------------------------------------------------------------ painting
     def resizeEvent(self, event):
+        old, new = event.oldSize(), event.size()
+        if old.width() > 0 and old.height() > 0:
+            self._scale_ink(min(new.width() / old.width(), new.height() / old.height()))
         self._cache = None
         self._overlay = None        # drawn over rect(), it would be stretched off the ink
         super().resizeEvent(event)

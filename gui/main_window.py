@@ -1087,13 +1087,23 @@ class MainWindow(FileDropTarget, QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
-            if not dialog.stop_training():       # waits for the thread: no half-finished thread or file
-                # Qt must not destroy a thread still running: stay open rather than crash on the way out.
-                self.show_error("Training is still stopping", "The retrain has not stopped yet. Quit again "
-                                "in a moment; the current model and your samples are kept.")
+        # Every question comes before the run is stopped: a Cancel to any of them leaves it running.
+        asked = []
+        for unsaved in self._unsaved_models():
+            if not self._keep_retrained_model(unsaved):
                 event.ignore()
                 return
-        if not all(self._keep_retrained_model(unsaved) for unsaved in self._unsaved_models()):
+            asked.append(unsaved)
+        if dialog is not None and dialog.is_training() and not dialog.stop_training():
+            # stop_training waits for the thread.  Qt must not destroy a thread still
+            # running: stay open rather than crash on the way out.
+            self.show_error("Training is still stopping", "The retrain has not stopped yet. Quit again "
+                            "in a moment; the current model and your samples are kept.")
+            event.ignore()
+            return
+        # A run that ended while a question was open left a model nobody was asked about.
+        if not all(self._keep_retrained_model(unsaved) for unsaved in self._unsaved_models()
+                   if not any(unsaved is seen for seen in asked)):
             event.ignore()
             return
         self.save_settings()

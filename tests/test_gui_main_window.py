@@ -320,6 +320,29 @@ def test_the_saliency_overlay_is_remade_when_the_pad_changes_size(qtbot, window)
     qtbot.waitUntil(lambda: window.pad._overlay is not None and window.pad._overlay.size() == window.pad.size())
 
 
+def test_a_smaller_pad_scales_the_ink_so_none_is_cut_off(qtbot, window, recognizer):
+    draw_letter(qtbot, window, LETTERS["x"][:1])
+    draw_letter(qtbot, window, LETTERS["x"][1:])      # two strokes: one to undo and redo
+    pad = window.pad
+    size, points = pad.size(), np.concatenate(pad.strokes())
+    assert points[:, 1].max() > 0.7 * pad.height()    # the letter reaches far down the pad
+    before = recognizer.predict(pad.strokes()).probabilities
+    window.resize(900, 600)
+    qtbot.waitUntil(lambda: pad.height() < size.height())
+    factor = min(pad.width() / size.width(), pad.height() / size.height())
+    np.testing.assert_allclose(np.concatenate(pad.strokes()), points * factor, rtol=1e-5)
+    np.testing.assert_allclose(recognizer.predict(pad.strokes()).probabilities, before, atol=1e-4)
+    # The saved picture holds the lowest point too, not a pad's worth cut off above it.
+    lowest = round(points[:, 1].max() * factor)
+    image = pad.to_image()
+    assert any(QColor(image.pixel(x, lowest - 2)).lightness() < 128 for x in range(image.width()))
+    pad.undo()
+    pad.redo()                                         # history is scaled too
+    redone = np.concatenate(pad.strokes())
+    assert (redone >= 0).all() and (redone[:, 0] < pad.width()).all() and (redone[:, 1] < pad.height()).all()
+    np.testing.assert_allclose(redone, points * factor, rtol=1e-5)
+
+
 def test_hovering_a_tile_names_the_channel_and_range(qtbot, window):
     draw_letter(qtbot, window, LETTERS["e"])
     block = window.block_panels[3]

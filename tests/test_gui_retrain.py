@@ -218,6 +218,27 @@ def test_closing_the_window_during_training_asks_then_stops_the_thread(qtbot, wi
     assert dialog.run.thread.isFinished() and not dialog.is_training()
 
 
+def test_cancelling_the_save_question_on_quitting_leaves_the_retrain_running(qtbot, window, monkeypatch):
+    dialog = open_dialog(window)
+    with qtbot.waitSignal(dialog.model_ready, timeout=60_000):
+        dialog.start_button.click()
+    dialog.use_button.click()                    # an unsaved model in use
+    dialog.epochs.setValue(100)
+    dialog.start_button.click()                  # and a second run under way
+    with qtbot.waitSignal(dialog.run.progress, timeout=30_000):
+        pass
+    buttons = QMessageBox.StandardButton
+    answers, asked = [buttons.Yes, buttons.Cancel], []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or answers.pop(0))
+    window.close()
+    assert asked == ["Training is running", "Retrained model not saved"]
+    assert window.isVisible() and dialog.is_training()       # Cancel: the run was not stopped first
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: buttons.Yes if a[1] == "Training is running"
+                        else buttons.Discard)
+    window.close()
+    assert not window.isVisible() and dialog.run.thread.isFinished()
+
+
 @pytest.mark.parametrize("how", ["Escape", "Close button"])
 def test_closing_the_dialog_during_training_asks_first(qtbot, window, monkeypatch, how):
     dialog = open_dialog(window, epochs=100)
