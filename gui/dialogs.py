@@ -13,6 +13,11 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, Q
 import model
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 letter', '2,860 letters': a count with its noun, singular for one."""
+    return f"{n:,} {noun}{'s' * (n != 1)}"
+
+
 def resize_within_screen(window: QWidget, width: int, height: int) -> None:
     """Resize to ``width`` x ``height``, or less on a smaller screen (a
     1366x768 laptop): a window taller than the screen hides its bottom row
@@ -146,7 +151,7 @@ class ModelInfoDialog(_Dialog):
         if meta.get("val_accuracy") is not None:
             data = meta.get("val_data")
             if isinstance(data, dict):
-                on = ", ".join(f"{name} ({n:,} letters)" for name, n in data.items())
+                on = ", ".join(f"{name} ({counted(n, 'letter')})" for name, n in data.items())
             else:       # part of the training data; only letters, not writers, where a set names none
                 on = "held-out letters, whose writers were in training" if recognizer.validated_on_training_writers() \
                     else "held-out training writers, not seen in training"
@@ -156,7 +161,7 @@ class ModelInfoDialog(_Dialog):
                          "which reads new writers better: the model card gives both.")
         if isinstance(meta.get("train_data"), dict):
             lines.append("Trained on: " + ", ".join(f"{k} ({v:,})" for k, v in meta["train_data"].items())
-                         + (f", {meta['epochs']} epoch{'s' * (meta['epochs'] != 1)}" if meta.get("epochs") else ""))
+                         + (f", {counted(meta['epochs'], 'epoch')}" if meta.get("epochs") else ""))
         if recognizer.checkpoint.info.get("saved_at"):
             lines.append(f"Saved: {recognizer.checkpoint.info['saved_at']}")
         return "<br>".join(lines)

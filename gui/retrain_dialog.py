@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDoubleSpinBox,
                                QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout)
 
 import model
-from gui.dialogs import FileDropTarget, resize_within_screen
+from gui.dialogs import FileDropTarget, counted, resize_within_screen
 from gui.feature_maps import FlexibleImagePlot, FlexiblePlotWidget
 from gui.training_run import TrainingJob, TrainingRun
 
@@ -146,9 +146,10 @@ class RetrainDialog(FileDropTarget, QDialog):
         for widget in (self.epochs, self.batch_size):
             widget.setEnabled(not fixed and not self.is_training())
         steps = model.FinetuneConfig().steps
+        public_ticked = any(key != MY_SAMPLES for key in self.checked_keys())
         self.recipe_note.setText(f"Fine-tuning on My samples runs {steps} mixed batches: your drawings and a replay "
-                                 "of the other ticked sets, so it does not forget the other letters. Tick a public "
-                                 "set too." if fixed else "")
+                                 "of the other ticked sets, so it does not forget the other letters."
+                                 + ("" if public_ticked else " Tick a public set too.") if fixed else "")
         self.recipe_note.setHidden(not fixed)      # an empty line would cost the dialog a row of height
 
     def _mode_defaults(self) -> None:
@@ -242,7 +243,7 @@ class RetrainDialog(FileDropTarget, QDialog):
                 self.main_window.show_error("Can't use this data set", str(exc))
                 continue
             self.sources[key] = dataset
-            item = QListWidgetItem(f"{path.name}  ·  {len(dataset):,} letters")
+            item = QListWidgetItem(f"{path.name}  ·  {counted(len(dataset), 'letter')}")
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setToolTip(str(path))
             # Validation sets (Chars74K here) start unticked and are offered for validation.
@@ -272,7 +273,7 @@ class RetrainDialog(FileDropTarget, QDialog):
             count = store.count() if store is not None else None
         except model.SampleStoreError:        # locked or damaged: My samples says why when opened
             count = None
-        item.setText(f"My samples  ·  {count:,} letters" if count is not None else "My samples  ·  unavailable")
+        item.setText(f"My samples  ·  {counted(count, 'letter')}" if count is not None else "My samples  ·  unavailable")
         enabled = item.flags() | Qt.ItemFlag.ItemIsEnabled
         item.setFlags(enabled if count else enabled & ~Qt.ItemFlag.ItemIsEnabled)
         if not count and not self.is_training():
@@ -470,9 +471,15 @@ class RetrainDialog(FileDropTarget, QDialog):
         current = (f"the model in use at the start {outcome.current_accuracy:.2%}"
                    if outcome.current_accuracy is not None else "no model was in use to compare")
         # Training validates each drawing once; the pad reads a finished drawing from its views.
+        worse = ""
+        if outcome.reads_worse:
+            points = 100 * (outcome.current_accuracy - result.val_accuracy)
+            worse = (f"<p><b>It reads these letters {points:.2f} points worse than the model in use.</b> "
+                     "A fine-tune on your drawings can trade some of that for your handwriting: use it if your "
+                     "own letters now read better (Model ▸ My samples marks the misread ones).</p>")
         return (f"<p>Validation accuracy on {on}, each drawing read once (one view):</p>"
                 f"<p><b>new model {result.val_accuracy:.2%}</b> &nbsp;·&nbsp; {current}</p>"
-                + trained_on)
+                + worse + trained_on)
 
     def _failed(self, message: str) -> None:
         self._set_state("idle")
@@ -491,10 +498,13 @@ class RetrainDialog(FileDropTarget, QDialog):
         training = state == "training"
         self.start_button.setEnabled(not training)
         self.cancel_button.setEnabled(training)
-        self.use_button.setEnabled(state == "done")
+        self._state = state
+        self._update_use_button()
         self.save_button.setEnabled(state == "done")
-        # Enter uses a finished run's model, rather than starting a run that would replace it.
-        self.use_button.setDefault(state == "done")
+        # Enter uses a finished run's model, rather than starting a run that would replace it,
+        # unless that model reads worse: then Enter must not swap it in unasked.
+        worse = self.outcome is not None and self.outcome.reads_worse
+        self.use_button.setDefault(state == "done" and not worse)
         self.start_button.setDefault(state != "done")
         for widget in (self.source_list, self.val_box, self.finetune_radio, self.scratch_radio, self.epochs,
                        self.batch_size, self.lr, self.add_files_button, self.add_folder_button):
@@ -505,8 +515,15 @@ class RetrainDialog(FileDropTarget, QDialog):
                 self.refresh_my_samples()       # samples deleted during the run cannot stay ticked
         self._update_recipe_fields()
 
+    def _update_use_button(self) -> None:
+        in_use = self.trained is not None and self.trained is self.main_window.recognizer
+        self.use_button.setEnabled(self._state == "done" and not in_use)
+        self.use_button.setText("In use" if self._state == "done" and in_use else "Use this model")
+
     def follow_model(self) -> None:
-        """Fine-tuning needs a model in use; without one, start from scratch."""
+        """Fine-tuning needs a model in use; without one, start from scratch.
+        The finished run's model can be used unless it is already in use."""
+        self._update_use_button()
         has_model = self.main_window.recognizer is not None
         if not self.is_training():
             self.finetune_radio.setEnabled(has_model)

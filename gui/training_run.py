@@ -45,6 +45,12 @@ class TrainingOutcome:
     current_accuracy: float | None              # the model in use at the start, on the same sets
     meta: dict = field(default_factory=dict)    # what a checkpoint should record
 
+    @property
+    def reads_worse(self) -> bool:
+        """The new model reads the validation sets worse than the model in use did."""
+        new, current = self.result.val_accuracy, self.current_accuracy
+        return new is not None and current is not None and new < current
+
 
 class TrainingWorker(QObject):
     progress = Signal(object)       # model.Progress

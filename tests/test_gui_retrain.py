@@ -1,6 +1,8 @@
 """Model ▸ Retrain…: background training, progress, cancel, swap, faults."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -107,6 +109,7 @@ def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
 
     dialog.use_button.click()
     assert not torch.equal(weights(window.recognizer), before)
+    assert not dialog.use_button.isEnabled() and dialog.use_button.text() == "In use"     # nothing left to do
     assert window.shipped_action.isEnabled()
     window.pad.clear()
     draw_letter(qtbot, window, LETTERS["x"])
@@ -307,10 +310,15 @@ def test_my_samples_fine_tune_says_its_recipe_is_fixed(qtbot, window):
     draw_letter(qtbot, window, LETTERS["o"])
     window.add_sample("o")
     dialog = open_dialog(window)
+    assert dialog.my_samples_item.text() == "My samples  ·  1 letter"        # not "1 letters"
     assert dialog.epochs.isEnabled() and not dialog.recipe_note.text()
     dialog.set_checked({"my samples"})
     assert not dialog.epochs.isEnabled() and not dialog.batch_size.isEnabled()
-    assert "replay" in dialog.recipe_note.text()
+    assert "replay" in dialog.recipe_note.text() and "Tick a public set too" in dialog.recipe_note.text()
+    keys = [dialog.source_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.source_list.count())]
+    public = next(key for key in keys if key != "my samples")
+    dialog.set_checked({"my samples", public})
+    assert "replay" in dialog.recipe_note.text() and "Tick a public" not in dialog.recipe_note.text()   # it is
     dialog.scratch_radio.setChecked(True)
     assert dialog.epochs.isEnabled() and not dialog.recipe_note.text()
 
@@ -324,6 +332,8 @@ def finish_a_run(qtbot, dialog):
 def test_a_second_run_loses_neither_model_quitting_offers_to_save_each(qtbot, window, tmp_path, monkeypatch):
     dialog = open_dialog(window)
     first = finish_a_run(qtbot, dialog)
+    dialog.outcome.current_accuracy = None          # no worse than the model in use (test below)
+    dialog._set_state("done")
     assert dialog.use_button.isDefault() and not dialog.start_button.isDefault()   # Enter uses it
     QTest.keyClick(dialog.lr, Qt.Key.Key_Return)
     assert window.recognizer is first and not dialog.is_training()
@@ -438,6 +448,18 @@ def test_a_model_file_in_use_is_not_overwritten_by_another_model(qtbot, window, 
     assert "holds the model in use" in window.last_error_dialog.text()
     window.last_error_dialog.done(0)
     assert path.read_bytes() == model.SHIPPED_WEIGHTS.read_bytes()
+
+
+def test_a_model_that_reads_worse_says_so_and_enter_does_not_take_it(qtbot, window):
+    dialog = open_dialog(window)
+    finish_a_run(qtbot, dialog)
+    outcome = dataclasses.replace(dialog.outcome, current_accuracy=dialog.outcome.result.val_accuracy + 0.0063)
+    dialog._finished(outcome)                        # as if the model in use had read 0.63 points better
+    assert "0.63 points worse than the model in use" in dialog.result_label.text()
+    assert dialog.use_button.isEnabled() and not dialog.use_button.isDefault() and not dialog.start_button.isDefault()
+    better = dataclasses.replace(outcome, current_accuracy=outcome.result.val_accuracy - 0.01)
+    dialog._finished(better)
+    assert "worse" not in dialog.result_label.text() and dialog.use_button.isDefault()
 
 
 def test_swapping_out_an_unsaved_model_in_use_asks_first(qtbot, window, monkeypatch):
