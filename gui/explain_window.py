@@ -118,6 +118,24 @@ class ExplainWindow(QWidget):
     def showEvent(self, event):
         super().showEvent(event)
         self.follow()
+        self._keep_columns_in_view()
+
+    def _keep_columns_in_view(self) -> None:
+        """No narrower than the widest tab's widest column, with the room the
+        tabs take around it, so a tab wraps to one column a row before it ever
+        has to scroll sideways."""
+        self.layout().activate()
+        area = self.tabs.currentWidget()
+        scroll_bar = area.verticalScrollBar()
+        around = self.width() - area.viewport().width()
+        if not scroll_bar.isVisible():      # a tab that scrolls down needs its room too
+            around += scroll_bar.sizeHint().width()
+        widest = 0
+        for index in range(self.tabs.count()):
+            tab = self.tabs.widget(index)
+            margins = tab.widget().layout().contentsMargins()
+            widest = max(widest, tab.columns.width_for(1) + margins.left() + margins.right())
+        self.setMinimumWidth(widest + around)
 
     # ------------------------------------------------------------- selection
     def explain_position(self, stage: str, channel: int, row: int, col: int) -> None:

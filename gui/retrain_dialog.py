@@ -273,7 +273,7 @@ class RetrainDialog(FileDropTarget, QDialog):
             count = store.count() if store is not None else None
         except model.SampleStoreError:        # locked or damaged: My samples says why when opened
             count = None
-        item.setText(f"My samples  ·  {counted(count, 'letter')}" if count is not None else "My samples  ·  unavailable")
+        item.setText(f"My samples  ·  {counted(count, 'letter') if count is not None else 'unavailable'}")
         enabled = item.flags() | Qt.ItemFlag.ItemIsEnabled
         item.setFlags(enabled if count else enabled & ~Qt.ItemFlag.ItemIsEnabled)
         if not count and not self.is_training():

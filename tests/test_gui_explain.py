@@ -118,6 +118,13 @@ def test_every_tab_fits_the_default_window_and_wraps_in_a_small_one(qtbot, windo
         assert columns.per_row < len(columns.cells), type(page).__name__
         first, last = columns.cells[0], columns.cells[-1]
         assert last.geometry().top() >= first.geometry().bottom(), type(page).__name__
+    # Narrower than the widest column can be, the window stops: no tab ever scrolls sideways.
+    explain.resize(600, 600)
+    assert explain.width() > 600
+    for page in explain.pages:
+        explain.show_tab(page)
+        qtbot.wait(50)
+        assert not explain.tabs.currentWidget().horizontalScrollBar().isVisible(), type(page).__name__
     # The contributions table has no scroll bar of its own: it shows every row.
     table = explain.step.top_table
     last = table.rowCount() - 1
