@@ -39,7 +39,7 @@ class DrawingPad(QWidget):
         super().__init__(parent)
         self._strokes: list[list[tuple[float, float]]] = []
         self._tag = None                       # what the caller said this drawing is (set_strokes)
-        self._undo: list[tuple] = []           # earlier (stroke list, tag) pairs
+        self._undo: list[tuple] = []           # earlier (stroke list, tag, note) steps
         self._redo: list[tuple] = []
         self._current: list[tuple[float, float]] | None = None
         self._finished: list[np.ndarray] = []           # self._strokes as arrays, for strokes()
@@ -99,29 +99,39 @@ class DrawingPad(QWidget):
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    def undo(self) -> None:
-        """Take back the last stroke (or the last clear)."""
+    def undo(self):
+        """Take back the last stroke (or the last clear).  Returns the note
+        that step was made with (see :meth:`clear`), or None."""
         if self._undo and self._current is None:
-            self._redo.append((self._strokes, self._tag))
-            self._strokes, self._tag = self._undo.pop()
+            strokes, tag, note = self._undo.pop()
+            self._redo.append((self._strokes, self._tag, note))
+            self._strokes, self._tag = strokes, tag
             self._changed()
+            return note
+        return None
 
-    def redo(self) -> None:
+    def redo(self):
+        """Make the step undo took back again; returns its note, as :meth:`undo`."""
         if self._redo and self._current is None:
-            self._undo.append((self._strokes, self._tag))
-            self._strokes, self._tag = self._redo.pop()
+            strokes, tag, note = self._redo.pop()
+            self._undo.append((self._strokes, self._tag, note))
+            self._strokes, self._tag = strokes, tag
             self._changed()
+            return note
+        return None
 
-    def clear(self) -> None:
-        """Empty the pad.  Undo brings the drawing back."""
+    def clear(self, note=None) -> None:
+        """Empty the pad.  Undo brings the drawing back.  ``note`` says what
+        else the clear stood for (the drawing was stored as a sample, say):
+        undo and redo of this step return it, for the caller to follow."""
         if self._strokes or self._current:
             self._current = None
-            self._remember()
+            self._remember(note)
             self._strokes, self._tag = [], None
             self._changed()
 
-    def _remember(self) -> None:
-        self._undo.append((list(self._strokes), self._tag))
+    def _remember(self, note=None) -> None:
+        self._undo.append((list(self._strokes), self._tag, note))
         self._redo.clear()       # a new edit ends the redo history, as in editors
 
     # ---------------------------------------------------------------- pen
@@ -240,8 +250,8 @@ class DrawingPad(QWidget):
             return scaled[id(stroke)]
 
         self._strokes = [scale(s) for s in self._strokes]
-        self._undo = [([scale(s) for s in strokes], tag) for strokes, tag in self._undo]
-        self._redo = [([scale(s) for s in strokes], tag) for strokes, tag in self._redo]
+        self._undo = [([scale(s) for s in strokes], tag, note) for strokes, tag, note in self._undo]
+        self._redo = [([scale(s) for s in strokes], tag, note) for strokes, tag, note in self._redo]
         if self._current:
             self._current[:] = [(x * factor, y * factor) for x, y in self._current]
 

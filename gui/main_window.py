@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,16 @@ def dense_stages(shapes: dict[str, tuple]) -> dict[str, int]:
     """The fully connected layers' outputs (after their activation), in order."""
     return {name: shape[0] for name, shape in shapes.items()
             if len(shape) == 1 and name not in ("flatten", "log_softmax")}
+
+
+
+@dataclass
+class StoredSample:
+    """The note on the pad's clear after "Add to my samples": undo takes the
+    sample out of the store again, redo puts back what undo took out."""
+    store: model.SampleStore
+    sample_id: int
+    removed: list = field(default_factory=list)   # the sample as undo deleted it
 
 
 class MainWindow(FileDropTarget, QMainWindow):
@@ -294,8 +305,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         if not self.quit_action.shortcuts():       # Windows defines no standard Quit key
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.undo_action = a("&Undo stroke", lambda: self._step_history(self.pad.undo), "Ctrl+Z")
-        self.redo_action = a("&Redo stroke", lambda: self._step_history(self.pad.redo), "Ctrl+Shift+Z")
+        self.undo_action = a("&Undo", lambda: self._step_history(self.pad.undo, undoing=True), "Ctrl+Z")
+        self.redo_action = a("&Redo", lambda: self._step_history(self.pad.redo, undoing=False), "Ctrl+Shift+Z")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.clear_action = a("C&lear", self.pad.clear, "Esc")
         self.copy_action = a("&Copy drawing", self.copy_drawing, QKeySequence.StandardKey.Copy,
@@ -586,7 +597,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.show_error("My samples are unavailable", "The sample database could not be opened.")
             return False
         try:
-            self.samples.add(self.pad.strokes(), letter)
+            sample_id = self.samples.add(self.pad.strokes(), letter)
         except ValueError as exc:
             self.statusBar().showMessage(f"Not added: {exc}", 5000)
             return False
@@ -594,13 +605,13 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.samples_error("Can't save the sample", exc, "The drawing is still on the pad.")
             return False
         self.label_edit.clear()
-        self.pad.clear()
+        self.pad.clear(note=StoredSample(self.samples, sample_id))
         # Back to the pad for the next letter; and Ctrl+Z, as offered below,
         # must reach the pad rather than undo inside the field.
         self.pad.setFocus()
         count = self.samples.counts_by_label()[letter.lower()]
         self.statusBar().showMessage(f"Added as '{letter.lower()}' to My samples ({count} of that letter); "
-                                     "Ctrl+Z brings the drawing back", 5000)
+                                     "Ctrl+Z takes it out again and brings the drawing back", 5000)
         self.my_samples_changed()
         return True
 
@@ -965,14 +976,28 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.pen_wider_action.setEnabled(self.pen_width.value() < self.pen_width.maximum())
         self.pen_thinner_action.setEnabled(self.pen_width.value() > self.pen_width.minimum())
 
-    def _step_history(self, step) -> None:
+    def _step_history(self, step, undoing: bool) -> None:
         """Undo or redo on the pad.  One that brings back another drawing (one
         opened from a file, or the one it replaced) takes the typed letter
-        with it: it was typed for the drawing that left."""
+        with it: it was typed for the drawing that left.  Undoing the clear
+        that stored a sample takes the sample out of My samples again; redo
+        puts it back."""
         before = self.pad.tag
-        step()
+        note = step()
         if self.pad.tag is not before:
             self.label_edit.clear()
+        if isinstance(note, StoredSample) and note.store is self.samples:   # another store: its ids are others'
+            try:
+                if undoing:
+                    note.removed = self.samples.delete([note.sample_id])
+                else:
+                    self.samples.restore(note.removed)
+            except model.SampleStoreError as exc:
+                self.samples_error("Can't change My samples", exc, "The drawing is on the pad.")
+                return
+            self.statusBar().showMessage("Taken out of My samples again" if undoing else
+                                         "Added to My samples again", 4000)
+            self.my_samples_changed()
 
     def _forget_label_of_cleared_drawing(self) -> None:
         """The letter typed in "This is" names the drawing on the pad: once the

@@ -434,7 +434,7 @@ def test_shortcuts_dialog_is_read_from_the_actions(qtbot, window):
     window.shortcuts_action.trigger()
     table = window.shortcuts_dialog.table
     pairs = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
-    assert "Ctrl+Z" in pairs["Undo stroke"]
+    assert "Ctrl+Z" in pairs["Undo"]
     assert pairs["Clear"] == "Esc"
     assert "Exit" not in pairs["Quit"] and "Open" not in pairs["Open weights"]
     window.shortcuts_dialog.close()

@@ -84,8 +84,16 @@ def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
     draw_letter(qtbot, window, LETTERS["x"])
     window.chart.letter_clicked.emit("y")
     assert window.samples.counts_by_label()["y"] == 1
-    window.pad.undo()                                   # the drawing comes back
+    stored = window.samples.list()[0]
+    window.undo_action.trigger()                        # a stray click: the drawing comes back...
     assert len(window.pad.strokes()) == 2
+    assert window.samples.count() == 0                  # ...and the sample leaves My samples
+    assert "Taken out of My samples" in window.statusBar().currentMessage()
+    window.redo_action.trigger()                        # redo stores it again, as it was
+    assert window.pad.is_empty() and window.samples.list() == [stored]
+    window.undo_action.trigger()
+    draw_letter(qtbot, window, LETTERS["o"][:1])        # a new stroke ends the redo: nothing comes back
+    assert not window.pad.can_redo() and window.samples.count() == 0
 
 
 def test_an_empty_pad_or_a_bad_label_adds_nothing(qtbot, settings):
