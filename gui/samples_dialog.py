@@ -248,7 +248,8 @@ class SamplesDialog(FileDropTarget, QDialog):
         if letter is None:
             asker = QInputDialog(self)
             asker.setWindowTitle("Change letter")
-            asker.setLabelText(f"The letter for the {len(ids)} selected sample{'s' if len(ids) != 1 else ''}:")
+            asker.setLabelText("The letter for the selected sample:" if len(ids) == 1 else
+                               f"The letter for the {len(ids):,} selected samples:")
             asker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             asker.textValueSelected.connect(lambda text: self.relabel_selected(text.strip() or "?"))
             asker.open()
@@ -257,7 +258,9 @@ class SamplesDialog(FileDropTarget, QDialog):
         try:
             old = self._write("Can't change the letter", lambda: self.store.relabel(dict.fromkeys(ids, letter)))
         except ValueError as exc:
-            self.main_window.show_error("Can't change the letter", str(exc))
+            reason = str(exc)
+            self.main_window.show_error("Can't change the letter",
+                                        f"{reason[:1].upper()}{reason[1:]}.\n\nThe samples keep their letters.")
             return False
         if old is None:
             return False

@@ -156,13 +156,16 @@ def test_selected_samples_get_another_letter_by_typing_it_and_undo_takes_it_back
     QTest.keyClick(dialog.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [info.label for info in window.samples.list()] == ["o", "x", "z"]
 
+    dialog.grid.clearSelection()
     dialog.grid.item(2).setSelected(True)                          # by the button, asked in a dialog
     dialog.relabel_button.click()
     asker = dialog.letter_asker
     qtbot.waitExposed(asker)
-    asker.setTextValue("7")
+    assert asker.labelText() == "The letter for the selected sample:"      # not "the 1 selected sample"
+    asker.setTextValue("AB")
     asker.accept()
-    assert "one letter" in window.last_error_dialog.text()         # refused, nothing changed
+    # Refused, in a sentence that says what a label is, and nothing changed.
+    assert window.last_error_dialog.text().startswith("A label is one letter, a to z (either case), not 'AB'.")
     window.last_error_dialog.done(0)
     assert window.samples.list()[2].label == "z"
 
