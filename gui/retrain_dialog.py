@@ -54,6 +54,7 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.outcome = None
         self.trained: model.Recognizer | None = None   # the last run's model; its source says if it is saved
         self.losses: list[float] = []
+        self.loss_batches: list[int] = []     # the batch each loss was reported at (not every batch is)
         self.accuracies: list[tuple[int, float]] = []
         self._started = 0.0
 
@@ -380,7 +381,7 @@ class RetrainDialog(FileDropTarget, QDialog):
         if job is None:
             return False
         self.outcome = self.trained = None
-        self.losses, self.accuracies = [], []
+        self.losses, self.loss_batches, self.accuracies = [], [], []
         self.loss_curve.setData([], [])
         self.acc_curve.setData([], [])
         self.result_label.setText(NO_RESULT)          # nothing of the last run may pass for this one's
@@ -420,7 +421,8 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.status.setText(f"loss {p.loss:.3f} · {p.samples_per_s:,.0f} samples/s · "
                             f"{clock(time.perf_counter() - self._started)} so far")
         self.losses.append(p.loss)
-        self.loss_curve.setData(np.arange(len(self.losses)), np.array(self.losses))
+        self.loss_batches.append(p.step)
+        self.loss_curve.setData(np.array(self.loss_batches), np.array(self.losses))
         if p.val_accuracy is not None:
             self.accuracies.append((p.epoch, p.val_accuracy))
             epochs, accuracies = zip(*self.accuracies)

@@ -105,6 +105,7 @@ def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
     assert "new model" in dialog.result_label.text()
     assert dialog.status.text().startswith("final loss")             # not "… so far" once it is done
     assert dialog.acc_curve.yData.tolist() == [100 * a for _, a in dialog.accuracies]   # in percent
+    assert dialog.loss_curve.xData[-1] == progress[-1].step == progress[-1].steps      # by batch, as labelled
     assert dialog.use_button.isEnabled()
 
     dialog.use_button.click()
