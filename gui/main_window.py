@@ -120,6 +120,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.last_error_dialog: QMessageBox | None = None
         self.drawing_picker: QInputDialog | None = None
         self._opened_file = None        # (drawings, file name, number) of the drawing last opened
+        self._opened_message: str | None = None     # what the status bar said of it, while it may still say so
         self.explain_window: ExplainWindow | None = None
         self.retrain_dialog: RetrainDialog | None = None
         self.samples = None                 # My samples (a model.SampleStore), when it opens
@@ -858,6 +859,11 @@ class MainWindow(FileDropTarget, QMainWindow):
         """A drawing opened from a file is on the pad again (just opened, or
         brought back by undo or redo): step on from it, and say which it is."""
         opened = self.pad.tag
+        if opened is None and self._opened_message is not None:
+            # Drawn on or cleared: the message names a drawing no longer on the pad.
+            if self.statusBar().currentMessage() == self._opened_message:
+                self.statusBar().clearMessage()
+            self._opened_message = None
         if opened is None or opened is self._opened_file:
             return
         self._opened_file = opened
@@ -870,6 +876,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             message = (f"Drawing {number:,} of {len(drawings):,} in {name}, labelled '{label}'; "
                        "PgDown and PgUp step through the file, Ctrl+Z goes back")
         self.statusBar().showMessage(message, 8000)
+        self._opened_message = message
 
     def _step_drawing(self, step: int) -> None:
         if self._opened_file is not None:

@@ -625,6 +625,7 @@ def test_open_drawing_asks_which_one_of_many(qtbot, window, letters_file, monkey
     assert "Drawing 3 of 4" in window.statusBar().currentMessage()
     draw_letter(qtbot, window, LETTERS["x"][:1])
     assert window.pad.tag is None and window.opened_drawing == ("letters_strokes.npz", 3)
+    assert "Drawing 3 of 4" not in window.statusBar().currentMessage()   # it is not that drawing any more
     window.next_drawing_action.trigger()
     assert window.opened_drawing == ("letters_strokes.npz", 4)
     window.undo_action.trigger()
