@@ -392,6 +392,8 @@ class RetrainDialog(FileDropTarget, QDialog):
             self.run.deleteLater()                     # its thread has ended; let its objects go
         every = max(1, round(job.epochs / 8))          # whole epochs only, about eight labels
         self.acc_plot.getAxis("bottom").setTickSpacing(every, every)
+        # An empty chart keeps the last run's scale unless given this run's: its epochs, 0-100 %.
+        self.acc_plot.setRange(xRange=(1, max(2, job.epochs)), yRange=(0, 100))
         self.run = TrainingRun(job, self)
         self.run.progress.connect(self._progress)
         self.run.finished.connect(self._finished)
@@ -427,6 +429,7 @@ class RetrainDialog(FileDropTarget, QDialog):
             self.accuracies.append((p.epoch, p.val_accuracy))
             epochs, accuracies = zip(*self.accuracies)
             self.acc_curve.setData(np.array(epochs), 100 * np.array(accuracies))
+            self.acc_plot.enableAutoRange(axis=pg.ViewBox.YAxis)   # the accuracies; the x axis spans the run
 
     def _finished(self, outcome) -> None:
         result = outcome.result

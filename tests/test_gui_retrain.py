@@ -193,6 +193,8 @@ def test_cancel_stops_within_a_second_and_keeps_the_model(qtbot, window):
     current = window.recognizer
     before = weights(current)
     dialog.start_button.click()
+    (_, right), (bottom, top) = dialog.acc_plot.viewRange()
+    assert right >= 100 and bottom <= 0 and top >= 100      # until its first epoch, this run's scale, no other's
     with qtbot.waitSignal(dialog.run.progress, timeout=30_000):
         pass
     dialog.cancel_button.click()
