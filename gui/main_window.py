@@ -90,7 +90,6 @@ def dense_stages(shapes: dict[str, tuple]) -> dict[str, int]:
             if len(shape) == 1 and name not in ("flatten", "log_softmax")}
 
 
-
 @dataclass
 class StoredSample:
     """The note on the pad's clear after "Add to my samples": undo takes the
@@ -997,14 +996,16 @@ class MainWindow(FileDropTarget, QMainWindow):
             try:
                 if undoing:
                     note.removed = self.samples.delete([note.sample_id])
+                    changed = bool(note.removed)      # not if My samples had deleted it already
                 else:
-                    self.samples.restore(note.removed)
+                    changed = self.samples.restore(note.removed) > 0
             except model.SampleStoreError as exc:
                 self.samples_error("Can't change My samples", exc, "The drawing is on the pad.")
                 return
-            self.statusBar().showMessage("Taken out of My samples again" if undoing else
-                                         "Added to My samples again", 4000)
-            self.my_samples_changed()
+            if changed:
+                self.statusBar().showMessage("Taken out of My samples again" if undoing else
+                                             "Added to My samples again", 4000)
+                self.my_samples_changed()
 
     def _forget_label_of_cleared_drawing(self) -> None:
         """The letter typed in "This is" names the drawing on the pad: once the

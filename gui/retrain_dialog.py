@@ -479,9 +479,10 @@ class RetrainDialog(FileDropTarget, QDialog):
         worse = ""
         if outcome.reads_worse:
             points = 100 * (outcome.current_accuracy - result.val_accuracy)
-            worse = (f"<p><b>It reads these letters {points:.2f} points worse than the model in use.</b> "
-                     "A fine-tune on your drawings can trade some of that for your handwriting: use it if your "
-                     "own letters now read better (Model ▸ My samples marks the misread ones).</p>")
+            worse = f"<p><b>It reads these letters {points:.2f} points worse than the model in use.</b> "
+            worse += ("Learning your drawings can cost some of that: use it if your own letters now read better "
+                      "(Model ▸ My samples marks the misread ones).</p>" if mine else
+                      "Unless you have another reason to prefer it, keep the model in use.</p>")
         return (f"<p>Validation accuracy on {on}, each drawing read once (one view):</p>"
                 f"<p><b>new model {result.val_accuracy:.2%}</b> &nbsp;·&nbsp; {current}</p>"
                 + worse + trained_on)

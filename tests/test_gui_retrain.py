@@ -459,6 +459,7 @@ def test_a_model_that_reads_worse_says_so_and_enter_does_not_take_it(qtbot, wind
     outcome = dataclasses.replace(dialog.outcome, current_accuracy=dialog.outcome.result.val_accuracy + 0.0063)
     dialog._finished(outcome)                        # as if the model in use had read 0.63 points better
     assert "0.63 points worse than the model in use" in dialog.result_label.text()
+    assert "keep the model in use" in dialog.result_label.text()      # no drawings of yours were learned
     assert dialog.use_button.isEnabled() and not dialog.use_button.isDefault() and not dialog.start_button.isDefault()
     better = dataclasses.replace(outcome, current_accuracy=outcome.result.val_accuracy - 0.01)
     dialog._finished(better)

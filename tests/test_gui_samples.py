@@ -94,6 +94,13 @@ def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
     window.undo_action.trigger()
     draw_letter(qtbot, window, LETTERS["o"][:1])        # a new stroke ends the redo: nothing comes back
     assert not window.pad.can_redo() and window.samples.count() == 0
+    window.pad.clear()
+    draw_letter(qtbot, window, LETTERS["x"])
+    window.chart.letter_clicked.emit("x")
+    window.samples.delete([info.id for info in window.samples.list()])     # deleted in My samples meanwhile
+    window.statusBar().clearMessage()
+    window.undo_action.trigger()                        # the drawing comes back; there is nothing to take out
+    assert len(window.pad.strokes()) == 2 and "Taken out" not in window.statusBar().currentMessage()
 
 
 def test_an_empty_pad_or_a_bad_label_adds_nothing(qtbot, settings):
