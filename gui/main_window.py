@@ -1111,6 +1111,16 @@ class MainWindow(FileDropTarget, QMainWindow):
             return self.save_model_as(recognizer)
         return answer == buttons.Discard
 
+    def _keep_unsaved_models(self, asked: list) -> bool:
+        """Ask about each unsaved retrained model not yet in ``asked`` (and
+        add it there).  False at the first Cancel: do not quit."""
+        for unsaved in self._unsaved_models():
+            if not any(unsaved is seen for seen in asked):
+                if not self._keep_retrained_model(unsaved):
+                    return False
+                asked.append(unsaved)
+        return True
+
     def closeEvent(self, event):
         dialog = self.retrain_dialog
         if dialog is not None and dialog.is_training():
@@ -1122,11 +1132,9 @@ class MainWindow(FileDropTarget, QMainWindow):
                 return
         # Every question comes before the run is stopped: a Cancel to any of them leaves it running.
         asked = []
-        for unsaved in self._unsaved_models():
-            if not self._keep_retrained_model(unsaved):
-                event.ignore()
-                return
-            asked.append(unsaved)
+        if not self._keep_unsaved_models(asked):
+            event.ignore()
+            return
         if dialog is not None and dialog.is_training() and not dialog.stop_training():
             # stop_training waits for the thread.  Qt must not destroy a thread still
             # running: stay open rather than crash on the way out.
@@ -1135,8 +1143,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             event.ignore()
             return
         # A run that ended while a question was open left a model nobody was asked about.
-        if not all(self._keep_retrained_model(unsaved) for unsaved in self._unsaved_models()
-                   if not any(unsaved is seen for seen in asked)):
+        if not self._keep_unsaved_models(asked):
             event.ignore()
             return
         self.save_settings()
