@@ -11,7 +11,7 @@ drawing costs no more per frame than the stroke under the pen.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -47,6 +47,11 @@ class DrawingPad(QWidget):
         self._cache: QPixmap | None = None     # finished strokes, painted once
         self._overlay: QImage | None = None    # optional heat map over the ink (saliency)
         self._pen_width = self.DEFAULT_PEN_WIDTH
+        # The ink's scale is taken against the pad's first size, not step by
+        # step: each step's smaller ratio would shrink the drawing on every
+        # narrowing and never grow it back (min(>1, 1) is 1).
+        self._first_size: QSize | None = None
+        self._ink_scale = 1.0
         self.setMinimumSize(220, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
@@ -236,8 +241,8 @@ class DrawingPad(QWidget):
     def _scale_ink(self, factor: float) -> None:
         """Scale every point, undo and redo history included, about the
         top-left corner, so the drawing keeps its place on a resized pad.
-        The smaller of the two size ratios keeps ink that was on the pad on
-        it: pixels would otherwise stay put, cut off by a smaller pad while
+        The smaller of the two size ratios (to the pad's first size) keeps
+        ink that was on the pad on it: pixels would otherwise stay put, cut off by a smaller pad while
         the network still read them.  Framing makes the reading the same at
         any scale."""
         if factor == 1.0 or (self.is_empty() and not self._undo and not self._redo):
@@ -257,9 +262,14 @@ class DrawingPad(QWidget):
 
     # ------------------------------------------------------------ painting
     def resizeEvent(self, event):
-        old, new = event.oldSize(), event.size()
-        if old.width() > 0 and old.height() > 0:
-            self._scale_ink(min(new.width() / old.width(), new.height() / old.height()))
+        new = event.size()
+        if new.width() > 0 and new.height() > 0:
+            if self._first_size is None:
+                self._first_size = new
+            first = self._first_size
+            scale = min(new.width() / first.width(), new.height() / first.height())
+            self._scale_ink(scale / self._ink_scale)
+            self._ink_scale = scale
         self._cache = None
         self._overlay = None        # drawn over rect(), it would be stretched off the ink
         super().resizeEvent(event)

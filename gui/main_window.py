@@ -161,8 +161,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         # letters label the drawing, and Ctrl+Z undoes a stroke.
         self.pen_width.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pen_width.valueChanged.connect(self.pad.set_pen_width)
-        self.undo_button.clicked.connect(lambda: self._step_history(self.pad.undo))
-        self.redo_button.clicked.connect(lambda: self._step_history(self.pad.redo))
+        self.undo_button.clicked.connect(self.undo_drawing)
+        self.redo_button.clicked.connect(self.redo_drawing)
         self.clear_button.clicked.connect(self.pad.clear)
         controls = QHBoxLayout()
         for button in (self.undo_button, self.redo_button, self.clear_button):
@@ -305,8 +305,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         if not self.quit_action.shortcuts():       # Windows defines no standard Quit key
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.undo_action = a("&Undo", lambda: self._step_history(self.pad.undo, undoing=True), "Ctrl+Z")
-        self.redo_action = a("&Redo", lambda: self._step_history(self.pad.redo, undoing=False), "Ctrl+Shift+Z")
+        self.undo_action = a("&Undo", self.undo_drawing, "Ctrl+Z")
+        self.redo_action = a("&Redo", self.redo_drawing, "Ctrl+Shift+Z")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.clear_action = a("C&lear", self.pad.clear, "Esc")
         self.copy_action = a("&Copy drawing", self.copy_drawing, QKeySequence.StandardKey.Copy,
@@ -982,14 +982,20 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.pen_wider_action.setEnabled(self.pen_width.value() < self.pen_width.maximum())
         self.pen_thinner_action.setEnabled(self.pen_width.value() > self.pen_width.minimum())
 
-    def _step_history(self, step, undoing: bool) -> None:
+    def undo_drawing(self) -> None:
+        self._step_history(undoing=True)
+
+    def redo_drawing(self) -> None:
+        self._step_history(undoing=False)
+
+    def _step_history(self, undoing: bool) -> None:
         """Undo or redo on the pad.  One that brings back another drawing (one
         opened from a file, or the one it replaced) takes the typed letter
         with it: it was typed for the drawing that left.  Undoing the clear
         that stored a sample takes the sample out of My samples again; redo
         puts it back."""
         before = self.pad.tag
-        note = step()
+        note = self.pad.undo() if undoing else self.pad.redo()
         if self.pad.tag is not before:
             self.label_edit.clear()
         if isinstance(note, StoredSample) and note.store is self.samples:   # another store: its ids are others'

@@ -341,6 +341,21 @@ def test_a_smaller_pad_scales_the_ink_so_none_is_cut_off(qtbot, window, recogniz
     redone = np.concatenate(pad.strokes())
     assert (redone >= 0).all() and (redone[:, 0] < pad.width()).all() and (redone[:, 1] < pad.height()).all()
     np.testing.assert_allclose(redone, points * factor, rtol=1e-5)
+    # Back to the first size, the drawing is back as drawn: scaling is not
+    # compounded step by step, which shrank it for good.
+    window.resize(1280, 650)                           # wider, then taller again, in two steps
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: pad.size() == size)
+    np.testing.assert_allclose(np.concatenate(pad.strokes()), points, rtol=1e-5)
+
+
+def test_the_undo_and_redo_buttons_under_the_pad_step_through_strokes(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["x"][:1])
+    draw_letter(qtbot, window, LETTERS["x"][1:])
+    qtbot.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+    assert len(window.pad.strokes()) == 1 and window.redo_button.isEnabled()
+    qtbot.mouseClick(window.redo_button, Qt.MouseButton.LeftButton)
+    assert len(window.pad.strokes()) == 2 and not window.redo_button.isEnabled()
 
 
 def test_hovering_a_tile_names_the_channel_and_range(qtbot, window):
