@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout)
@@ -57,6 +57,9 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.loss_batches: list[int] = []     # the batch each loss was reported at (not every batch is)
         self.accuracies: list[tuple[int, float]] = []
         self._started = 0.0
+        self._status_line = ""                # what the run is doing; the ticking clock is added to it
+        # The clock ticks on its own: a long validation sends no progress for a while.
+        self._clock_timer = QTimer(self, interval=1000, timeout=self._show_status)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_data_box())
@@ -401,14 +404,14 @@ class RetrainDialog(FileDropTarget, QDialog):
         self._started = time.perf_counter()
         self.run.start()
         self._set_state("training")
-        self.status.setText("preparing the data…")
+        self._show_status("preparing the data…")
         return True
 
     def cancel(self) -> None:
         if self.run is not None and self.run.is_running():
             self.run.cancel()
             self.cancel_button.setEnabled(False)
-            self.status.setText("stopping after this batch…")
+            self._show_status("stopping after this batch…")
 
     def is_training(self) -> bool:
         return self.run is not None and self.run.is_running()
@@ -417,11 +420,22 @@ class RetrainDialog(FileDropTarget, QDialog):
         """Cancel and wait for the thread (used when the app closes)."""
         return self.run.stop() if self.run is not None else True
 
+    def _show_status(self, line: str | None = None) -> None:
+        """The status line, with the run's time so far while it runs."""
+        if line is not None:
+            self._status_line = line
+        if self._clock_timer.isActive():
+            self.status.setText(f"{self._status_line} · {clock(time.perf_counter() - self._started)} so far")
+
     def _progress(self, p) -> None:
+        if self.cancel_button.isEnabled():        # after Cancel, "stopping…" stays until it has
+            self._show_status(p.activity + "…" if p.activity else
+                              f"loss {p.loss:.3f} · {p.samples_per_s:,.0f} samples/s")
+        if p.activity:                           # no batch ran: the bar and the charts wait
+            self.progress_bar.setFormat(f"{p.phase} · epoch {p.epoch}/{p.epochs} · {p.activity}…")
+            return
         self.progress_bar.setValue(int(1000 * p.step / max(1, p.steps)))
         self.progress_bar.setFormat(f"{p.phase} · epoch {p.epoch}/{p.epochs} · %p% · ETA {clock(p.eta_s)}")
-        self.status.setText(f"loss {p.loss:.3f} · {p.samples_per_s:,.0f} samples/s · "
-                            f"{clock(time.perf_counter() - self._started)} so far")
         self.losses.append(p.loss)
         self.loss_batches.append(p.step)
         self.loss_curve.setData(np.array(self.loss_batches), np.array(self.losses))
@@ -502,6 +516,10 @@ class RetrainDialog(FileDropTarget, QDialog):
 
     def _set_state(self, state: str) -> None:
         training = state == "training"
+        if training:
+            self._clock_timer.start()
+        else:
+            self._clock_timer.stop()
         self.start_button.setEnabled(not training)
         self.cancel_button.setEnabled(training)
         self._state = state

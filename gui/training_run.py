@@ -61,6 +61,11 @@ class TrainingWorker(QObject):
         super().__init__()
         self.job = job
         self._stop = threading.Event()
+        self._last_progress: model.Progress | None = None
+
+    def _report(self, progress: model.Progress) -> None:
+        self._last_progress = progress
+        self.progress.emit(progress)
 
     def cancel(self) -> None:
         self._stop.set()
@@ -77,7 +82,7 @@ class TrainingWorker(QObject):
         job = self.job
         raster = job.base.checkpoint.raster if job.base else model.RasterConfig()
         stop = self._stop.is_set
-        common = dict(on_progress=self.progress.emit, should_stop=stop)
+        common = dict(on_progress=self._report, should_stop=stop)
         train_sets, val_sets = job.train_sets, job.val_sets
         if not val_sets:
             # Held out here rather than inside the loop, so that the model in
@@ -100,6 +105,9 @@ class TrainingWorker(QObject):
         current = None
         try:
             if confusion is not None and job.current is not None:
+                if self._last_progress is not None:
+                    activity = f"scoring the model in use on {sum(map(len, val_sets)):,} letters"
+                    self.progress.emit(dataclasses.replace(self._last_progress, activity=activity))
                 in_use = model.confusion_matrix(job.current.model, val_sets, job.current.checkpoint.raster,
                                                 should_stop=stop)
                 current = float(np.trace(in_use) / max(1, in_use.sum()))

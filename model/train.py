@@ -38,10 +38,14 @@ from .training import Progress, ProgressCallback, TrainConfig, run_record, train
 def _progress_printer(stream=sys.stderr) -> ProgressCallback:
     def show(p: Progress) -> None:
         width = 30
+        if p.activity:
+            stream.write(f"\r{p.phase} epoch {p.epoch}/{p.epochs}: {p.activity}…".ljust(100))
+            stream.flush()
+            return
         done = int(width * p.step / p.steps)
         val = f"  val {p.val_accuracy:.2%}" if p.val_accuracy is not None else ""
         stream.write(f"\r{p.phase} epoch {p.epoch}/{p.epochs} [{'#' * done}{'.' * (width - done)}] "
-                     f"loss {p.loss:.3f}  {p.samples_per_s:,.0f}/s  ETA {_clock(p.eta_s)}{val}   ")
+                     f"loss {p.loss:.3f}  {p.samples_per_s:,.0f}/s  ETA {_clock(p.eta_s)}{val}".ljust(100))
         if p.val_accuracy is not None or p.step == p.steps:
             stream.write("\n")
         stream.flush()

@@ -55,6 +55,7 @@ class Progress:
     samples_per_s: float
     eta_s: float            # seconds left in this phase
     val_accuracy: float | None = None   # set on the last step of an epoch
+    activity: str = ""      # work between batches now under way, e.g. "validating on 2,860 letters"
 
 
 # What a checkpoint's val_data says when part of the training data validated:
@@ -226,6 +227,14 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
     average = copy.deepcopy(model)   # EMA of the weights: what we validate and return
     history, step, phase_start, confusion = [], 0, time.perf_counter(), None
     stopped = False
+    val_size = sum(map(len, val_sets))
+
+    def report(b: int, val_accuracy: float | None = None, activity: str = "") -> None:
+        elapsed = time.perf_counter() - phase_start
+        on_progress(Progress(phase, epoch, epochs, step, total, loss_sum / (b + 1),
+                             step * config.batch_size / elapsed, elapsed / step * (total - step),
+                             val_accuracy, activity))
+
     for epoch in range(1, epochs + 1):
         if stopped:
             break
@@ -251,6 +260,8 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
             last = b == steps_per_epoch - 1
             val_accuracy = None
             if last:
+                if on_progress and val_size:     # a large set takes a while: say why the bar waits
+                    report(b, activity=f"validating on {val_size:,} letters")
                 try:
                     confusion = _validate(average, val_sets, config.raster, should_stop)
                 except StopRequested:          # a large validation set: a stop need not wait for it
@@ -260,10 +271,7 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
                 history.append({"epoch": epoch, "loss": loss_sum / steps_per_epoch, "val_accuracy": val_accuracy})
                 model.train()
             if on_progress and (last or step % 10 == 0):
-                elapsed = time.perf_counter() - phase_start
-                on_progress(Progress(phase, epoch, epochs, step, total, loss_sum / (b + 1),
-                                     step * config.batch_size / elapsed,
-                                     elapsed / step * (total - step), val_accuracy))
+                report(b, val_accuracy)
     model.load_state_dict(average.state_dict())   # hand back the averaged weights
     model.eval()
     return history, stopped, confusion

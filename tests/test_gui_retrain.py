@@ -99,6 +99,9 @@ def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
         assert window.prediction is not None
     outcome = finished.args[0]
     assert progress and progress[-1].step == progress[-1].steps
+    # Validations, and the scoring of the model in use, each said what held the bar up.
+    said = [p.activity for p in progress if p.activity]
+    assert said == ["validating on 16 letters"] * 2 + ["scoring the model in use on 16 letters"]
     assert len(dialog.accuracies) == 2 and dialog.losses
     assert outcome.confusion.shape == (26, 26) and outcome.confusion.sum() == 16
     assert outcome.current_accuracy is not None
@@ -118,6 +121,22 @@ def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
 
     window.shipped_action.trigger()                   # and back
     assert torch.equal(weights(window.recognizer), before)
+
+
+def test_a_long_validation_shows_what_runs_and_the_clock_keeps_ticking(qtbot, window):
+    dialog = open_dialog(window, epochs=100)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: bool(dialog.losses), timeout=10_000)
+    dialog.run.progress.disconnect(dialog._progress)   # the run's own reports would overwrite this one
+    last = dialog.run.worker._last_progress
+    dialog._progress(dataclasses.replace(last, activity="validating on 87,483 letters"))
+    assert "validating on 87,483 letters…" in dialog.progress_bar.format()
+    assert dialog.status.text().startswith("validating on 87,483 letters… · 0:0")
+    dialog._started -= 65                           # as if it had run a minute longer
+    qtbot.waitUntil(lambda: "1:0" in dialog.status.text(), timeout=2500)   # with no progress sent
+    dialog.cancel()
+    qtbot.waitUntil(lambda: not dialog.is_training(), timeout=10_000)
+    assert dialog.status.text().startswith("stopped after")
 
 
 def test_data_sets_dropped_on_the_dialog_are_added_but_not_during_a_run(qtbot, window, tmp_path):

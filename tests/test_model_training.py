@@ -85,6 +85,10 @@ def test_progress_reports_are_sane(tiny_run):
     assert reports[-1].step == steps and reports[-1].eta_s == 0
     with_val = [p for p in reports if p.val_accuracy is not None]
     assert [p.epoch for p in with_val] == [1, 2, 3]   # one report per epoch carries validation
+    # Before each validation, one report says it is under way: the bar waits for it.
+    busy = [p for p in reports if p.activity]
+    assert [p.activity for p in busy] == ["validating on 120 letters"] * 3
+    assert [reports[reports.index(p) + 1].val_accuracy is not None for p in busy] == [True] * 3
 
 
 def test_same_seed_gives_identical_weights(tiny_run, one_thread):
