@@ -526,9 +526,9 @@ class RetrainDialog(FileDropTarget, QDialog):
         self._update_use_button()
         self.save_button.setEnabled(state == "done")
         # Enter uses a finished run's model, rather than starting a run that would replace it,
-        # unless that model reads worse: then Enter must not swap it in unasked.
-        worse = self.outcome is not None and self.outcome.reads_worse
-        self.use_button.setDefault(state == "done" and not worse)
+        # unless that model reads worse, or was never measured: then Enter must not swap it in unasked.
+        doubtful = self.outcome is not None and (self.outcome.reads_worse or self.outcome.result.val_accuracy is None)
+        self.use_button.setDefault(state == "done" and not doubtful)
         self.start_button.setDefault(state != "done")
         for widget in (self.source_list, self.val_box, self.finetune_radio, self.scratch_radio, self.epochs,
                        self.batch_size, self.lr, self.add_files_button, self.add_folder_button):

@@ -483,6 +483,10 @@ def test_a_model_that_reads_worse_says_so_and_enter_does_not_take_it(qtbot, wind
     better = dataclasses.replace(outcome, current_accuracy=outcome.result.val_accuracy - 0.01)
     dialog._finished(better)
     assert "worse" not in dialog.result_label.text() and dialog.use_button.isDefault()
+    unmeasured = dataclasses.replace(outcome, result=dataclasses.replace(outcome.result, val_accuracy=None))
+    dialog._finished(unmeasured)                     # no writers to validate on: nothing says it reads
+    assert "not measured" in dialog.result_label.text()
+    assert dialog.use_button.isEnabled() and not dialog.use_button.isDefault()
 
 
 def test_swapping_out_an_unsaved_model_in_use_asks_first(qtbot, window, monkeypatch):
