@@ -480,7 +480,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.show_error("Can't save the model", f"{Path(path).name} could not be written in "
                             f"{Path(path).parent}: {exc.strerror or exc}.\n\nThe model is still in memory.")
             return False
-        self.settings.setValue("folders/weights", str(Path(path).parent))
+        self.remember_folder("weights", path)
         recognizer.source = str(path)
         if recognizer is self.recognizer:
             self._remember_model_file()
@@ -503,7 +503,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     def open_weights(self, path: str | None = None) -> bool:
         """Load a checkpoint.  On failure, explain why and keep the current model."""
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open weights", self._last_folder("weights"),
+            path, _ = QFileDialog.getOpenFileName(self, "Open weights", self.last_folder("weights"),
                                                   "LetterLens checkpoints (*.pt);;All files (*)")
             if not path:
                 return False
@@ -516,7 +516,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             kept = "The current model stays loaded." if self.recognizer else "No model is loaded."
             self.show_error("Can't open these weights", f"{exc}\n\n{kept}")
             return False
-        self.settings.setValue("folders/weights", str(Path(path).parent))
+        self.remember_folder("weights", path)
         self._use_recognizer(recognizer)
         self.statusBar().showMessage(f"Loaded {Path(path).name}", 4000)
         return True
@@ -741,8 +741,16 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.channel_panel.select(stage, channel, self.prediction.activations if self.prediction else None)
 
     # ------------------------------------------------------------------ files
-    def _last_folder(self, kind: str) -> str:
-        return text_setting(self.settings, f"folders/{kind}") or str(Path.home())
+    def last_folder(self, kind: str, first: Path | None = None) -> str:
+        """Where a file dialog for ``kind`` (drawings, weights, data) opens:
+        the folder of the last such file, else ``first``, else home; never
+        the folder the app happened to start in."""
+        return text_setting(self.settings, f"folders/{kind}") or str(first or Path.home())
+
+    def remember_folder(self, kind: str, path) -> None:
+        """The next file dialog for ``kind`` opens where ``path`` is (a file's folder, or a folder)."""
+        path = Path(path)
+        self.settings.setValue(f"folders/{kind}", str(path if path.is_dir() else path.parent))
 
     def _drawing_or_warn(self) -> bool:
         if self.pad.is_empty():
@@ -754,7 +762,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         """Where to save: asked in the last folder used for ``kind`` (drawings,
         weights), or None if cancelled.  A name typed without the suffix of
         ``name`` gets it, or the file could not be opened again by its type."""
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(self._last_folder(kind)) / name), file_filter)
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(self.last_folder(kind)) / name), file_filter)
         suffix = Path(name).suffix
         if not path or path.lower().endswith(suffix):
             return path or None
@@ -768,7 +776,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         return path
 
     def _drawing_saved(self, path: str, detail: str = "") -> None:
-        self.settings.setValue("folders/drawings", str(Path(path).parent))
+        self.remember_folder("drawings", path)
         self.statusBar().showMessage(f"Saved {Path(path).name}{detail}", 4000)
 
     def open_drawing(self, path: str | None = None, number: int | None = None) -> bool:
@@ -776,7 +784,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         undoably.  A file of several drawings asks which one, without
         blocking: the drawing appears when the user answers."""
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open drawing", self._last_folder("drawings"),
+            path, _ = QFileDialog.getOpenFileName(self, "Open drawing", self.last_folder("drawings"),
                                                   "Stroke data (*.npz);;All files (*)")
             if not path:
                 return False
@@ -791,7 +799,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.show_error("Can't open this drawing", f"{name} {what}. The pad draws pen strokes only; "
                             "images can still train the network (Model ▸ Retrain).\n\nThe pad is unchanged.")
             return False
-        self.settings.setValue("folders/drawings", str(Path(path).parent))
+        self.remember_folder("drawings", path)
         if number is not None or len(drawings) == 1:
             return self._show_stored_drawing(drawings, name, number or 1)
         picker = QInputDialog(self)

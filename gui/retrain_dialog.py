@@ -70,6 +70,7 @@ class RetrainDialog(FileDropTarget, QDialog):
         resize_within_screen(self, 760, 820)
         self._set_state("idle")
         folder = Path(data_folder) if data_folder else default_data_folder()
+        self._data_folder = folder          # where "Add files…" first looks
         if folder is not None and folder.is_dir():
             try:
                 self.add_sources(model.find_datasets(folder))
@@ -296,13 +297,18 @@ class RetrainDialog(FileDropTarget, QDialog):
             self.finetune_radio.setChecked(True)
 
     def _choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add data sets", "",
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add data sets",
+                                                self.main_window.last_folder("data", self._data_folder),
                                                 "Handwriting (*.npz *idx3-ubyte.gz);;All files (*)")
+        if paths:
+            self.main_window.remember_folder("data", paths[0])
         self.add_sources(paths)
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add every data set in a folder")
+        folder = QFileDialog.getExistingDirectory(self, "Add every data set in a folder",
+                                                  self.main_window.last_folder("data", self._data_folder))
         if folder:
+            self.main_window.remember_folder("data", folder)
             self.add_folder(folder)
 
     def add_folder(self, folder) -> int:

@@ -293,12 +293,13 @@ class SamplesDialog(FileDropTarget, QDialog):
 
     def export(self, path: str | None = None) -> bool:
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export my samples", "my_samples_strokes.npz",
-                                                  "Stroke data (*.npz)")
+            start = Path(self.main_window.last_folder("drawings")) / "my_samples_strokes.npz"
+            path, _ = QFileDialog.getSaveFileName(self, "Export my samples", str(start), "Stroke data (*.npz)")
             if not path:
                 return False
         try:
             written = self.store.export(path)
+            self.main_window.remember_folder("drawings", written)
         except model.SampleStoreError as exc:
             self.main_window.samples_error("Can't export the samples", exc)
             return False
@@ -311,11 +312,13 @@ class SamplesDialog(FileDropTarget, QDialog):
 
     def import_(self, path: str | None = None) -> int:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import samples", "", "Stroke data (*.npz)")
+            path, _ = QFileDialog.getOpenFileName(self, "Import samples", self.main_window.last_folder("drawings"),
+                                                  "Stroke data (*.npz)")
             if not path:
                 return 0
         try:
             new = self.store.import_(path)
+            self.main_window.remember_folder("drawings", path)
         except model.SampleStoreError as exc:
             self.main_window.samples_error("Can't import these samples", exc, "Nothing was imported.")
             return 0

@@ -573,3 +573,22 @@ def test_an_unsaved_model_saved_onto_the_weights_being_opened_is_the_one_opened(
     assert window.open_weights(str(path))
     assert torch.equal(weights(window.recognizer), weights(first))
     assert torch.equal(weights(model.Recognizer.load(path)), weights(first))
+
+
+def test_add_files_opens_in_the_data_folder_then_where_files_were_last_added(qtbot, window, data_folder,
+                                                                             tmp_path, monkeypatch):
+    dialog = open_dialog(window)
+    other = tmp_path / "more"
+    other.mkdir()
+    inks, labels = jittered_letters(2, 7)
+    model.save_strokes(other / "extra_strokes.npz", inks, labels, ["w"] * len(labels))
+    asked = []
+
+    def choose(parent, title, start, file_filter):
+        asked.append(start)
+        return [str(other / "extra_strokes.npz")], ""
+
+    monkeypatch.setattr("gui.retrain_dialog.QFileDialog.getOpenFileNames", choose)
+    dialog.add_files_button.click()
+    dialog.add_files_button.click()
+    assert asked == [str(data_folder), str(other)]

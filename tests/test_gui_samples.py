@@ -400,3 +400,26 @@ def test_undo_back_to_another_drawing_takes_the_typed_letter_with_it(qtbot, sett
     QTest.keyClick(window.pad, Qt.Key.Key_X)
     window.pad.undo()                                              # a stroke of the same x: the letter stays
     assert window.label_edit.text() == "x"
+
+
+def test_export_and_import_dialogs_open_where_the_last_drawing_file_was(qtbot, settings, tmp_path, monkeypatch):
+    window, dialog = samples_dialog_with(qtbot, settings)
+    asked = []
+
+    def save_dialog(parent, title, start, file_filter):
+        asked.append(start)
+        return str(tmp_path / "out" / "mine.npz"), ""
+
+    def open_dialog(parent, title, start, file_filter):
+        asked.append(start)
+        return str(tmp_path / "out" / "mine.npz"), ""
+
+    monkeypatch.setattr("gui.samples_dialog.QFileDialog.getSaveFileName", save_dialog)
+    monkeypatch.setattr("gui.samples_dialog.QFileDialog.getOpenFileName", open_dialog)
+    (tmp_path / "out").mkdir()
+    assert dialog.export()
+    # At first in the home folder, not wherever the app was started from...
+    assert asked[0] == os.path.join(os.path.expanduser("~"), "my_samples_strokes.npz")
+    assert dialog.import_() == 0                       # ...then where the export went
+    assert asked[1] == str(tmp_path / "out")
+    assert window.last_folder("drawings") == str(tmp_path / "out")     # and so does File ▸ Open drawing
