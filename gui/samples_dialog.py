@@ -251,7 +251,7 @@ class SamplesDialog(FileDropTarget, QDialog):
             asker.setLabelText("The letter for the selected sample:" if len(ids) == 1 else
                                f"The letter for the {len(ids):,} selected samples:")
             asker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            asker.textValueSelected.connect(lambda text: self.relabel_selected(text.strip() or "?"))
+            asker.textValueSelected.connect(lambda text: self.relabel_selected(text.strip()))
             asker.open()
             self.letter_asker = asker
             return False

@@ -113,6 +113,8 @@ def default_store_path() -> Path:
 
 def normalise_label(label: str) -> str:
     """'A' or 'a' -> 'a'; anything but one Latin letter is a ValueError."""
+    if isinstance(label, str) and not label.strip():
+        raise ValueError("a label is one letter, a to z (either case), and none was given")
     if not isinstance(label, str) or len(label) != 1 or label.lower() not in CLASSES:
         raise ValueError(f"a label is one letter, a to z (either case), not {label!r}")
     return label.lower()

@@ -175,6 +175,12 @@ def test_selected_samples_get_another_letter_by_typing_it_and_undo_takes_it_back
     assert window.last_error_dialog.text().startswith("A label is one letter, a to z (either case), not 'AB'.")
     window.last_error_dialog.done(0)
     assert window.samples.list()[2].label == "z"
+    dialog.relabel_button.click()                                  # and OK with nothing typed
+    dialog.letter_asker.setTextValue("  ")
+    dialog.letter_asker.accept()
+    assert window.last_error_dialog.text().startswith("A label is one letter, a to z (either case), and none was given.")
+    window.last_error_dialog.done(0)
+    assert window.samples.list()[2].label == "z"
 
 
 def test_an_empty_list_says_how_to_fill_it(qtbot, settings):
