@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import PySide6
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, qVersion
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QMainWindow, QMessageBox, QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout,
@@ -903,8 +903,17 @@ class MainWindow(FileDropTarget, QMainWindow):
         path = path or self._save_path("Save drawing as PNG", "drawings", "letter.png", "PNG images (*.png)")
         if path is None:
             return False
-        if not self.pad.to_image().save(path, "PNG"):
-            self.show_error("Can't save the drawing", f"Could not write {path}.")
+        # Encoded in memory and written by Python, whose error says why a file
+        # could not be written (QImage.save only says that it could not).
+        png = QByteArray()
+        buffer = QBuffer(png)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        self.pad.to_image().save(buffer, "PNG")
+        try:
+            Path(path).write_bytes(png.data())
+        except OSError as exc:
+            self.show_error("Can't save the drawing", f"{Path(path).name} could not be written in "
+                            f"{Path(path).parent}: {exc.strerror or exc}.\n\nThe drawing is still on the pad.")
             return False
         self._drawing_saved(path)
         return True

@@ -94,6 +94,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         raise CheckpointError(f"{path}: not a readable checkpoint (corrupt, or it holds objects "
                               f"other than weights, which are never loaded)") from exc
     except Exception as exc:  # torch raises many types for a damaged file
+        if _is_npz(path):     # torch's words for it would be about zip subdirectories
+            raise CheckpointError(f"{path}: a NumPy .npz of arrays (handwriting, or a saved drawing?), "
+                                  f"not a network's weights") from exc
         raise CheckpointError(f"{path}: not a readable checkpoint (corrupt or truncated?): "
                               f"{_first_line(exc)}") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -119,6 +122,16 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     _check_reads(path, model, payload["arch"], raster.size)
     info = {k: v for k, v in payload.items() if k != "state_dict"}
     return Checkpoint(model=model, arch=payload["arch"], raster=raster, info=info)
+
+
+def _is_npz(path: Path) -> bool:
+    """A zip archive of .npy files only, as numpy.savez writes them."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return False
+    return bool(names) and all(name.endswith(".npy") and "/" not in name for name in names)
 
 
 def _damaged_entry(path: Path) -> str | None:

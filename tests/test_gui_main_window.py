@@ -746,6 +746,10 @@ def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):
     assert window.save_png(str(png))
     image = QImage(str(png))
     assert (image.width(), image.height()) == (window.pad.width(), window.pad.height())
+    assert window.save_png(str(tmp_path / "no folder" / "e.png")) is False     # and a place it can't go:
+    assert window.last_error_dialog.text() == (f"e.png could not be written in {tmp_path / 'no folder'}: "
+                                               "No such file or directory.\n\nThe drawing is still on the pad.")
+    window.last_error_dialog.done(0)
     assert window.save_strokes(str(npz))
     saved = model.load_dataset(npz)
     assert len(saved) == 1 and model.CLASSES[saved.labels[0]] == "e"

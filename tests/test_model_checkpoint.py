@@ -8,6 +8,7 @@ import zipfile
 import pytest
 import torch
 
+import model
 import model.checkpoint
 from model import CLASSES, CheckpointError, LetterNet, RasterConfig, load_checkpoint, save_checkpoint
 
@@ -171,6 +172,14 @@ def test_corrupt_checkpoint_error_does_not_advise_unsafe_loading(saved):
     with pytest.raises(CheckpointError) as info:
         load_checkpoint(saved)
     assert "weights_only" not in str(info.value)
+
+
+def test_a_numpy_npz_opened_as_weights_is_named_for_what_it_is(tmp_path):
+    path = tmp_path / "letter.npz"
+    model.save_strokes(path, [[[[0.0, 0.0], [1.0, 2.0]]]], [0], ["me"])
+    with pytest.raises(CheckpointError, match=r"a NumPy \.npz of arrays .*not a network's weights$") as info:
+        load_checkpoint(path)
+    assert "subdirectory" not in str(info.value)              # torch's words for it
 
 
 class Payload:
