@@ -5,13 +5,13 @@ step, activation functions, the architecture), plus the saliency overlay the
 main window lays over the pad.  The numbers come from ``model``'s explain
 functions; this module only shows them.
 
-It follows the main window: after every prediction it refreshes the visible
-tab only, and does nothing at all while hidden (it catches up when shown or
+It follows the main window: after every prediction (10 times a second at
+most while the pen moves) it refreshes the visible tab only, and does nothing at all while hidden (it catches up when shown or
 when another tab is picked).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from gui.dialogs import resize_within_screen
@@ -78,10 +78,23 @@ class ExplainWindow(QWidget):
 
         self._recognizer = _UNSET
         self._shown: dict[QWidget, object] = {}        # tab -> the prediction it shows
-        main_window.prediction_shown.connect(self.follow)
+        # While the pen moves the pad is read on every move, and a tab's charts
+        # take 5 to 25 ms to redraw: following each reading would make the pen
+        # lag.  A moving pen is followed 10 times a second at most, from the
+        # latest reading; a finished drawing at once.
+        self._follow_soon = QTimer(self, singleShot=True, interval=100, timeout=self.follow)
+        main_window.prediction_shown.connect(self._prediction_shown)
         self.tabs.currentChanged.connect(lambda _: self.follow())
 
     # --------------------------------------------------------------- following
+    def _prediction_shown(self) -> None:
+        if self.main_window.pad.is_drawing():
+            if not self._follow_soon.isActive():
+                self._follow_soon.start()
+        else:
+            self._follow_soon.stop()
+            self.follow()
+
     def follow(self) -> None:
         """Bring the visible tab up to date with the main window's drawing and model."""
         if not self.isVisible():

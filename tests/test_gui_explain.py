@@ -6,18 +6,20 @@ through the Explain window's own widgets (corrected where its errata say so).
 """
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QTableWidget, QWidget
 
 import model
 from gui.explain.widgets import ColumnFlow
+from gui.replay import send_mouse
 from gui_helpers import LETTERS, draw_letter, show_main_window
 
 CROSS = [[0, 0, 1, 1, 1, 0, 0]] * 2 + [[1] * 7] * 3 + [[0, 0, 1, 1, 1, 0, 0]] * 2
@@ -194,6 +196,25 @@ def test_only_the_visible_tab_is_refreshed(qtbot, window, explain):
     assert explain.step.prediction is not window.prediction
     explain.show_tab(explain.step)
     assert explain.step.prediction is window.prediction
+
+
+def test_a_moving_pen_is_followed_ten_times_a_second_at_most_and_its_last_reading_at_once(qtbot, window, explain):
+    explain.show_tab(explain.activations)
+    shown = []
+    real = explain.activations.show_prediction
+    explain.activations.show_prediction = lambda p: (shown.append(p), real(p))
+    readings = []
+    window.prediction_shown.connect(lambda: readings.append(window.prediction))
+    pad, started = window.pad, time.perf_counter()
+    send_mouse(pad, QEvent.Type.MouseButtonPress, 60, 60, True)
+    for i in range(30):
+        send_mouse(pad, QEvent.Type.MouseMove, 60 + 4 * i, 60 + 3 * i, True)
+        qtbot.waitUntil(lambda: len(readings) > i)   # each move is read on the pad
+    seconds = time.perf_counter() - started
+    assert len(shown) <= 1 + seconds / 0.1 < len(readings)     # but not redrawn here for each
+    qtbot.waitUntil(lambda: len(shown) >= 1)        # but it does keep up
+    send_mouse(pad, QEvent.Type.MouseButtonRelease, 180, 150, False)
+    qtbot.waitUntil(lambda: window.prediction is not None and shown[-1] is window.prediction)
 
 
 def test_explain_follows_a_newly_loaded_model(qtbot, window, explain, tmp_path):
