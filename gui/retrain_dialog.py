@@ -93,6 +93,7 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.val_box = QComboBox()
         self.val_box.addItem(HOLD_OUT, None)
         self.val_box.setToolTip("Writers used to measure accuracy: they must not be in the training data")
+        self.val_box.currentIndexChanged.connect(lambda _: self._mark_validation_set())
         buttons = QHBoxLayout()
         buttons.addWidget(add_files)
         buttons.addWidget(add_folder)
@@ -260,6 +261,22 @@ class RetrainDialog(FileDropTarget, QDialog):
                 self.val_box.setCurrentIndex(self.val_box.count() - 1)
             added += 1
         return added
+
+    def _mark_validation_set(self) -> None:
+        """The set picked under Validate on cannot be ticked for training: it
+        would be left out of training anyway, and a tick would say otherwise."""
+        val_key = self.val_box.currentData()
+        for row in range(self.source_list.count()):
+            item = self.source_list.item(row)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            if key == MY_SAMPLES:
+                continue
+            validating = key == val_key
+            if validating:
+                item.setCheckState(Qt.CheckState.Unchecked)
+            flags = item.flags() | Qt.ItemFlag.ItemIsEnabled
+            item.setFlags(flags & ~Qt.ItemFlag.ItemIsEnabled if validating else flags)
+            item.setToolTip(f"{key}\nValidates the run (Validate on), so it is not trained on" if validating else key)
 
     def _add_my_samples(self) -> None:
         item = QListWidgetItem()

@@ -76,6 +76,25 @@ def test_dialog_lists_sources_with_counts_and_picks_validation(window):
     dialog.close()
 
 
+def test_the_validation_set_cannot_be_ticked_for_training(window):
+    dialog = open_dialog(window)
+    items = {dialog.source_list.item(i).text().split()[0]: dialog.source_list.item(i)
+             for i in range(dialog.source_list.count())}
+    chars, tiny = items["chars74k_tiny_strokes.npz"], items["tiny_strokes.npz"]
+    enabled = Qt.ItemFlag.ItemIsEnabled
+    assert not chars.flags() & enabled and "not trained on" in chars.toolTip()    # it validates
+    dialog.val_box.setCurrentIndex(0)                                   # held-out writers instead
+    assert chars.flags() & enabled and chars.checkState() == Qt.CheckState.Unchecked
+    chars.setCheckState(Qt.CheckState.Checked)
+    assert tiny.checkState() == Qt.CheckState.Checked
+    dialog.val_box.setCurrentIndex(dialog.val_box.findData(tiny.data(Qt.ItemDataRole.UserRole)))
+    assert tiny.checkState() == Qt.CheckState.Unchecked and not tiny.flags() & enabled
+    assert chars.flags() & enabled and chars.checkState() == Qt.CheckState.Checked
+    job = dialog.job()
+    assert [len(s) for s in job.train_sets] == [16] and [len(s) for s in job.val_sets] == [96]
+    dialog.close()
+
+
 def test_dialog_fits_a_laptop_screen_and_keeps_its_text_readable(window):
     dialog = open_dialog(window)
     # A 1366x768 screen leaves about 700 px under the title and task bars.
