@@ -38,7 +38,14 @@ class ProbabilityChart(pg.PlotWidget):
         self.getAxis("bottom").setTicks([list(enumerate(self.letters))])
         self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
         self.getAxis("left").setWidth(42)
-        self.showGrid(y=True, alpha=0.15)
+        # 0 % and 100 % sit on the view's edges.  An axis drawing a grid may not
+        # label past the view, and pyqtgraph drops those two: the grid is made
+        # of plain lines instead, and the labels may overhang by half a line.
+        self.getAxis("left").setStyle(hideOverlappingLabels=False)
+        grid = QColor(self.getAxis("left").pen().color())
+        grid.setAlphaF(0.15)
+        for level in (0.25, 0.5, 0.75, 1.0):
+            self.addItem(pg.InfiniteLine(level, angle=0, pen=pg.mkPen(grid, width=1)))
         cache_as_pixmap(self.getAxis("left"), self.getAxis("bottom"))   # static: a frame is then ~1 ms cheaper
         self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)   # bars move every frame
         self._bars = []

@@ -6,7 +6,7 @@ import pyqtgraph as pg
 import pytest
 import torch
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPalette, QPointingDevice, QTabletEvent
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QInputDialog, QMessageBox, QSpinBox, QStyle
 
@@ -838,3 +838,15 @@ def test_chart_follows_a_palette_change(qtbot, window):
     dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
     window.chart.setPalette(dark)
     assert window.chart.backgroundBrush().color().name() == "#202124"
+
+
+def test_the_probability_axis_labels_its_ends_too(window):
+    axis = window.chart.getAxis("left")
+    image = QImage(10, 10, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    # pyqtgraph dropped 0 % and 100 %, at the view's edges, while a grid was drawn by the axis.
+    assert sorted(text for *_, text in texts) == ["0%", "100%", "25%", "50%", "75%"]
