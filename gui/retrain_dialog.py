@@ -419,7 +419,8 @@ class RetrainDialog(FileDropTarget, QDialog):
         every = max(1, round(job.epochs / 8))          # whole epochs only, about eight labels
         self.acc_plot.getAxis("bottom").setTickSpacing(every, every)
         # An empty chart keeps the last run's scale unless given this run's: its epochs, 0-100 %.
-        self.acc_plot.setRange(xRange=(1, max(2, job.epochs)), yRange=(0, 100))
+        # (A one-epoch run's single point sits in the middle, not at the left edge of 1 to 2.)
+        self.acc_plot.setRange(xRange=(1, job.epochs) if job.epochs > 1 else (0.5, 1.5), yRange=(0, 100))
         self.run = TrainingRun(job, self)
         self.run.progress.connect(self._progress)
         self.run.finished.connect(self._finished)

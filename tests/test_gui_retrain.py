@@ -494,6 +494,8 @@ def test_a_model_file_in_use_is_not_overwritten_by_another_model(qtbot, window, 
 def test_a_model_that_reads_worse_says_so_and_enter_does_not_take_it(qtbot, window):
     dialog = open_dialog(window)
     finish_a_run(qtbot, dialog)
+    (left, right), _ = dialog.acc_plot.viewRange()
+    assert left < 1 < right and abs((left + right) / 2 - 1) < 0.1      # one epoch's point, in the middle
     outcome = dataclasses.replace(dialog.outcome, current_accuracy=dialog.outcome.result.val_accuracy + 0.0063)
     dialog._finished(outcome)                        # as if the model in use had read 0.63 points better
     assert "0.63 points worse than the model in use" in dialog.result_label.text()
