@@ -2,7 +2,8 @@
 every window shares: sizing to the screen, reading a drag's files."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -11,6 +12,17 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, Q
                                QTextBrowser, QVBoxLayout, QWidget)
 
 import model
+
+
+@contextmanager
+def busy_cursor() -> Iterator[None]:
+    """A wait cursor while the UI thread does seconds of work (reading a
+    few thousand imported drawings), so the pause does not look like a hang."""
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QGuiApplication.restoreOverrideCursor()
 
 
 def counted(n: int, noun: str) -> str:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDoubleSpinBox,
                                QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout)
 
 import model
-from gui.dialogs import FileDropTarget, counted, resize_within_screen
+from gui.dialogs import FileDropTarget, busy_cursor, counted, resize_within_screen
 from gui.feature_maps import FlexibleImagePlot, FlexiblePlotWidget
 from gui.training_run import TrainingJob, TrainingRun
 
@@ -244,7 +244,8 @@ class RetrainDialog(FileDropTarget, QDialog):
             if key in self.sources:
                 continue
             try:
-                dataset = model.load_dataset(path)
+                with busy_cursor():          # all of UNIPEN takes a second or so
+                    dataset = model.load_dataset(path)
             except model.DatasetError as exc:
                 self.main_window.show_error("Can't use this data set", str(exc))
                 continue

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QIn
                                QListWidget, QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout)
 
 import model
-from gui.dialogs import FileDropTarget
+from gui.dialogs import FileDropTarget, busy_cursor, counted
 
 THUMB = 56
 MISREAD = "misread"         # the filter that shows the samples the model in use gets wrong
@@ -316,23 +316,24 @@ class SamplesDialog(FileDropTarget, QDialog):
                                                   "Stroke data (*.npz)")
             if not path:
                 return 0
-        try:
-            new = self.store.import_(path)
+        with busy_cursor():           # a file of thousands takes seconds, most of it reading them for misread marks
+            try:
+                new = self.store.import_(path)
+            except model.SampleStoreError as exc:
+                self.main_window.samples_error("Can't import these samples", exc, "Nothing was imported.")
+                return 0
+            except model.DatasetError as exc:
+                self.main_window.show_error("Can't import these samples", str(exc))
+                return 0
             self.main_window.remember_folder("drawings", path)
-        except model.SampleStoreError as exc:
-            self.main_window.samples_error("Can't import these samples", exc, "Nothing was imported.")
-            return 0
-        except model.DatasetError as exc:
-            self.main_window.show_error("Can't import these samples", str(exc))
-            return 0
-        self._changed()
+            self._changed()
         added = len(new)
         if new:
             self.undo_stack.append(lambda: self.store.delete(new))
             self._update_buttons()
         name = Path(path).name
         self.summary.setText(self.summary.text() + (
-            f"<br>Imported {added:,} new drawing{'s' if added != 1 else ''} from {name}" if added
+            f"<br>Imported {counted(added, 'new drawing')} from {name}" if added
             else f"<br>Nothing new in {name}: its drawings are here already"))
         return added
 

@@ -332,12 +332,16 @@ def test_import_says_what_it_added_and_undo_takes_it_back(qtbot, settings, tmp_p
     assert dialog.delete_selected() == 1
     real_import, store = window.samples.import_, window.samples
 
+    cursors = []
+
     def while_another_program_adds_one(path):
+        cursors.append(QApplication.overrideCursor().shape())
         store.add([np.array([[0.0, 0.0], [10.0, 20.0]])], "k")
         return real_import(path)
 
     monkeypatch.setattr(store, "import_", while_another_program_adds_one)
     assert dialog.import_(str(path)) == 1
+    assert cursors == [Qt.CursorShape.WaitCursor] and QApplication.overrideCursor() is None   # busy, then not
     assert "Imported 1 new drawing from" in dialog.summary.text()
     assert dialog.undo() and window.samples.count() == 3           # the import, not the delete before it
     assert "k" in [s.label for s in window.samples.list()]         # nor the other program's sample
