@@ -556,7 +556,8 @@ def test_spatial_size_calculator_words_the_rounding_by_the_result(explain, args,
 def test_spatial_size_calculator_explains_impossible_sizes(explain):
     tab = explain.architecture
     tab.set_inputs(11, 2, 0, 2, "exact")
-    assert tab.calculate() is None and "not a whole number" in tab.result.text()
+    assert tab.calculate() is None and "5.5 is not a whole number. Pick “round down” or “round up”" in tab.result.text()
+    assert "rounding=" not in tab.result.text()           # the code's words, not the combo box's
     tab.set_inputs(5, 7)
     assert tab.calculate() is None and "does not fit" in tab.result.text()
 

@@ -163,7 +163,10 @@ class ArchitectureTab(QWidget):
         try:
             result = model.output_size(size, kernel, padding, stride, rounding)
         except ValueError as error:
-            self.result.setText(f"{formula}<br><span style='color:#d9603b'><b>No valid size:</b> {error}.</span>")
+            # The formula is shown just above, and the rounding is picked beside it: say so in those words.
+            reason = (f"{exact:g} is not a whole number. Pick “round down” or “round up” to see what torch does"
+                      if rounding == "exact" and exact >= 1 else str(error))
+            self.result.setText(f"{formula}<br><span style='color:#d9603b'><b>No valid size:</b> {reason}.</span>")
             return None
         self.result.setText(f"{formula}{_rounding_note(rounding, exact, result)} → <b>output {result}×{result}</b>")
         return result
