@@ -242,9 +242,9 @@ class DrawingPad(QWidget):
         """Scale every point, undo and redo history included, about the
         top-left corner, so the drawing keeps its place on a resized pad.
         The smaller of the two size ratios (to the pad's first size) keeps
-        ink that was on the pad on it: pixels would otherwise stay put, cut off by a smaller pad while
-        the network still read them.  Framing makes the reading the same at
-        any scale."""
+        ink that was on the pad on it: pixels would otherwise stay put, cut
+        off by a smaller pad while the network still read them.  Framing
+        makes the reading the same at any scale."""
         if factor == 1.0 or (self.is_empty() and not self._undo and not self._redo):
             return
         scaled: dict[int, list] = {}      # snapshots share their strokes: scale each once

@@ -6,8 +6,9 @@ main window lays over the pad.  The numbers come from ``model``'s explain
 functions; this module only shows them.
 
 It follows the main window: after every prediction (10 times a second at
-most while the pen moves) it refreshes the visible tab only, and does nothing at all while hidden (it catches up when shown or
-when another tab is picked).
+most while the pen moves) it refreshes the visible tab only, and does
+nothing at all while hidden (it catches up when shown or when another tab
+is picked).
 """
 from __future__ import annotations
 
