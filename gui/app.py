@@ -7,7 +7,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 import model
-from gui.main_window import MODEL_FILE_KEY, MainWindow, text_setting
+from gui.main_window import MainWindow
+from gui.settings import MODEL_FILE_KEY, text_setting
 
 
 def start_recognizer(settings: QSettings):

@@ -1,15 +1,18 @@
-"""Small dialogs (model info, the model card, keyboard shortcuts), and what
-every window shares: sizing to the screen, reading a drag's files."""
+"""Small dialogs (model info, the model card, keyboard shortcuts, About),
+and what every window shares: errors, sizing to the screen, reading a
+drag's files."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+import pyqtgraph as pg
+import PySide6
+from PySide6.QtCore import Qt, QTimer, qVersion
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QTableWidget,
+                               QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 import model
 
@@ -40,6 +43,39 @@ def resize_within_screen(window: QWidget, width: int, height: int) -> None:
         # Less a margin for the window's frame and title bar, which the room leaves out.
         width, height = min(width, room.width() - 40), min(height, room.height() - 60)
     window.resize(width, height)
+
+
+def bring_to_front(window: QWidget) -> None:
+    """Show a non-modal window, or bring it forward when it is already open."""
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+def error_box(parent: QWidget, title: str, text: str) -> QMessageBox:
+    """A window-modal error that does not block the event loop."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+def about_box(parent: QWidget, recognizer) -> QMessageBox:
+    """Help ▸ About: what LetterLens is, the model in use and every library's version."""
+    gui_versions = {"Qt": qVersion(), "PySide6": PySide6.__version__, "pyqtgraph": pg.__version__}
+    versions = "<br>".join(" · ".join(f"{name} {version}" for name, version in group.items())
+                           for group in (model.library_versions(), gui_versions))
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "About LetterLens",
+                      "<h3>LetterLens</h3><p>Draw a letter and watch a convolutional network read it: "
+                      "every layer's feature maps and the probability of each letter update as you draw."
+                      "</p><p>The network is the letters CNN from Bert Hubert's <i>Hello Deep Learning</i>, "
+                      "trained on UNIPEN pen strokes (CC BY 4.0) drawn by the same rasterizer as this pad."
+                      f"</p><p>Reading with {recognizer.describe() if recognizer else 'no model'}."
+                      f"</p><p><small>{versions}</small></p>", QMessageBox.StandardButton.Close, parent)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)    # copied into bug reports
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
 
 
 def dropped_paths(mime) -> list[Path]:

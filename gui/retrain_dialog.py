@@ -316,17 +316,17 @@ class RetrainDialog(FileDropTarget, QDialog):
 
     def _choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Add data sets",
-                                                self.main_window.last_folder("data", self._data_folder),
+                                                self.main_window.files.last_folder("data", self._data_folder),
                                                 "Handwriting (*.npz *idx3-ubyte.gz);;All files (*)")
         if paths:
-            self.main_window.remember_folder("data", paths[0])
+            self.main_window.files.remember_folder("data", paths[0])
         self.add_sources(paths)
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add every data set in a folder",
-                                                  self.main_window.last_folder("data", self._data_folder))
+                                                  self.main_window.files.last_folder("data", self._data_folder))
         if folder:
-            self.main_window.remember_folder("data", folder)
+            self.main_window.files.remember_folder("data", folder)
             self.add_folder(folder)
 
     def add_folder(self, folder) -> int:
@@ -373,7 +373,7 @@ class RetrainDialog(FileDropTarget, QDialog):
             try:
                 my_samples = self.main_window.samples.as_dataset()
             except model.SampleStoreError as exc:
-                self.main_window.samples_error("Can't read My samples", exc, "Nothing was trained.")
+                self.main_window.my_samples.error("Can't read My samples", exc, "Nothing was trained.")
                 return None
             if not len(my_samples):
                 self.refresh_my_samples()
@@ -582,11 +582,11 @@ class RetrainDialog(FileDropTarget, QDialog):
     # ---------------------------------------------------------------- result
     def use_model(self) -> None:
         if self.trained is not None:
-            self.main_window.use_model(self.trained)
+            self.main_window.model_files.use_model(self.trained)
 
     def save_as(self, path: str | None = None) -> bool:
         """Write the last run's model to a file; in use or not, it is then that file."""
-        if self.trained is None or not self.main_window.save_model_as(self.trained, path):
+        if self.trained is None or not self.main_window.model_files.save_model_as(self.trained, path):
             return False
         self.status.setText(f"saved {Path(self.trained.source).name}")
         return True

@@ -208,7 +208,7 @@ class SamplesDialog(FileDropTarget, QDialog):
 
     def _changed(self) -> None:
         """After a write: this list and the counts elsewhere (Retrain) follow."""
-        self.main_window.my_samples_changed()       # refreshes this dialog too, while it is shown
+        self.main_window.my_samples.changed()       # refreshes this dialog too, while it is shown
         if not self.isVisible():
             self.refresh()
 
@@ -225,7 +225,7 @@ class SamplesDialog(FileDropTarget, QDialog):
         try:
             return change()
         except model.SampleStoreError as exc:
-            self.main_window.samples_error(title, exc, "Nothing was changed.")
+            self.main_window.my_samples.error(title, exc, "Nothing was changed.")
             return None
 
     def delete_selected(self) -> int:
@@ -293,15 +293,15 @@ class SamplesDialog(FileDropTarget, QDialog):
 
     def export(self, path: str | None = None) -> bool:
         if path is None:
-            start = Path(self.main_window.last_folder("drawings")) / "my_samples_strokes.npz"
+            start = Path(self.main_window.files.last_folder("drawings")) / "my_samples_strokes.npz"
             path, _ = QFileDialog.getSaveFileName(self, "Export my samples", str(start), "Stroke data (*.npz)")
             if not path:
                 return False
         try:
             written = self.store.export(path)
-            self.main_window.remember_folder("drawings", written)
+            self.main_window.files.remember_folder("drawings", written)
         except model.SampleStoreError as exc:
-            self.main_window.samples_error("Can't export the samples", exc)
+            self.main_window.my_samples.error("Can't export the samples", exc)
             return False
         except (OSError, ValueError) as exc:
             self.main_window.show_error("Can't export the samples", str(exc))
@@ -312,7 +312,7 @@ class SamplesDialog(FileDropTarget, QDialog):
 
     def import_(self, path: str | None = None) -> int:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import samples", self.main_window.last_folder("drawings"),
+            path, _ = QFileDialog.getOpenFileName(self, "Import samples", self.main_window.files.last_folder("drawings"),
                                                   "Stroke data (*.npz)")
             if not path:
                 return 0
@@ -320,12 +320,12 @@ class SamplesDialog(FileDropTarget, QDialog):
             try:
                 new = self.store.import_(path)
             except model.SampleStoreError as exc:
-                self.main_window.samples_error("Can't import these samples", exc, "Nothing was imported.")
+                self.main_window.my_samples.error("Can't import these samples", exc, "Nothing was imported.")
                 return 0
             except model.DatasetError as exc:
                 self.main_window.show_error("Can't import these samples", str(exc))
                 return 0
-            self.main_window.remember_folder("drawings", path)
+            self.main_window.files.remember_folder("drawings", path)
             self._changed()
         added = len(new)
         if new:

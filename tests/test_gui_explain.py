@@ -220,7 +220,7 @@ def test_a_moving_pen_is_followed_ten_times_a_second_at_most_and_its_last_readin
 def test_explain_follows_a_newly_loaded_model(qtbot, window, explain, tmp_path):
     copy = tmp_path / "copy.pt"
     copy.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
-    assert window.open_weights(str(copy))
+    assert window.model_files.open_weights(str(copy))
     explain.show_tab(explain.step)
     draw_letter(qtbot, window, LETTERS["e"])
     assert explain.step.net is window.recognizer.model
@@ -279,7 +279,7 @@ def test_a_contributing_channel_row_shows_that_channels_patch(qtbot, window, exp
 def test_clicking_the_main_windows_enlarged_channel_steps_through_it(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["x"])
     window.enlarge_channel("conv2", 9)
-    click_pixel(window.channel_panel.plot, 4, 7)
+    click_pixel(window.network.channel_panel.plot, 4, 7)
     assert explain.current_tab() is explain.step
     assert (explain.step.stage(), *explain.step.position()) == ("conv2", 9, 4, 7)
     activation = float(window.prediction.activations["conv2"][9, 4, 7])
@@ -290,7 +290,7 @@ def test_a_click_on_the_enlarged_channel_opens_explain_on_that_value(qtbot, wind
     draw_letter(qtbot, window, LETTERS["x"])
     assert window.explain_window is None                      # never opened
     window.enlarge_channel("conv1", 3)
-    click_pixel(window.channel_panel.plot, 10, 12)
+    click_pixel(window.network.channel_panel.plot, 10, 12)
     explain = window.explain_window
     qtbot.waitExposed(explain)
     assert explain.current_tab() is explain.step
@@ -319,7 +319,7 @@ def test_pool_step_highlights_the_winner_which_is_the_pooled_value(qtbot, window
 def test_a_gelu_click_is_explained_through_its_pool(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["e"])
     window.enlarge_channel("gelu2", 3)
-    click_pixel(window.channel_panel.plot, 2, 2)
+    click_pixel(window.network.channel_panel.plot, 2, 2)
     assert explain.step.stage() == "pool2"
     gelu = float(window.prediction.activations["gelu2"][3, 2, 2])
     assert "gelu2" in explain.step.explanation.text()

@@ -27,8 +27,8 @@ def letters_file(tmp_path_factory):
 
 
 def panel_images(window) -> dict[str, np.ndarray]:
-    images = {f"block{b}": p.plot.image.image for b, p in window.block_panels.items()}
-    images.update(dense=window.dense_panel.image.image, channel=window.channel_panel.plot.image.image,
+    images = {f"block{b}": p.plot.image.image for b, p in window.network.block_panels.items()}
+    images.update(dense=window.network.dense_panel.image.image, channel=window.network.channel_panel.plot.image.image,
                   input=window.input_plot.image.image)
     return {name: np.array(image, copy=True) for name, image in images.items()}
 
@@ -43,9 +43,9 @@ def test_mouse_drawn_letters_are_read_live(qtbot, window, letters_file):
         expected = model.CLASSES[samples.labels[i]]
         assert window.prediction.top(1)[0][0] == expected
         assert window.top_letters.letter == expected
-        assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
-        assert int(np.argmax(window.chart.values())) == samples.labels[i]
-        assert window.chart.highlighted() == expected
+        assert window.network.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
+        assert int(np.argmax(window.network.chart.values())) == samples.labels[i]
+        assert window.network.chart.highlighted() == expected
         after = panel_images(window)
         changed = {name for name in before
                    if before[name].shape != after[name].shape or not np.allclose(before[name], after[name],
@@ -63,25 +63,25 @@ def test_prediction_updates_while_the_pen_is_still_down(qtbot, window):
         send_mouse(window.pad, QEvent.Type.MouseMove, x, y, True)
     qtbot.waitUntil(lambda: window.frames_shown > shown, timeout=2000)
     assert window.prediction is not None           # read before the release
-    assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
+    assert window.network.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
     assert window.prediction.views == 1 and window.timing_label.text().startswith("read in")   # one view, live
     with qtbot.waitSignal(window.prediction_shown, timeout=2000):
         send_mouse(window.pad, QEvent.Type.MouseButtonRelease, *first[-1], False)
     # The pen lifts: the finished stroke is read from its views, in one forward pass.
     assert window.prediction.views == model.READ_VIEWS.count
     expected = window.recognizer.predict(window.pad.strokes(), model.READ_VIEWS)
-    np.testing.assert_allclose(window.chart.values(), expected.probabilities, atol=1e-6)
+    np.testing.assert_allclose(window.network.chart.values(), expected.probabilities, atol=1e-6)
     assert window.timing_label.text().startswith(f"{model.READ_VIEWS.count} views in")
 
 
 def test_reading_from_views_can_be_turned_off_and_is_remembered(qtbot, window, settings):
     draw_letter(qtbot, window, LETTERS["e"])
-    with_views = window.chart.values().copy()
+    with_views = window.network.chart.values().copy()
     with qtbot.waitSignal(window.prediction_shown, timeout=2000):
         window.views_action.trigger()                  # off: the network reads the drawing alone
     alone = window.recognizer.predict(window.pad.strokes())
-    assert window.prediction.views == 1 and not np.allclose(with_views, window.chart.values())
-    np.testing.assert_allclose(window.chart.values(), np.exp(alone.activations["log_softmax"]), atol=1e-6)
+    assert window.prediction.views == 1 and not np.allclose(with_views, window.network.chart.values())
+    np.testing.assert_allclose(window.network.chart.values(), np.exp(alone.activations["log_softmax"]), atol=1e-6)
     assert window.reading_views() == model.ONE_VIEW
     window.save_settings()
     again = show_main_window(qtbot, window.recognizer, settings)
@@ -100,10 +100,10 @@ def test_move_events_are_coalesced_into_fewer_predictions(qtbot, window):
 def test_empty_pad_shows_no_prediction_and_no_error(window):
     assert window.pad.is_empty()
     assert window.prediction is None
-    assert window.chart.values().sum() == 0
+    assert window.network.chart.values().sum() == 0
     assert window.top_letters.letter == "–"
     assert window.top_letters.confidence == "Draw a letter"
-    assert window.chart.highlighted() is None
+    assert window.network.chart.highlighted() is None
     assert window.last_error_dialog is None
 
 
@@ -155,7 +155,7 @@ def test_axes_kept_as_pixmaps_show_what_a_fresh_paint_shows(qtbot, recognizer, s
     plots = window.findChildren(pg.GraphicsView)
     cached = {plot: [item for item in plot.scene().items() if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
               for plot in plots}
-    assert window.dense_panel.plot.getAxis("left") in cached[window.dense_panel.plot]
+    assert window.network.dense_panel.plot.getAxis("left") in cached[window.network.dense_panel.plot]
     before = {plot: plot.grab().toImage() for plot in cached}
     for plot, items in cached.items():
         for item in items:
@@ -185,7 +185,7 @@ def test_undo_redo_and_clear(qtbot, window):
     window.clear_button.click()
     assert window.pad.is_empty()
     qtbot.waitUntil(lambda: window.prediction is None)
-    assert window.chart.values().sum() == 0
+    assert window.network.chart.values().sum() == 0
     window.undo_action.trigger()             # a clear can be undone: nothing is lost
     assert len(window.pad.strokes()) == 2
     assert window.redo_action.isEnabled()          # ...and redone again
@@ -241,7 +241,7 @@ def test_ten_thousand_points_neither_freeze_nor_crash(qtbot, window):
     window.pad.set_strokes([spiral])
     qtbot.waitUntil(lambda: window.prediction is not None, timeout=3000)
     assert window.pad.point_count() == 10_000
-    assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
+    assert window.network.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
 
 
 def test_a_single_dot_is_handled_without_an_error_dialog(qtbot, window):
@@ -276,7 +276,7 @@ def test_pen_tablet_draws_a_stroke(window):
 # ------------------------------------------------------------- feature maps
 def test_stage_choice_switches_the_block_and_its_menu(qtbot, window):
     draw_letter(qtbot, window, LETTERS["e"])
-    block = window.block_panels[2]
+    block = window.network.block_panels[2]
     block.set_stage("gelu2")
     qtbot.waitUntil(lambda: block.plot.image.image.shape == block.mosaics["gelu2"].buffer.shape)
     assert window.stage_actions["gelu2"].isChecked()
@@ -286,20 +286,20 @@ def test_stage_choice_switches_the_block_and_its_menu(qtbot, window):
 
 def test_clicking_a_tile_enlarges_that_channel(qtbot, window):
     draw_letter(qtbot, window, LETTERS["e"])
-    block = window.block_panels[1]
+    block = window.network.block_panels[1]
     mosaic = block.mosaics[block.stage()]
     # Channel 7's tile centre, in mosaic pixels, then in widget coordinates.
     row, col = divmod(7, mosaic.columns)
     centre = QPointF(col * (mosaic.tile_w + 1) + mosaic.tile_w / 2, row * (mosaic.tile_h + 1) + mosaic.tile_h / 2)
     scene = block.plot.view.mapViewToScene(centre)
     QTest.mouseClick(block.plot.viewport(), Qt.MouseButton.LeftButton, pos=block.plot.mapFromScene(scene))
-    assert (window.channel_panel.stage, window.channel_panel.channel) == (block.stage(), 7)
-    np.testing.assert_allclose(window.channel_panel.plot.image.image, window.prediction.activations["conv1"][7])
+    assert (window.network.channel_panel.stage, window.network.channel_panel.channel) == (block.stage(), 7)
+    np.testing.assert_allclose(window.network.channel_panel.plot.image.image, window.prediction.activations["conv1"][7])
 
 
 def test_the_enlarged_channels_caption_never_shows_another_maps_value(qtbot, window):
     draw_letter(qtbot, window, LETTERS["e"])
-    panel = window.channel_panel
+    panel = window.network.channel_panel
     window.enlarge_channel("conv2", 9)
     panel.plot.pixel_hovered.emit(4, 7)
     assert panel.info.text() == f"row 4, column 7: {window.prediction.activations['conv2'][9][4, 7]:.4g}"
@@ -360,7 +360,7 @@ def test_the_undo_and_redo_buttons_under_the_pad_step_through_strokes(qtbot, win
 
 def test_hovering_a_tile_names_the_channel_and_range(qtbot, window):
     draw_letter(qtbot, window, LETTERS["e"])
-    block = window.block_panels[3]
+    block = window.network.block_panels[3]
     block._hovered(0, 0)
     values = window.prediction.activations[block.stage()][0]
     assert block.info.text().startswith(f"channel 0: {values.min():.3g} … {values.max():.3g}")
@@ -368,7 +368,7 @@ def test_hovering_a_tile_names_the_channel_and_range(qtbot, window):
 
 def test_kernels_are_the_loaded_models_first_layer(window, recognizer):
     kernels = recognizer.model.stages["conv1"].weight.detach().numpy()[:, 0]
-    np.testing.assert_allclose(window.kernel_panel._kernels, kernels)
+    np.testing.assert_allclose(window.network.kernel_panel._kernels, kernels)
 
 
 # ------------------------------------------------------------------- menus
@@ -467,26 +467,26 @@ def test_media_keys_are_left_out_of_the_shortcuts_list():
 
 def test_view_menu_hides_panels_and_the_choice_is_remembered(qtbot, window, recognizer, settings):
     window.panel_actions["block3"].trigger()
-    assert window.block_panels[3].isHidden()
-    window.block_panels[1].set_stage("pool1")
+    assert window.network.block_panels[3].isHidden()
+    window.network.block_panels[1].set_stage("pool1")
     window.saliency_action.trigger()
     window.resize(window.width(), 500)     # the offscreen screen is only 800x600: vary the height
     window.close()
 
     again = MainWindow(recognizer, settings=settings)
     qtbot.addWidget(again)
-    assert again.block_panels[3].isHidden()
+    assert again.network.block_panels[3].isHidden()
     assert not again.panel_actions["block3"].isChecked()
-    assert again.block_panels[1].stage() == "pool1"
+    assert again.network.block_panels[1].stage() == "pool1"
     assert again.saliency_action.isChecked()
     assert again.height() == 500
 
 
 def test_hidden_panels_are_not_updated(qtbot, window):
     window.set_panel_visible("block2", False)
-    before = np.array(window.block_panels[2].plot.image.image, copy=True)
+    before = np.array(window.network.block_panels[2].plot.image.image, copy=True)
     draw_letter(qtbot, window, LETTERS["o"])
-    np.testing.assert_array_equal(window.block_panels[2].plot.image.image, before)
+    np.testing.assert_array_equal(window.network.block_panels[2].plot.image.image, before)
 
 
 # ------------------------------------------------------------------- files
@@ -495,7 +495,7 @@ def test_corrupt_weights_show_a_dialog_and_keep_the_model(qtbot, window, tmp_pat
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"PK\x03\x04 this is not a checkpoint" * 10)
     model_before = window.recognizer
-    assert window.open_weights(str(bad)) is False
+    assert window.model_files.open_weights(str(bad)) is False
     dialog = window.last_error_dialog
     assert dialog is not None and dialog.isVisible()
     assert "broken.pt" in dialog.text() and "current model stays loaded" in dialog.text()
@@ -510,7 +510,7 @@ def test_truncated_weights_are_refused(window, tmp_path):
     good = model.SHIPPED_WEIGHTS.read_bytes()
     cut = tmp_path / "cut.pt"
     cut.write_bytes(good[: len(good) // 2])
-    assert window.open_weights(str(cut)) is False
+    assert window.model_files.open_weights(str(cut)) is False
     assert "cut.pt" in window.last_error_dialog.text()
     window.last_error_dialog.done(0)
 
@@ -518,26 +518,26 @@ def test_truncated_weights_are_refused(window, tmp_path):
 def test_open_weights_uses_the_file_dialog_and_switches_models(qtbot, window, tmp_path, monkeypatch):
     copy = tmp_path / "copy.pt"
     copy.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
-    monkeypatch.setattr("gui.main_window.QFileDialog.getOpenFileName", lambda *a, **k: (str(copy), ""))
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getOpenFileName", lambda *a, **k: (str(copy), ""))
     assert not window.shipped_action.isEnabled()
     window.open_weights_action.trigger()
     assert window.recognizer.source == str(copy)
     assert window.shipped_action.isEnabled()
     window.shipped_action.trigger()
-    assert window.is_shipped(window.recognizer)
+    assert window.models.is_shipped(window.recognizer)
 
 
 def test_the_next_start_reads_with_the_model_file_in_use(qtbot, window, settings, tmp_path):
     mine = tmp_path / "mine.pt"
     mine.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
     assert start_recognizer(settings)[0].source == str(model.SHIPPED_WEIGHTS)
-    assert window.open_weights(str(mine))
+    assert window.model_files.open_weights(str(mine))
     assert window.model_label.text().startswith("mine.pt · ")       # which file is in use
     recognizer, error, note = start_recognizer(settings)
     assert recognizer.source == str(mine.resolve()) and error is None and note is None
     mine.write_bytes(b"damaged since")                                # a remembered file gone bad...
     recognizer, error, note = start_recognizer(settings)
-    assert window.is_shipped(recognizer) and error is None            # ...starts on the shipped model
+    assert window.models.is_shipped(recognizer) and error is None            # ...starts on the shipped model
     assert "mine.pt" in note and "shipped model instead" in note
     window.shipped_action.trigger()                                   # back to shipped: nothing to remember
     assert start_recognizer(settings)[2] is None
@@ -597,10 +597,10 @@ def test_a_dropped_stroke_file_goes_on_the_pad(qtbot, window, tmp_path):
 def test_open_drawing_puts_a_saved_drawing_back_undoably(qtbot, window, tmp_path):
     draw_letter(qtbot, window, LETTERS["e"])
     saved = tmp_path / "e.npz"
-    assert window.save_strokes(str(saved))
+    assert window.drawing_files.save_strokes(str(saved))
     window.pad.clear()
     with qtbot.waitSignal(window.prediction_shown, timeout=2000):
-        assert window.open_drawing(str(saved))
+        assert window.drawing_files.open_drawing(str(saved))
     assert window.prediction.top(1)[0][0] == "e"
     assert "e.npz, labelled 'e'" in window.statusBar().currentMessage()
     window.undo_action.trigger()
@@ -608,9 +608,9 @@ def test_open_drawing_puts_a_saved_drawing_back_undoably(qtbot, window, tmp_path
 
 
 def test_open_drawing_asks_which_one_of_many(qtbot, window, letters_file, monkeypatch):
-    monkeypatch.setattr("gui.main_window.QFileDialog.getOpenFileName", lambda *a, **k: (str(letters_file), ""))
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getOpenFileName", lambda *a, **k: (str(letters_file), ""))
     window.open_drawing_action.trigger()
-    picker = window.drawing_picker
+    picker = window.drawing_files.picker
     qtbot.waitExposed(picker)
     assert "4 drawings" in picker.labelText()
     assert window.pad.is_empty()                      # nothing yet: the user has not chosen
@@ -636,16 +636,16 @@ def test_open_drawing_asks_which_one_of_many(qtbot, window, letters_file, monkey
     # Ctrl+Z brings drawing 3 back, and the file position with it: PgDown
     # goes on to 4 again, not past the end; a stroke drawn on top keeps it.
     window.undo_action.trigger()
-    assert window.opened_drawing == ("letters_strokes.npz", 3)
+    assert window.drawing_files.opened_drawing == ("letters_strokes.npz", 3)
     assert "Drawing 3 of 4" in window.statusBar().currentMessage()
     draw_letter(qtbot, window, LETTERS["x"][:1])
-    assert window.pad.tag is None and window.opened_drawing == ("letters_strokes.npz", 3)
+    assert window.pad.tag is None and window.drawing_files.opened_drawing == ("letters_strokes.npz", 3)
     assert "Drawing 3 of 4" not in window.statusBar().currentMessage()   # it is not that drawing any more
     window.next_drawing_action.trigger()
-    assert window.opened_drawing == ("letters_strokes.npz", 4)
+    assert window.drawing_files.opened_drawing == ("letters_strokes.npz", 4)
     window.undo_action.trigger()
     window.undo_action.trigger()                            # past the stroke, to drawing 3
-    assert window.opened_drawing == ("letters_strokes.npz", 3)
+    assert window.drawing_files.opened_drawing == ("letters_strokes.npz", 3)
 
 
 def test_next_misread_jumps_to_the_drawings_the_model_gets_wrong(qtbot, window, tmp_path):
@@ -653,17 +653,17 @@ def test_next_misread_jumps_to_the_drawings_the_model_gets_wrong(qtbot, window, 
     labels = ["o", "x", "e", "e", "o", "k"]                           # the 3rd and 6th are "misread"
     path = model.save_strokes(tmp_path / "mixed.npz", [LETTERS[d] for d in drawn],
                               [model.CLASSES.index(c) for c in labels])
-    assert window.open_drawing(str(path), 1)
+    assert window.drawing_files.open_drawing(str(path), 1)
     window.next_misread_action.trigger()
-    assert window.opened_drawing == ("mixed.npz", 3)
+    assert window.drawing_files.opened_drawing == ("mixed.npz", 3)
     assert "labelled 'e' and reads as 'z'" in window.statusBar().currentMessage()
     window.next_misread_action.trigger()
-    assert window.opened_drawing == ("mixed.npz", 6)
+    assert window.drawing_files.opened_drawing == ("mixed.npz", 6)
     assert not window.next_misread_action.isEnabled()                  # the last drawing
     window.previous_misread_action.trigger()
-    assert window.opened_drawing == ("mixed.npz", 3)
+    assert window.drawing_files.opened_drawing == ("mixed.npz", 3)
     window.previous_misread_action.trigger()                           # none before it: stays
-    assert window.opened_drawing == ("mixed.npz", 3)
+    assert window.drawing_files.opened_drawing == ("mixed.npz", 3)
     assert "reads all 2 drawings before drawing 3" in window.statusBar().currentMessage()
 
 
@@ -672,15 +672,15 @@ def test_a_search_for_misreads_reads_fewer_drawings_a_press_when_each_takes_8_vi
     drawn = ["o", "x", "o", "z"]
     path = model.save_strokes(tmp_path / "few.npz", [LETTERS[d] for d in drawn],
                               [model.CLASSES.index(c) for c in ["o", "x", "o", "e"]])   # the 4th is misread
-    monkeypatch.setattr("gui.main_window.MISREAD_SEARCH", 2 * model.READ_VIEWS.count)   # 2 drawings, 8 views each
-    assert window.open_drawing(str(path), 1)
+    monkeypatch.setattr("gui.state.drawing_file.MISREAD_SEARCH", 2 * model.READ_VIEWS.count)   # 2 drawings, 8 views each
+    assert window.drawing_files.open_drawing(str(path), 1)
     window.next_misread_action.trigger()
-    assert window.opened_drawing == ("few.npz", 3)                     # read 2 and 3: stands on the last read
+    assert window.drawing_files.opened_drawing == ("few.npz", 3)                     # read 2 and 3: stands on the last read
     assert "reads all 2 drawings after drawing 1" in window.statusBar().currentMessage()
     window.views_action.trigger()                                      # one view each: 16 drawings a press
-    assert window.open_drawing(str(path), 1)
+    assert window.drawing_files.open_drawing(str(path), 1)
     window.next_misread_action.trigger()
-    assert window.opened_drawing == ("few.npz", 4)
+    assert window.drawing_files.opened_drawing == ("few.npz", 4)
 
 
 @pytest.mark.parametrize("content, problem", [
@@ -695,7 +695,7 @@ def test_open_drawing_explains_a_file_it_cannot_draw(qtbot, window, tmp_path, co
         path.write_bytes(b"PK\x03\x04 cut short")
     draw_letter(qtbot, window, LETTERS["o"])
     before = window.pad.strokes()
-    assert window.open_drawing(str(path)) is False
+    assert window.drawing_files.open_drawing(str(path)) is False
     assert problem in window.last_error_dialog.text()
     assert "unchanged" in window.last_error_dialog.text()
     assert len(window.pad.strokes()) == len(before)
@@ -723,10 +723,10 @@ def test_the_pen_and_stage_controls_leave_the_keyboard_to_the_pad(qtbot, window)
         QStyle.ComplexControl.CC_SpinBox, _spin_option(window.pen_width), QStyle.SubControl.SC_SpinBoxUp)
     QTest.mouseClick(window.pen_width, Qt.MouseButton.LeftButton, pos=up.center())
     assert window.pen_width.value() == 13 and window.focusWidget() is window.pad
-    QTest.mouseClick(window.block_panels[1].stage_box, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(window.network.block_panels[1].stage_box, Qt.MouseButton.LeftButton)
     QApplication.activePopupWidget() and QApplication.activePopupWidget().close()
     QTest.keyClick(window.focusWidget(), Qt.Key.Key_G)      # labels the drawing, picks no stage
-    assert window.label_edit.text() == "g" and window.block_panels[1].stage() == "conv1"
+    assert window.label_edit.text() == "g" and window.network.block_panels[1].stage() == "conv1"
     QTest.keyClick(window.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len(window.pad.strokes()) == 1                                 # a stroke undone
     window.pen_width.setValue(window.pen_width.maximum())
@@ -743,18 +743,18 @@ def _spin_option(spin):
 def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):
     draw_letter(qtbot, window, LETTERS["e"])
     png, npz = tmp_path / "e.png", tmp_path / "e.npz"
-    assert window.save_png(str(png))
+    assert window.drawing_files.save_png(str(png))
     image = QImage(str(png))
     assert (image.width(), image.height()) == (window.pad.width(), window.pad.height())
-    assert window.save_png(str(tmp_path / "no folder" / "e.png")) is False     # and a place it can't go:
+    assert window.drawing_files.save_png(str(tmp_path / "no folder" / "e.png")) is False     # and a place it can't go:
     assert window.last_error_dialog.text() == (f"e.png could not be written in {tmp_path / 'no folder'}: "
                                                "No such file or directory.\n\nThe drawing is still on the pad.")
     window.last_error_dialog.done(0)
-    assert window.save_strokes(str(npz))
+    assert window.drawing_files.save_strokes(str(npz))
     saved = model.load_dataset(npz)
     assert len(saved) == 1 and model.CLASSES[saved.labels[0]] == "e"
     window.label_edit.setText("c")                    # the user says what it is
-    assert window.save_strokes(str(npz))
+    assert window.drawing_files.save_strokes(str(npz))
     assert model.CLASSES[model.load_dataset(npz).labels[0]] == "c"
     np.testing.assert_allclose(np.concatenate(saved.ink.ink(0)), np.concatenate(window.pad.strokes()), atol=1e-3)
 
@@ -764,7 +764,7 @@ def test_saved_drawings_get_their_suffix_and_an_opened_drawing_keeps_its_label(q
     saved = tmp_path / "saved"
     saved.mkdir()
     typed = {"name": str(saved / "my_o")}                     # the user typed no suffix
-    monkeypatch.setattr("gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (typed["name"], ""))
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (typed["name"], ""))
     draw_letter(qtbot, window, LETTERS["o"])
     window.save_strokes_action.trigger()
     window.save_png_action.trigger()
@@ -772,7 +772,7 @@ def test_saved_drawings_get_their_suffix_and_an_opened_drawing_keeps_its_label(q
     # A drawing opened from a file is saved with the file's label, not with
     # the network's reading of it: an 'o' labelled 'k' stays labelled 'k'.
     path = model.save_strokes(tmp_path / "labelled.npz", [LETTERS["o"]], [model.CLASSES.index("k")])
-    assert window.open_drawing(str(path))
+    assert window.drawing_files.open_drawing(str(path))
     typed["name"] = str(tmp_path / "again.npz")
     window.save_strokes_action.trigger()
     assert model.CLASSES[model.load_dataset(tmp_path / "again.npz").labels[0]] == "k"
@@ -783,7 +783,7 @@ def test_a_suffix_added_to_a_typed_name_asks_before_replacing_that_file(qtbot, w
     exist; ``keep.npz`` does, and must not be overwritten without a word."""
     kept = model.save_strokes(tmp_path / "keep.npz", [LETTERS["x"]], [model.CLASSES.index("x")])
     before = kept.read_bytes()
-    monkeypatch.setattr("gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "keep"), ""))
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "keep"), ""))
     asked, answers = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
     draw_letter(qtbot, window, LETTERS["o"])
@@ -805,7 +805,7 @@ def test_copy_puts_the_drawing_on_the_clipboard(qtbot, window):
 
 
 def test_saving_an_empty_drawing_explains_instead(window, tmp_path):
-    assert window.save_png(str(tmp_path / "nothing.png")) is False
+    assert window.drawing_files.save_png(str(tmp_path / "nothing.png")) is False
     assert "empty" in window.last_error_dialog.text()
     assert not (tmp_path / "nothing.png").exists()
     window.last_error_dialog.done(0)
@@ -834,14 +834,14 @@ def test_the_reading_is_named_for_screen_readers(qtbot, window):
 
 
 def test_chart_follows_a_palette_change(qtbot, window):
-    dark = QPalette(window.chart.palette())
+    dark = QPalette(window.network.chart.palette())
     dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
-    window.chart.setPalette(dark)
-    assert window.chart.backgroundBrush().color().name() == "#202124"
+    window.network.chart.setPalette(dark)
+    assert window.network.chart.backgroundBrush().color().name() == "#202124"
 
 
 def test_the_probability_axis_labels_its_ends_too(window):
-    axis = window.chart.getAxis("left")
+    axis = window.network.chart.getAxis("left")
     image = QImage(10, 10, QImage.Format.Format_RGB32)
     painter = QPainter(image)
     try:

@@ -136,7 +136,7 @@ def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
     assert window.shipped_action.isEnabled()
     window.pad.clear()
     draw_letter(qtbot, window, LETTERS["x"])
-    assert window.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
+    assert window.network.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
 
     window.shipped_action.trigger()                   # and back
     assert torch.equal(weights(window.recognizer), before)
@@ -333,7 +333,7 @@ def test_twenty_drawings_of_an_unusual_shape_teach_it_from_the_menu(qtbot, windo
     assert window.recognizer.predict(stars.ink(39)).top(1)[0][0] != "k"
     for i in range(20):
         window.show_drawing(stars.ink(i))
-        assert window.add_sample("k")
+        assert window.my_samples.add("k")
     dialog = open_dialog(window)
     # My samples plus the tiny public set as replay; validation on the other tiny set.
     keys = {dialog.source_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.source_list.count())}
@@ -349,7 +349,7 @@ def test_twenty_drawings_of_an_unusual_shape_teach_it_from_the_menu(qtbot, windo
 
 def test_my_samples_fine_tune_says_its_recipe_is_fixed(qtbot, window):
     draw_letter(qtbot, window, LETTERS["o"])
-    window.add_sample("o")
+    window.my_samples.add("o")
     dialog = open_dialog(window)
     assert dialog.my_samples_item.text() == "My samples  ·  1 letter"        # not "1 letters"
     assert dialog.epochs.isEnabled() and not dialog.recipe_note.text()
@@ -385,7 +385,7 @@ def test_a_second_run_loses_neither_model_quitting_offers_to_save_each(qtbot, wi
     answers, asked = [buttons.Save, buttons.Discard], []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
     path = tmp_path / "in_use.pt"
-    monkeypatch.setattr("gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "in_use"), ""))
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "in_use"), ""))
     window.close()
     assert not window.isVisible() and len(asked) == 2
     assert "you are using" in asked[0] and "from your last retrain" in asked[1]
@@ -434,12 +434,12 @@ def test_the_my_samples_row_follows_the_store(qtbot, window):
     assert row.text() == "My samples  ·  0 letters" and not row.flags() & Qt.ItemFlag.ItemIsEnabled
     for letter in "oxz":                                               # labelled while Retrain is open
         draw_letter(qtbot, window, LETTERS[letter])
-        assert window.add_sample(letter)
+        assert window.my_samples.add(letter)
     assert row.text() == "My samples  ·  3 letters" and row.flags() & Qt.ItemFlag.ItemIsEnabled
     dialog.set_checked({"my samples"})
     assert not dialog.epochs.isEnabled()
     window.samples_action.trigger()                                    # all deleted in My samples
-    samples = window.samples_dialog
+    samples = window.my_samples.dialog
     samples.grid.selectAll()
     assert samples.delete_selected() == 3
     assert row.text() == "My samples  ·  0 letters" and row.checkState() == Qt.CheckState.Unchecked
@@ -451,7 +451,7 @@ def test_the_my_samples_row_follows_the_store(qtbot, window):
 def test_a_locked_my_samples_store_is_explained_not_raised(qtbot, window):
     import sqlite3
     draw_letter(qtbot, window, LETTERS["o"])
-    assert window.add_sample("o")
+    assert window.my_samples.add("o")
     dialog = open_dialog(window)
     dialog.set_checked({"my samples"})
     holder = sqlite3.connect(window.samples.path, isolation_level=None)
@@ -482,7 +482,7 @@ def test_a_cancel_after_the_last_batch_still_cancels(qtbot, window):
 def test_a_model_file_in_use_is_not_overwritten_by_another_model(qtbot, window, tmp_path):
     path = tmp_path / "a.pt"
     path.write_bytes(model.SHIPPED_WEIGHTS.read_bytes())
-    assert window.open_weights(str(path))
+    assert window.model_files.open_weights(str(path))
     dialog = open_dialog(window)
     finish_a_run(qtbot, dialog)
     assert not dialog.save_as(str(path))                     # it holds the model being read with
@@ -521,7 +521,7 @@ def test_swapping_out_an_unsaved_model_in_use_asks_first(qtbot, window, monkeypa
     dialog.use_button.click()
     assert window.recognizer is first and "you are using" in asked[0]      # Cancel keeps it
     assert "lost when another model takes its place" in asked[0]           # nobody is quitting
-    assert not window.use_shipped_model() and window.recognizer is first
+    assert not window.model_files.use_shipped_model() and window.recognizer is first
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     dialog.use_button.click()
     assert window.recognizer is second
@@ -531,7 +531,7 @@ def test_after_a_run_the_dialog_follows_the_samples_and_the_model(qtbot, recogni
     settings.setValue("retrain/data_folder", str(data_folder))
     window = show_main_window(qtbot, None, settings)                  # no model at all
     draw_letter(qtbot, window, LETTERS["o"])
-    assert window.add_sample("o")
+    assert window.my_samples.add("o")
     dialog = open_dialog(window)
     assert not dialog.finetune_radio.isEnabled() and dialog.scratch_radio.isChecked()
     dialog.epochs.setValue(1)
@@ -539,7 +539,7 @@ def test_after_a_run_the_dialog_follows_the_samples_and_the_model(qtbot, recogni
     dialog.start_button.click()
     assert dialog.progress_bar.value() == 0
     window.samples.delete([info.id for info in window.samples.list()])   # emptied during the run
-    window.my_samples_changed()
+    window.my_samples.changed()
     with qtbot.waitSignal(dialog.model_ready, timeout=60_000):
         pass
     assert dialog.my_samples_item.checkState() == Qt.CheckState.Unchecked     # nothing left to tick
@@ -590,8 +590,8 @@ def test_an_unsaved_model_saved_onto_the_weights_being_opened_is_the_one_opened(
     dialog.use_button.click()
     finish_a_run(qtbot, dialog)                    # the dialog holds another: the first would be lost
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
-    monkeypatch.setattr("gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(path), ""))
-    assert window.open_weights(str(path))
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (str(path), ""))
+    assert window.model_files.open_weights(str(path))
     assert torch.equal(weights(window.recognizer), weights(first))
     assert torch.equal(weights(model.Recognizer.load(path)), weights(first))
 

@@ -24,9 +24,9 @@ def samples_dialog_with(qtbot, settings, labelled=(("o", "o"), ("x", "x"), ("z",
     window = make_window(qtbot, settings)
     for drawn, label in labelled:
         draw_letter(qtbot, window, LETTERS[drawn])
-        window.add_sample(label)
+        window.my_samples.add(label)
     window.samples_action.trigger()
-    return window, window.samples_dialog
+    return window, window.my_samples.dialog
 
 
 def test_typing_the_letter_labels_the_drawing_and_it_survives_a_restart(qtbot, settings):
@@ -82,7 +82,7 @@ def test_a_letter_typed_on_the_pad_goes_to_the_label_field(qtbot, settings):
 def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
     window = make_window(qtbot, settings)
     draw_letter(qtbot, window, LETTERS["x"])
-    window.chart.letter_clicked.emit("y")
+    window.network.chart.letter_clicked.emit("y")
     assert window.samples.counts_by_label()["y"] == 1
     stored = window.samples.list()[0]
     window.undo_action.trigger()                        # a stray click: the drawing comes back...
@@ -96,7 +96,7 @@ def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
     assert not window.pad.can_redo() and window.samples.count() == 0
     window.pad.clear()
     draw_letter(qtbot, window, LETTERS["x"])
-    window.chart.letter_clicked.emit("x")
+    window.network.chart.letter_clicked.emit("x")
     window.samples.delete([info.id for info in window.samples.list()])     # deleted in My samples meanwhile
     window.statusBar().clearMessage()
     window.undo_action.trigger()                        # the drawing comes back; there is nothing to take out
@@ -105,11 +105,11 @@ def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
 
 def test_an_empty_pad_or_a_bad_label_adds_nothing(qtbot, settings):
     window = make_window(qtbot, settings)
-    assert window.add_sample("a") is False
+    assert window.my_samples.add("a") is False
     assert not window.add_sample_button.isEnabled()         # nothing to add yet
     draw_letter(qtbot, window, LETTERS["x"])
     assert window.add_sample_button.isEnabled()
-    assert window.add_sample("7") is False
+    assert window.my_samples.add("7") is False
     assert window.samples.count() == 0
     assert not window.pad.is_empty()
 
@@ -186,12 +186,12 @@ def test_selected_samples_get_another_letter_by_typing_it_and_undo_takes_it_back
 def test_an_empty_list_says_how_to_fill_it(qtbot, settings):
     window = make_window(qtbot, settings)
     window.samples_action.trigger()
-    dialog = window.samples_dialog
+    dialog = window.my_samples.dialog
     assert dialog.pages.currentWidget() is dialog.empty
     assert "No samples yet" in dialog.empty.text() and "press Enter" in dialog.empty.text()
     dialog.close()
     draw_letter(qtbot, window, LETTERS["o"])
-    window.add_sample("o")
+    window.my_samples.add("o")
     window.samples_action.trigger()
     assert dialog.pages.currentWidget() is dialog.grid and dialog.grid.count() == 1
     dialog.filter.setCurrentIndex(dialog.filter.findData("q"))     # a letter with no samples
@@ -209,7 +209,7 @@ def test_the_samples_the_model_misreads_are_marked_and_can_be_shown_alone(qtbot,
     dialog.filter.setCurrentIndex(dialog.filter.findData(MISREAD))
     assert [dialog.grid.item(i).text() for i in range(dialog.grid.count())] == ["k · reads x"]
     # Another model, another reading: the marks follow the model in use.
-    window.use_model(ReadsEverythingAsK(window.recognizer.checkpoint))
+    window.model_files.use_model(ReadsEverythingAsK(window.recognizer.checkpoint))
     assert "misreads 2 of them" in dialog.summary.text()
     assert sorted(dialog.grid.item(i).text() for i in range(dialog.grid.count())) == ["o · reads k", "z · reads k"]
     window.samples.delete([info.id for info in window.samples.list() if info.label != "k"])
@@ -241,7 +241,7 @@ def test_a_corrupt_database_is_reported_kept_and_can_be_set_aside(qtbot, setting
     assert path.read_bytes() == garbage                 # nothing lost
     draw_letter(qtbot, window, LETTERS["o"])
     assert window.prediction.top(1)[0][0] == "o"        # and reads letters
-    window.fresh_samples_button.click()
+    window.my_samples.fresh_samples_button.click()
     assert window.samples is not None and window.samples.count() == 0
     kept = [p for p in os.listdir(path.parent) if p.startswith(path.name + ".corrupt-")]
     assert len(kept) == 1 and (path.parent / kept[0]).read_bytes() == garbage
@@ -296,17 +296,17 @@ def test_a_store_damaged_or_deleted_while_in_use_is_explained_and_can_be_replace
     assert "unavailable" in dialog.summary.text() and dialog.pages.currentWidget() is dialog.empty
     assert not dialog.export_button.isEnabled()
     draw_letter(qtbot, window, LETTERS["o"])
-    assert not window.add_sample("o")
+    assert not window.my_samples.add("o")
     assert "damaged" in window.last_error_dialog.text() and not window.pad.is_empty()
-    window.fresh_samples_button.click()                            # the way out the message names
+    window.my_samples.fresh_samples_button.click()                            # the way out the message names
     assert window.samples.count() == 0 and "0 samples" in dialog.summary.text()
-    assert window.add_sample("o") and window.samples.count() == 1
+    assert window.my_samples.add("o") and window.samples.count() == 1
     path.unlink()                                                  # now deleted under the app
     draw_letter(qtbot, window, LETTERS["x"])
-    assert not window.add_sample("x")
+    assert not window.my_samples.add("x")
     assert "moved or deleted" in window.last_error_dialog.text()
-    window.fresh_samples_button.click()
-    assert window.add_sample("x") and path.exists()
+    window.my_samples.fresh_samples_button.click()
+    assert window.my_samples.add("x") and path.exists()
     # Its id 1 is a new drawing: not the last collection's picture and reading under a new label.
     assert [dialog.grid.item(i).text() for i in range(dialog.grid.count())] == ["x · #1"]
 
@@ -361,7 +361,7 @@ def test_a_double_click_on_a_bar_labels_the_drawing_once(qtbot, settings):
     from PySide6.QtGui import QMouseEvent
     window = make_window(qtbot, settings)
     draw_letter(qtbot, window, LETTERS["x"])
-    chart, view = window.chart, window.chart.viewport()
+    chart, view = window.network.chart, window.network.chart.viewport()
     at = QPointF(chart.mapFromScene(chart.plotItem.vb.mapViewToScene(QPointF(chart.letters.index("y"), 0.5))))
     left, none, kinds = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton, QEvent.Type
     for kind, button, held in [(kinds.MouseButtonPress, left, left), (kinds.MouseButtonRelease, left, none),
@@ -394,7 +394,7 @@ def test_a_new_collection_drops_the_old_ones_undo_steps(qtbot, settings, tmp_pat
     window.samples.path.unlink()                                   # gone under the app
     assert dialog.import_(str(exported)) == 0
     assert "moved or deleted" in window.last_error_dialog.text()
-    window.fresh_samples_button.click()                            # the way out, offered here too
+    window.my_samples.fresh_samples_button.click()                            # the way out, offered here too
     assert not dialog.undo_button.isEnabled() and not dialog.undo()
     assert window.samples.count() == 0                             # the old delete was not replayed here
 
@@ -403,7 +403,7 @@ def test_undo_back_to_another_drawing_takes_the_typed_letter_with_it(qtbot, sett
     window = make_window(qtbot, settings)
     draw_letter(qtbot, window, LETTERS["x"])
     path = model.save_strokes(tmp_path / "o.npz", [LETTERS["o"]], [model.CLASSES.index("o")])
-    assert window.open_drawing(str(path))
+    assert window.drawing_files.open_drawing(str(path))
     QTest.keyClick(window.pad, Qt.Key.Key_O)                       # for the o on the pad
     window.undo_action.trigger()                                   # the x is back
     assert window.label_edit.text() == ""
@@ -432,4 +432,4 @@ def test_export_and_import_dialogs_open_where_the_last_drawing_file_was(qtbot, s
     assert asked[0] == os.path.join(os.path.expanduser("~"), "my_samples_strokes.npz")
     assert dialog.import_() == 0                       # ...then where the export went
     assert asked[1] == str(tmp_path / "out")
-    assert window.last_folder("drawings") == str(tmp_path / "out")     # and so does File ▸ Open drawing
+    assert window.files.last_folder("drawings") == str(tmp_path / "out")     # and so does File ▸ Open drawing

@@ -1,0 +1,75 @@
+"""What the window remembers between runs: its geometry, the panels and
+stages shown, the pen, the reading options and the model file in use."""
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from gui.dialogs import resize_within_screen
+
+SETTINGS_VERSION = 1
+MODEL_FILE_KEY = "model/file"     # the weights file in use at the last close (none: the shipped one)
+
+
+def text_setting(settings: QSettings, key: str) -> str | None:
+    """A path or name kept in the settings, or None.  A hand-edited file can
+    hold a list or a number there (Qt reads "a, b" as a list): that counts as
+    no setting, not as a reason not to start."""
+    value = settings.value(key)
+    return value if isinstance(value, str) and value else None
+
+
+def flag_setting(settings: QSettings, key: str, default: bool) -> bool:
+    """A checkbox kept in the settings (an INI file holds it as text)."""
+    value = settings.value(key, default)
+    return value not in (False, "false", "0") if default else value in (True, "true", "1")
+
+
+def int_setting(settings: QSettings, key: str, default: int) -> int:
+    try:
+        return int(settings.value(key, default))
+    except (TypeError, ValueError, OverflowError):     # a hand-edited settings file
+        return default
+
+
+def restore(window, settings: QSettings) -> None:
+    """The window as it was: geometry (or 1280×800 within the screen), pen and reading options."""
+    geometry = settings.value("window/geometry")
+    if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+        window.restoreGeometry(geometry)
+    else:
+        resize_within_screen(window, 1280, 800)
+    splitter = settings.value("window/splitter")
+    if isinstance(splitter, QByteArray):
+        window.splitter.restoreState(splitter)
+    window.pen_width.setValue(int_setting(settings, "pad/pen_width", int(window.pad.DEFAULT_PEN_WIDTH)))
+    window.saliency_action.setChecked(flag_setting(settings, "view/saliency", False))
+    window.views_action.setChecked(flag_setting(settings, "model/read_views", True))
+
+
+def restore_view(window, settings: QSettings) -> None:
+    """Which panels are shown and each block's stage (for the network in use)."""
+    for key in window.panels():
+        window.set_panel_visible(key, flag_setting(settings, f"view/{key}", True))
+    for block, panel in window.network.block_panels.items():
+        stage = settings.value(f"view/block{block}_stage")
+        if stage:
+            panel.set_stage(str(stage))
+
+
+def save(window, settings: QSettings) -> None:
+    settings.setValue("version", SETTINGS_VERSION)
+    settings.setValue("window/geometry", window.saveGeometry())
+    settings.setValue("window/splitter", window.splitter.saveState())
+    settings.setValue("pad/pen_width", window.pen_width.value())
+    settings.setValue("view/saliency", window.saliency_action.isChecked())
+    settings.setValue("model/read_views", window.views_action.isChecked())
+    for key, action in window.panel_actions.items():
+        settings.setValue(f"view/{key}", action.isChecked())
+    for block, panel in window.network.block_panels.items():
+        settings.setValue(f"view/block{block}_stage", panel.stage())
+    settings.sync()
+    if settings.status() != QSettings.Status.NoError:     # e.g. a settings file this user cannot write
+        print(f"LetterLens: could not save the settings to {settings.fileName()}: the window, the view "
+              "and the model in use will not be remembered", file=sys.stderr)
