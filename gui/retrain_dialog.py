@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDoubleSpinBox,
 import model
 from gui.dialogs import FileDropTarget, busy_cursor, counted, resize_within_screen
 from gui.feature_maps import FlexibleImagePlot, FlexiblePlotWidget
-from gui.training_run import TrainingJob, TrainingRun
+from gui.retrain.training_run import TrainingJob, TrainingRun
 
 HOLD_OUT = "hold out 5% of the training writers"
 MY_SAMPLES = "my samples"

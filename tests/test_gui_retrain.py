@@ -468,7 +468,7 @@ def test_a_locked_my_samples_store_is_explained_not_raised(qtbot, window):
 
 
 def test_a_cancel_after_the_last_batch_still_cancels(qtbot, window):
-    from gui.training_run import TrainingWorker
+    from gui.retrain.training_run import TrainingWorker
     dialog = open_dialog(window)
     job = dialog.job()
     worker = TrainingWorker(job)
@@ -572,7 +572,7 @@ def test_the_result_says_how_the_model_was_trained_as_it_was(finetuned_from, min
     """A from-scratch run with My samples ticked is no fine-tune, and a
     fine-tune on My samples alone mixed in no other letters."""
     from gui.retrain_dialog import RetrainDialog
-    from gui.training_run import TrainingOutcome
+    from gui.retrain.training_run import TrainingOutcome
     result = model.TrainResult(model.LetterNet(), [], 0.9, False, 1.0, 1000)
     meta = {"my_samples": mine, "finetuned_from": finetuned_from, "train_data": train_data, "val_data": {"c74k": 50}}
     text = RetrainDialog._result_text(TrainingOutcome(result, model.RasterConfig(), None, 0.8, meta))
