@@ -30,7 +30,7 @@ from gui.feature_maps import (ChannelPanel, ConvBlockPanel, DenseStrips, ImagePl
                               PanelFrame)
 from gui.prediction_view import ProbabilityChart, TopLetters
 from gui.replay import fit_to_pad
-from gui.retrain_dialog import UNSAVED, RetrainDialog
+from gui.retrain import UNSAVED, RetrainDialog
 from gui.samples_dialog import SamplesDialog
 
 SETTINGS_VERSION = 1
