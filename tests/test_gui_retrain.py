@@ -618,3 +618,25 @@ def test_add_files_opens_in_the_data_folder_then_where_files_were_last_added(qtb
     dialog.form.add_files_button.click()
     dialog.form.add_files_button.click()
     assert asked == [str(data_folder), str(other)]
+
+
+def test_the_form_reads_its_choices_into_one_value_and_fixes_them_during_a_run(qtbot, tmp_path):
+    """The form alone, with no window or data behind it: what is ticked,
+    validated on and typed in comes out as one plain value."""
+    from gui.retrain.form import MY_SAMPLES, RetrainForm, TrainingChoices
+    form = RetrainForm(has_model=True)
+    qtbot.addWidget(form)
+    form.add_source("unipen", tmp_path / "unipen_strokes.npz", 100)
+    form.add_source("c74k", tmp_path / "chars74k_strokes.npz", 20)      # offered for validation
+    form.add_my_samples_row()
+    form.show_my_samples_count(3, keep_tick=False)
+    form.set_checked({"unipen", MY_SAMPLES})
+    form.lr.setValue(0.002)
+    batch = model.TrainConfig().batch_size
+    assert form.choices() == TrainingChoices(("unipen", MY_SAMPLES), "c74k", True, 1, batch, 0.002)
+    form.set_locked(True)
+    assert not form.source_list.isEnabled() and not form.lr.isEnabled() and not form.scratch_radio.isEnabled()
+    form.set_locked(False)
+    assert form.lr.isEnabled() and not form.epochs.isEnabled()       # My samples' fine-tune has a fixed recipe
+    form.scratch_radio.setChecked(True)
+    assert form.choices().fine_tune is False and form.epochs.isEnabled()
