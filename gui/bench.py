@@ -81,7 +81,7 @@ def synthetic_letters(n: int, seed: int = 0):
 
 def bench_ui_during_training(app: QApplication, window: MainWindow, seconds: float) -> dict:
     from PySide6.QtCore import QTimer
-    from gui.training_run import TrainingJob, TrainingRun
+    from gui.retrain import TrainingJob, TrainingRun
 
     job = TrainingJob([synthetic_letters(4096)], [], window.recognizer, epochs=50, batch_size=128)
     run = TrainingRun(job)

@@ -340,7 +340,7 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def show_retrain(self, teach_my_samples: bool = False) -> None:
         """Model ▸ Retrain…; ``teach_my_samples`` sets it up to fine-tune on My samples."""
-        from gui.retrain_dialog import RetrainDialog      # imported on first use: start-up does not need it
+        from gui.retrain import RetrainDialog      # imported on first use: start-up does not need it
         if self.retrain_dialog is None:
             self.retrain_dialog = RetrainDialog(self, saved.text_setting(self.settings, "retrain/data_folder"))
         self.retrain_dialog.refresh_my_samples()

@@ -7,7 +7,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from gui.main_window import MainWindow
-from gui.retrain_dialog import UNSAVED
+from gui.retrain import UNSAVED
 from gui.replay import draw, fit_to_pad
 
 

@@ -54,8 +54,8 @@ def open_dialog(window, epochs=1, batch_size=16):
     window.retrain_action.trigger()
     dialog = window.retrain_dialog
     assert dialog.isVisible()
-    dialog.epochs.setValue(epochs)
-    dialog.batch_size.setValue(batch_size)
+    dialog.form.epochs.setValue(epochs)
+    dialog.form.batch_size.setValue(batch_size)
     return dialog
 
 
@@ -65,29 +65,29 @@ def weights(recognizer) -> torch.Tensor:
 
 def test_dialog_lists_sources_with_counts_and_picks_validation(window):
     dialog = open_dialog(window)
-    texts = [dialog.source_list.item(i).text() for i in range(dialog.source_list.count())]
+    texts = [dialog.form.source_list.item(i).text() for i in range(dialog.form.source_list.count())]
     assert "tiny_strokes.npz  ·  96 letters" in texts
     assert "chars74k_tiny_strokes.npz  ·  16 letters" in texts
     assert any(t.startswith("My samples") for t in texts)
-    assert dialog.val_box.currentText() == "chars74k_tiny_strokes.npz (16)"
-    assert dialog.finetune_radio.isChecked()
-    dialog.scratch_radio.setChecked(True)
-    assert dialog.epochs.value() == model.TrainConfig().epochs      # defaults follow the mode
+    assert dialog.form.val_box.currentText() == "chars74k_tiny_strokes.npz (16)"
+    assert dialog.form.finetune_radio.isChecked()
+    dialog.form.scratch_radio.setChecked(True)
+    assert dialog.form.epochs.value() == model.TrainConfig().epochs      # defaults follow the mode
     dialog.close()
 
 
 def test_the_validation_set_cannot_be_ticked_for_training(window):
     dialog = open_dialog(window)
-    items = {dialog.source_list.item(i).text().split()[0]: dialog.source_list.item(i)
-             for i in range(dialog.source_list.count())}
+    items = {dialog.form.source_list.item(i).text().split()[0]: dialog.form.source_list.item(i)
+             for i in range(dialog.form.source_list.count())}
     chars, tiny = items["chars74k_tiny_strokes.npz"], items["tiny_strokes.npz"]
     enabled = Qt.ItemFlag.ItemIsEnabled
     assert not chars.flags() & enabled and "not trained on" in chars.toolTip()    # it validates
-    dialog.val_box.setCurrentIndex(0)                                   # held-out writers instead
+    dialog.form.val_box.setCurrentIndex(0)                                   # held-out writers instead
     assert chars.flags() & enabled and chars.checkState() == Qt.CheckState.Unchecked
     chars.setCheckState(Qt.CheckState.Checked)
     assert tiny.checkState() == Qt.CheckState.Checked
-    dialog.val_box.setCurrentIndex(dialog.val_box.findData(tiny.data(Qt.ItemDataRole.UserRole)))
+    dialog.form.val_box.setCurrentIndex(dialog.form.val_box.findData(tiny.data(Qt.ItemDataRole.UserRole)))
     assert tiny.checkState() == Qt.CheckState.Unchecked and not tiny.flags() & enabled
     assert chars.flags() & enabled and chars.checkState() == Qt.CheckState.Checked
     job = dialog.job()
@@ -102,8 +102,8 @@ def test_dialog_fits_a_laptop_screen_and_keeps_its_text_readable(window):
     dialog.resize(760, 820)
     dialog.layout().activate()
     # The result's text once got a 70 px column beside the confusion matrix.
-    assert dialog.result_label.width() >= dialog.confusion_plot.width() * 0.8
-    assert dialog.loss_plot.height() >= 150
+    assert dialog.result_view.result_label.width() >= dialog.result_view.confusion_plot.width() * 0.8
+    assert dialog.progress_view.loss_plot.height() >= 150
 
 
 def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
@@ -121,13 +121,14 @@ def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
     # Validations, and the scoring of the model in use, each said what held the bar up.
     said = [p.activity for p in progress if p.activity]
     assert said == ["validating on 16 letters"] * 2 + ["scoring the model in use on 16 letters"]
-    assert len(dialog.accuracies) == 2 and dialog.losses
+    assert len(dialog.progress_view.accuracies) == 2 and dialog.progress_view.losses
     assert outcome.confusion.shape == (26, 26) and outcome.confusion.sum() == 16
     assert outcome.current_accuracy is not None
-    assert "new model" in dialog.result_label.text()
-    assert dialog.status.text().startswith("final loss")             # not "… so far" once it is done
-    assert dialog.acc_curve.yData.tolist() == [100 * a for _, a in dialog.accuracies]   # in percent
-    assert dialog.loss_curve.xData[-1] == progress[-1].step == progress[-1].steps      # by batch, as labelled
+    assert "new model" in dialog.result_view.result_label.text()
+    assert dialog.progress_view.status.text().startswith("final loss")             # not "… so far" once it is done
+    assert dialog.progress_view.acc_curve.yData.tolist() == \
+        [100 * a for _, a in dialog.progress_view.accuracies]                       # in percent
+    assert dialog.progress_view.loss_curve.xData[-1] == progress[-1].step == progress[-1].steps  # by batch, as labelled
     assert dialog.use_button.isEnabled()
 
     dialog.use_button.click()
@@ -145,17 +146,17 @@ def test_retrain_reports_progress_and_swaps_the_model_live(qtbot, window):
 def test_a_long_validation_shows_what_runs_and_the_clock_keeps_ticking(qtbot, window):
     dialog = open_dialog(window, epochs=100)
     dialog.start_button.click()
-    qtbot.waitUntil(lambda: bool(dialog.losses), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(dialog.progress_view.losses), timeout=10_000)
     dialog.run.progress.disconnect(dialog._progress)   # the run's own reports would overwrite this one
     last = dialog.run.worker._last_progress
     dialog._progress(dataclasses.replace(last, activity="validating on 87,483 letters"))
-    assert "validating on 87,483 letters…" in dialog.progress_bar.format()
-    assert dialog.status.text().startswith("validating on 87,483 letters… · 0:0")
-    dialog._started -= 65                           # as if it had run a minute longer
-    qtbot.waitUntil(lambda: "1:0" in dialog.status.text(), timeout=2500)   # with no progress sent
+    assert "validating on 87,483 letters…" in dialog.progress_view.progress_bar.format()
+    assert dialog.progress_view.status.text().startswith("validating on 87,483 letters… · 0:0")
+    dialog.progress_view._started -= 65                           # as if it had run a minute longer
+    qtbot.waitUntil(lambda: "1:0" in dialog.progress_view.status.text(), timeout=2500)   # with no progress sent
     dialog.cancel()
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=10_000)
-    assert dialog.status.text().startswith("stopped after")
+    assert dialog.progress_view.status.text().startswith("stopped after")
 
 
 def test_data_sets_dropped_on_the_dialog_are_added_but_not_during_a_run(qtbot, window, tmp_path):
@@ -164,13 +165,13 @@ def test_data_sets_dropped_on_the_dialog_are_added_but_not_during_a_run(qtbot, w
     extra = model.save_strokes(tmp_path / "extra_strokes.npz", inks, labels)
     folder = tmp_path / "more"
     model.save_strokes(folder / "more_strokes.npz", inks, labels)
-    before = dialog.source_list.count()
+    before = dialog.form.source_list.count()
     mime, enter, drop = drag_events([extra, folder])
     QApplication.sendEvent(dialog, enter)
     assert enter.isAccepted()
     QApplication.sendEvent(dialog, drop)
-    qtbot.waitUntil(lambda: dialog.source_list.count() == before + 2)
-    assert {dialog.source_list.item(i).text().split()[0] for i in range(before, before + 2)} == \
+    qtbot.waitUntil(lambda: dialog.form.source_list.count() == before + 2)
+    assert {dialog.form.source_list.item(i).text().split()[0] for i in range(before, before + 2)} == \
         {"extra_strokes.npz", "more_strokes.npz"}
     dialog.start_button.click()                                      # a run's data is fixed
     mime, enter, _ = drag_events([tmp_path / "other.npz"])
@@ -192,7 +193,7 @@ def test_save_as_writes_a_loadable_checkpoint_but_never_the_shipped_one(qtbot, w
     loaded = model.Recognizer.load(path)
     assert torch.equal(weights(loaded), weights(dialog.trained))
     assert loaded.checkpoint.meta["trained_in"] == "LetterLens retrain dialog"
-    assert loaded.checkpoint.meta["optimizer"]["lr"] == pytest.approx(dialog.lr.value())   # the recipe is on record
+    assert loaded.checkpoint.meta["optimizer"]["lr"] == pytest.approx(dialog.form.lr.value())  # the recipe is on record
 
 
 def test_quitting_with_an_unsaved_retrained_model_offers_to_save_it(qtbot, window, tmp_path, monkeypatch):
@@ -204,7 +205,7 @@ def test_quitting_with_an_unsaved_retrained_model_offers_to_save_it(qtbot, windo
     answers, asked = [buttons.Cancel, buttons.Save], []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or answers.pop(0))
     path = tmp_path / "kept.pt"
-    monkeypatch.setattr("gui.retrain_dialog.QFileDialog.getSaveFileName", lambda *a, **k: (str(path), ""))
+    monkeypatch.setattr("gui.retrain.dialog.QFileDialog.getSaveFileName", lambda *a, **k: (str(path), ""))
     window.close()
     assert asked == ["Retrained model not saved"] and window.isVisible()      # Cancel: nothing happens
     window.close()
@@ -231,14 +232,14 @@ def test_cancel_stops_within_a_second_and_keeps_the_model(qtbot, window):
     current = window.recognizer
     before = weights(current)
     dialog.start_button.click()
-    (_, right), (bottom, top) = dialog.acc_plot.viewRange()
+    (_, right), (bottom, top) = dialog.progress_view.acc_plot.viewRange()
     assert right >= 100 and bottom <= 0 and top >= 100      # until its first epoch, this run's scale, no other's
     with qtbot.waitSignal(dialog.run.progress, timeout=30_000):
         pass
     dialog.cancel_button.click()
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=1000)
     assert window.recognizer is current and torch.equal(weights(current), before)
-    assert "cancelled" in dialog.progress_bar.format()
+    assert "cancelled" in dialog.progress_view.progress_bar.format()
     assert dialog.start_button.isEnabled() and not dialog.use_button.isEnabled()
 
 
@@ -267,7 +268,7 @@ def test_cancelling_the_save_question_on_quitting_leaves_the_retrain_running(qtb
     with qtbot.waitSignal(dialog.model_ready, timeout=60_000):
         dialog.start_button.click()
     dialog.use_button.click()                    # an unsaved model in use
-    dialog.epochs.setValue(100)
+    dialog.form.epochs.setValue(100)
     dialog.start_button.click()                  # and a second run under way
     with qtbot.waitSignal(dialog.run.progress, timeout=30_000):
         pass
@@ -317,7 +318,7 @@ def test_an_error_inside_training_is_shown_and_the_app_stays_usable(qtbot, windo
 
 def test_nothing_ticked_explains_instead_of_training(window):
     dialog = open_dialog(window)
-    dialog.set_checked(set())
+    dialog.form.set_checked(set())
     assert dialog.start() is False
     assert "Nothing to train on" in window.last_error_dialog.windowTitle() + window.last_error_dialog.text() \
         or "Tick" in window.last_error_dialog.text()
@@ -336,10 +337,11 @@ def test_twenty_drawings_of_an_unusual_shape_teach_it_from_the_menu(qtbot, windo
         assert window.my_samples.add("k")
     dialog = open_dialog(window)
     # My samples plus the tiny public set as replay; validation on the other tiny set.
-    keys = {dialog.source_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.source_list.count())}
+    keys = {dialog.form.source_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(dialog.form.source_list.count())}
     tiny = next(k for k in keys if k.endswith("tiny_strokes.npz") and "chars74k" not in k)
     dialog.refresh_my_samples()
-    dialog.set_checked({tiny, "my samples"})
+    dialog.form.set_checked({tiny, "my samples"})
     with qtbot.waitSignal(dialog.model_ready, timeout=120_000):
         dialog.start_button.click()
     dialog.use_button.click()
@@ -351,17 +353,18 @@ def test_my_samples_fine_tune_says_its_recipe_is_fixed(qtbot, window):
     draw_letter(qtbot, window, LETTERS["o"])
     window.my_samples.add("o")
     dialog = open_dialog(window)
-    assert dialog.my_samples_item.text() == "My samples  ·  1 letter"        # not "1 letters"
-    assert dialog.epochs.isEnabled() and not dialog.recipe_note.text()
-    dialog.set_checked({"my samples"})
-    assert not dialog.epochs.isEnabled() and not dialog.batch_size.isEnabled()
-    assert "replay" in dialog.recipe_note.text() and "Tick a public set too" in dialog.recipe_note.text()
-    keys = [dialog.source_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.source_list.count())]
+    assert dialog.form.my_samples_item.text() == "My samples  ·  1 letter"        # not "1 letters"
+    assert dialog.form.epochs.isEnabled() and not dialog.form.recipe_note.text()
+    dialog.form.set_checked({"my samples"})
+    assert not dialog.form.epochs.isEnabled() and not dialog.form.batch_size.isEnabled()
+    assert "replay" in dialog.form.recipe_note.text() and "Tick a public set too" in dialog.form.recipe_note.text()
+    keys = [dialog.form.source_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(dialog.form.source_list.count())]
     public = next(key for key in keys if key != "my samples")
-    dialog.set_checked({"my samples", public})
-    assert "replay" in dialog.recipe_note.text() and "Tick a public" not in dialog.recipe_note.text()   # it is
-    dialog.scratch_radio.setChecked(True)
-    assert dialog.epochs.isEnabled() and not dialog.recipe_note.text()
+    dialog.form.set_checked({"my samples", public})
+    assert "replay" in dialog.form.recipe_note.text() and "Tick a public" not in dialog.form.recipe_note.text()  # it is
+    dialog.form.scratch_radio.setChecked(True)
+    assert dialog.form.epochs.isEnabled() and not dialog.form.recipe_note.text()
 
 
 def finish_a_run(qtbot, dialog):
@@ -376,9 +379,9 @@ def test_a_second_run_loses_neither_model_quitting_offers_to_save_each(qtbot, wi
     dialog.outcome.current_accuracy = None          # no worse than the model in use (test below)
     dialog._set_state("done")
     assert dialog.use_button.isDefault() and not dialog.start_button.isDefault()   # Enter uses it
-    QTest.keyClick(dialog.lr, Qt.Key.Key_Return)
+    QTest.keyClick(dialog.form.lr, Qt.Key.Key_Return)
     assert window.recognizer is first and not dialog.is_training()
-    dialog.lr.setValue(0.01)
+    dialog.form.lr.setValue(0.01)
     second = finish_a_run(qtbot, dialog)        # the first is in use, so nothing is lost: no question
     assert second is not first and window.recognizer is first
     buttons = QMessageBox.StandardButton
@@ -394,16 +397,16 @@ def test_a_second_run_loses_neither_model_quitting_offers_to_save_each(qtbot, wi
 
 def test_starting_over_an_unused_unsaved_model_asks_first_and_clears_the_result(qtbot, window, monkeypatch):
     dialog = open_dialog(window, epochs=100)
-    dialog.epochs.setValue(1)
+    dialog.form.epochs.setValue(1)
     finish_a_run(qtbot, dialog)
-    assert "new model" in dialog.result_label.text()
+    assert "new model" in dialog.result_view.result_label.text()
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
-    dialog.epochs.setValue(100)
+    dialog.form.epochs.setValue(100)
     assert dialog.start() is False and dialog.trained is not None      # No: the model is kept
     assert dialog.start() is True                                      # Yes: a new run, with a clean slate
-    assert dialog.trained is None and "new model" not in dialog.result_label.text()
-    assert not dialog.add_files_button.isEnabled() and not dialog.add_folder_button.isEnabled()
+    assert dialog.trained is None and "new model" not in dialog.result_view.result_label.text()
+    assert not dialog.form.add_files_button.isEnabled() and not dialog.form.add_folder_button.isEnabled()
     dialog.stop_training()
 
 
@@ -422,28 +425,29 @@ def test_saved_then_used_the_model_is_that_file(qtbot, window, tmp_path):
 
 def test_held_out_writers_score_the_current_model_too(qtbot, window):
     dialog = open_dialog(window)
-    dialog.val_box.setCurrentIndex(dialog.val_box.findData(None))      # hold out training writers
+    dialog.form.val_box.setCurrentIndex(dialog.form.val_box.findData(None))      # hold out training writers
     outcome = finish_a_run(qtbot, dialog) and dialog.outcome
     assert outcome.current_accuracy is not None and outcome.confusion.sum() > 0
-    assert "held-out training writers" in dialog.result_label.text() and "—" not in dialog.result_label.text()
+    assert "held-out training writers" in dialog.result_view.result_label.text()
+    assert "—" not in dialog.result_view.result_label.text()
 
 
 def test_the_my_samples_row_follows_the_store(qtbot, window):
     dialog = open_dialog(window)
-    row = dialog.my_samples_item
+    row = dialog.form.my_samples_item
     assert row.text() == "My samples  ·  0 letters" and not row.flags() & Qt.ItemFlag.ItemIsEnabled
     for letter in "oxz":                                               # labelled while Retrain is open
         draw_letter(qtbot, window, LETTERS[letter])
         assert window.my_samples.add(letter)
     assert row.text() == "My samples  ·  3 letters" and row.flags() & Qt.ItemFlag.ItemIsEnabled
-    dialog.set_checked({"my samples"})
-    assert not dialog.epochs.isEnabled()
+    dialog.form.set_checked({"my samples"})
+    assert not dialog.form.epochs.isEnabled()
     window.samples_action.trigger()                                    # all deleted in My samples
     samples = window.my_samples.dialog
     samples.grid.selectAll()
     assert samples.delete_selected() == 3
     assert row.text() == "My samples  ·  0 letters" and row.checkState() == Qt.CheckState.Unchecked
-    assert dialog.epochs.isEnabled()                                   # no fixed recipe without samples
+    assert dialog.form.epochs.isEnabled()                                   # no fixed recipe without samples
     samples.undo()
     assert row.text() == "My samples  ·  3 letters"
 
@@ -453,7 +457,7 @@ def test_a_locked_my_samples_store_is_explained_not_raised(qtbot, window):
     draw_letter(qtbot, window, LETTERS["o"])
     assert window.my_samples.add("o")
     dialog = open_dialog(window)
-    dialog.set_checked({"my samples"})
+    dialog.form.set_checked({"my samples"})
     holder = sqlite3.connect(window.samples.path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
@@ -461,14 +465,14 @@ def test_a_locked_my_samples_store_is_explained_not_raised(qtbot, window):
         assert "in use by another program" in window.last_error_dialog.text()
         window.last_error_dialog.done(0)
         window.retrain_action.trigger()
-        assert dialog.my_samples_item.text() == "My samples  ·  unavailable"
+        assert dialog.form.my_samples_item.text() == "My samples  ·  unavailable"
     finally:
         holder.execute("ROLLBACK")
         holder.close()
 
 
 def test_a_cancel_after_the_last_batch_still_cancels(qtbot, window):
-    from gui.training_run import TrainingWorker
+    from gui.retrain.training_run import TrainingWorker
     dialog = open_dialog(window)
     job = dialog.job()
     worker = TrainingWorker(job)
@@ -494,19 +498,19 @@ def test_a_model_file_in_use_is_not_overwritten_by_another_model(qtbot, window, 
 def test_a_model_that_reads_worse_says_so_and_enter_does_not_take_it(qtbot, window):
     dialog = open_dialog(window)
     finish_a_run(qtbot, dialog)
-    (left, right), _ = dialog.acc_plot.viewRange()
+    (left, right), _ = dialog.progress_view.acc_plot.viewRange()
     assert left < 1 < right and abs((left + right) / 2 - 1) < 0.1      # one epoch's point, in the middle
     outcome = dataclasses.replace(dialog.outcome, current_accuracy=dialog.outcome.result.val_accuracy + 0.0063)
     dialog._finished(outcome)                        # as if the model in use had read 0.63 points better
-    assert "0.63 points worse than the model in use" in dialog.result_label.text()
-    assert "keep the model in use" in dialog.result_label.text()      # no drawings of yours were learned
+    assert "0.63 points worse than the model in use" in dialog.result_view.result_label.text()
+    assert "keep the model in use" in dialog.result_view.result_label.text()      # no drawings of yours were learned
     assert dialog.use_button.isEnabled() and not dialog.use_button.isDefault() and not dialog.start_button.isDefault()
     better = dataclasses.replace(outcome, current_accuracy=outcome.result.val_accuracy - 0.01)
     dialog._finished(better)
-    assert "worse" not in dialog.result_label.text() and dialog.use_button.isDefault()
+    assert "worse" not in dialog.result_view.result_label.text() and dialog.use_button.isDefault()
     unmeasured = dataclasses.replace(outcome, result=dataclasses.replace(outcome.result, val_accuracy=None))
     dialog._finished(unmeasured)                     # no writers to validate on: nothing says it reads
-    assert "not measured" in dialog.result_label.text()
+    assert "not measured" in dialog.result_view.result_label.text()
     assert dialog.use_button.isEnabled() and not dialog.use_button.isDefault()
 
 
@@ -533,18 +537,18 @@ def test_after_a_run_the_dialog_follows_the_samples_and_the_model(qtbot, recogni
     draw_letter(qtbot, window, LETTERS["o"])
     assert window.my_samples.add("o")
     dialog = open_dialog(window)
-    assert not dialog.finetune_radio.isEnabled() and dialog.scratch_radio.isChecked()
-    dialog.epochs.setValue(1)
-    dialog.set_checked({k for k in dialog.sources} | {"my samples"})
+    assert not dialog.form.finetune_radio.isEnabled() and dialog.form.scratch_radio.isChecked()
+    dialog.form.epochs.setValue(1)
+    dialog.form.set_checked({k for k in dialog.sources} | {"my samples"})
     dialog.start_button.click()
-    assert dialog.progress_bar.value() == 0
+    assert dialog.progress_view.progress_bar.value() == 0
     window.samples.delete([info.id for info in window.samples.list()])   # emptied during the run
     window.my_samples.changed()
     with qtbot.waitSignal(dialog.model_ready, timeout=60_000):
         pass
-    assert dialog.my_samples_item.checkState() == Qt.CheckState.Unchecked     # nothing left to tick
+    assert dialog.form.my_samples_item.checkState() == Qt.CheckState.Unchecked     # nothing left to tick
     dialog.use_button.click()
-    assert dialog.finetune_radio.isEnabled()                           # now there is a model to fine-tune
+    assert dialog.form.finetune_radio.isEnabled()                           # now there is a model to fine-tune
     dialog.close()
 
 
@@ -553,10 +557,11 @@ def test_held_out_letters_of_a_set_without_writers_are_not_called_new_writers(qt
     model.save_strokes(tmp_path / "one_writer_strokes.npz", inks, labels)     # no writer ids
     dialog = open_dialog(window)
     dialog.add_sources([tmp_path / "one_writer_strokes.npz"])
-    dialog.set_checked({str((tmp_path / "one_writer_strokes.npz").resolve())})
-    dialog.val_box.setCurrentIndex(dialog.val_box.findData(None))
+    dialog.form.set_checked({str((tmp_path / "one_writer_strokes.npz").resolve())})
+    dialog.form.val_box.setCurrentIndex(dialog.form.val_box.findData(None))
     finish_a_run(qtbot, dialog)
-    assert "held-out letters" in dialog.result_label.text() and "writers</p>" not in dialog.result_label.text()
+    assert "held-out letters" in dialog.result_view.result_label.text()
+    assert "writers</p>" not in dialog.result_view.result_label.text()
     assert "on held-out letters" in dialog.trained.describe()
 
 
@@ -571,11 +576,11 @@ def test_held_out_letters_of_a_set_without_writers_are_not_called_new_writers(qt
 def test_the_result_says_how_the_model_was_trained_as_it_was(finetuned_from, mine, train_data, says):
     """A from-scratch run with My samples ticked is no fine-tune, and a
     fine-tune on My samples alone mixed in no other letters."""
-    from gui.retrain_dialog import RetrainDialog
-    from gui.training_run import TrainingOutcome
+    from gui.retrain.result_view import result_text
+    from gui.retrain.training_run import TrainingOutcome
     result = model.TrainResult(model.LetterNet(), [], 0.9, False, 1.0, 1000)
     meta = {"my_samples": mine, "finetuned_from": finetuned_from, "train_data": train_data, "val_data": {"c74k": 50}}
-    text = RetrainDialog._result_text(TrainingOutcome(result, model.RasterConfig(), None, 0.8, meta))
+    text = result_text(TrainingOutcome(result, model.RasterConfig(), None, 0.8, meta))
     assert f"<p>{says}" in text and text.count("<p>") == 3
 
 
@@ -609,7 +614,29 @@ def test_add_files_opens_in_the_data_folder_then_where_files_were_last_added(qtb
         asked.append(start)
         return [str(other / "extra_strokes.npz")], ""
 
-    monkeypatch.setattr("gui.retrain_dialog.QFileDialog.getOpenFileNames", choose)
-    dialog.add_files_button.click()
-    dialog.add_files_button.click()
+    monkeypatch.setattr("gui.retrain.dialog.QFileDialog.getOpenFileNames", choose)
+    dialog.form.add_files_button.click()
+    dialog.form.add_files_button.click()
     assert asked == [str(data_folder), str(other)]
+
+
+def test_the_form_reads_its_choices_into_one_value_and_fixes_them_during_a_run(qtbot, tmp_path):
+    """The form alone, with no window or data behind it: what is ticked,
+    validated on and typed in comes out as one plain value."""
+    from gui.retrain.form import MY_SAMPLES, RetrainForm, TrainingChoices
+    form = RetrainForm(has_model=True)
+    qtbot.addWidget(form)
+    form.add_source("unipen", tmp_path / "unipen_strokes.npz", 100)
+    form.add_source("c74k", tmp_path / "chars74k_strokes.npz", 20)      # offered for validation
+    form.add_my_samples_row()
+    form.show_my_samples_count(3, keep_tick=False)
+    form.set_checked({"unipen", MY_SAMPLES})
+    form.lr.setValue(0.002)
+    batch = model.TrainConfig().batch_size
+    assert form.choices() == TrainingChoices(("unipen", MY_SAMPLES), "c74k", True, 1, batch, 0.002)
+    form.set_locked(True)
+    assert not form.source_list.isEnabled() and not form.lr.isEnabled() and not form.scratch_radio.isEnabled()
+    form.set_locked(False)
+    assert form.lr.isEnabled() and not form.epochs.isEnabled()       # My samples' fine-tune has a fixed recipe
+    form.scratch_radio.setChecked(True)
+    assert form.choices().fine_tune is False and form.epochs.isEnabled()

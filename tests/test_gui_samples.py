@@ -220,7 +220,8 @@ def test_the_samples_the_model_misreads_are_marked_and_can_be_shown_alone(qtbot,
     dialog.teach_button.click()
     retrain = window.retrain_dialog
     assert retrain.isVisible()
-    assert retrain.my_samples_item.checkState() == Qt.CheckState.Checked and retrain.finetune_radio.isChecked()
+    assert retrain.form.my_samples_item.checkState() == Qt.CheckState.Checked
+    assert retrain.form.finetune_radio.isChecked()
     retrain.close()
 
 

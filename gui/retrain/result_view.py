@@ -1,0 +1,96 @@
+"""The Retrain dialog's result view: how the new model compares with the
+model in use, how it was trained, and its confusion matrix."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout
+
+import model
+from gui.feature_maps import FlexibleImagePlot
+
+NO_RESULT = "Train a model to compare it with the current one."
+
+
+def trained_on_text(outcome) -> str:
+    """How the run trained, said from what ran: a fine-tune starts from a
+    model, and replays other letters only if sets were ticked."""
+    result, meta = outcome.result, outcome.meta
+    mine, total = meta.get("my_samples", 0), f"{result.train_size:,} drawings"
+    if meta.get("finetuned_from") is None:
+        return f"Trained from scratch on {total}" + (f", {mine:,} of them yours." if mine else ".")
+    if not mine:
+        return f"Fine-tuned on {total}."
+    if meta.get("train_data"):
+        return f"Fine-tuned on {mine:,} of your drawings, mixed with other letters: {total} in all."
+    return f"Fine-tuned on {mine:,} of your drawings alone: no other letters kept it from forgetting."
+
+
+def result_text(outcome) -> str:
+    """The result, as rich text: the new model's validation accuracy beside
+    the model in use's, a warning if it reads worse, and how it was trained."""
+    result, mine = outcome.result, outcome.meta.get("my_samples", 0)
+    trained_on = f"<p>{trained_on_text(outcome)}</p>"
+    if result.val_accuracy is None:
+        return ("<p>Validation accuracy: not measured. There were no writers to hold out; pick a set under "
+                "Validate on, or tick a public set.</p>" + trained_on)
+    val_data = outcome.meta["val_data"]
+    on = ", ".join(val_data) if isinstance(val_data, dict) else val_data
+    current = (f"the model in use at the start {outcome.current_accuracy:.2%}"
+               if outcome.current_accuracy is not None else "no model was in use to compare")
+    # Training validates each drawing once; the pad reads a finished drawing from its views.
+    worse = ""
+    if outcome.reads_worse:
+        points = 100 * (outcome.current_accuracy - result.val_accuracy)
+        worse = f"<p><b>It reads these letters {points:.2f} points worse than the model in use.</b> "
+        worse += ("Learning your drawings can cost some of that: use it if your own letters now read better "
+                  "(Model ▸ My samples marks the misread ones).</p>" if mine else
+                  "Unless you have another reason to prefer it, keep the model in use.</p>")
+    return (f"<p>Validation accuracy on {on}, each drawing read once (one view):</p>"
+            f"<p><b>new model {result.val_accuracy:.2%}</b> &nbsp;·&nbsp; {current}</p>"
+            + worse + trained_on)
+
+
+class ResultView(QGroupBox):
+    """The last finished run's result, or a line saying there is none yet."""
+
+    def __init__(self, parent=None):
+        super().__init__("Result", parent)
+        self._confusion: np.ndarray | None = None     # counts, for the hovered cell's line
+        self.result_label = QLabel(NO_RESULT)
+        self.result_label.setWordWrap(True)
+        self.confusion_plot = FlexibleImagePlot(color_bar=False)
+        self.confusion_plot.image.setColorMap(pg.colormap.get("CET-L17"))
+        self.confusion_plot.setMinimumSize(140, 140)
+        self.confusion_plot.pixel_hovered.connect(self._confusion_hovered)
+        self.confusion_info = QLabel("Confusion matrix: rows are the true letters, columns the readings.")
+        self.confusion_info.setWordWrap(True)
+        text = QVBoxLayout()
+        text.addWidget(self.result_label)
+        text.addWidget(self.confusion_info)
+        text.addStretch(1)
+        row = QHBoxLayout(self)
+        row.addLayout(text, 1)
+        row.addWidget(self.confusion_plot, 1)
+
+    def clear(self) -> None:
+        """Nothing of the last run may pass for the next one's."""
+        self._confusion = None
+        self.result_label.setText(NO_RESULT)
+        self.confusion_plot.image.clear()
+
+    def show_outcome(self, outcome) -> None:
+        """A finished run's ``TrainingOutcome``."""
+        self._confusion = outcome.confusion
+        self.result_label.setText(result_text(outcome))
+        if outcome.confusion is not None:
+            matrix = outcome.confusion.astype(np.float32)
+            rates = matrix / np.maximum(1, matrix.sum(axis=1, keepdims=True))
+            self.confusion_plot.show_image(rates, (0.0, 1.0))
+
+    def _confusion_hovered(self, row: int, col: int) -> None:
+        if row < 0 or self._confusion is None:
+            return
+        matrix = self._confusion
+        self.confusion_info.setText(f"'{model.CLASSES[row]}' read as '{model.CLASSES[col]}': "
+                                    f"{matrix[row, col]} of {matrix[row].sum()}")
