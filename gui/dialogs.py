@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import PySide6
-from PySide6.QtCore import Qt, QTimer, qVersion
-from PySide6.QtGui import QFont, QGuiApplication, QKeySequence
+from PySide6.QtCore import Qt, QTimer, QUrl, qVersion
+from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QTextDocument
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QTableWidget,
                                QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
@@ -224,7 +224,10 @@ class ModelCardDialog(_Dialog):
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(True)
         try:
-            self.text.setMarkdown(Path(path).read_text(encoding="utf-8"))
+            Path(path).read_text(encoding="utf-8")           # says why, where setSource only goes blank
+            # As a source, so the card's links to other documents (the experiments) open, and Back returns.
+            self.text.setSource(QUrl.fromLocalFile(str(Path(path).resolve())),
+                                QTextDocument.ResourceType.MarkdownResource)
         except (OSError, UnicodeDecodeError) as exc:
             self.text.setPlainText(f"The model card could not be read: {path}: {exc}")
         self.layout_.addWidget(self.text)

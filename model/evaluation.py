@@ -28,7 +28,7 @@ class Views:
     moved a little), drawn from a fixed seed, so a drawing always reads the
     same.  The reading is the mean of their probabilities.  On four held-out
     UNIPEN labs this read new writers 0.23 to 0.38 points better for each of
-    four networks, on average over five seeds (weights/README.md; every
+    four networks, on average over five seeds (docs/experiments.md; every
     drawing gets the same seed, so a seed is a choice of 7 fixed distortions,
     and seed 0 read best of the five there): a network that sees a letter a little
     rotated or shifted still reads it, and the average evens out a view it

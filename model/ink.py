@@ -70,7 +70,7 @@ class Augment:
     happen after framing and imitate framing noise.  Each stroke is then moved
     on its own, because writers differ in where they put a letter's parts: on
     four held-out UNIPEN labs, 0.8 px read 0.4 points better than 0.2 px
-    (weights/README.md).
+    (docs/experiments.md).
     """
     rotate_deg: float = 8.0
     shear: float = 0.2

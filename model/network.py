@@ -101,7 +101,7 @@ class LetterNet(nn.Module):
 
 # Checkpoints name their architecture; new ones register here.  (A 1.5x wider
 # variant was tried and read new writers no better: on held-out UNIPEN labs
-# 95.91% and 95.92% over two seeds, against 95.88% and 95.95%; model card.)
+# 95.91% and 95.92% over two seeds, against 95.88% and 95.95%; docs/experiments.md.)
 ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {"letternet": LetterNet}
 
 

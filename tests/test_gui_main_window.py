@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 import torch
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QInputDialog, QMessageBox, QSpinBox, QStyle
@@ -850,3 +850,13 @@ def test_the_probability_axis_labels_its_ends_too(window):
         painter.end()
     # pyqtgraph dropped 0 % and 100 %, at the view's edges, while a grid was drawn by the axis.
     assert sorted(text for *_, text in texts) == ["0%", "100%", "25%", "50%", "75%"]
+
+
+def test_the_model_card_link_to_the_experiments_opens_inside_the_card(qtbot, window):
+    window.model_card_action.trigger()
+    card = window.model_card_dialog
+    card.text.setSource(card.text.source().resolved(QUrl("../docs/experiments.md")))   # what a click does
+    assert card.text.toPlainText().startswith("Recipe search")
+    card.text.backward()
+    assert "137,178 parameters" in card.text.toPlainText()
+    card.reject()
