@@ -147,7 +147,7 @@ class DrawingFiles(QObject):
         """The letter typed in "This is", else the label of the drawing
         opened from a file (while it is on the pad unchanged), else the
         network's reading."""
-        typed = self.window.label_edit.text().lower()
+        typed = self.window.drawing.label_edit.text().lower()
         if typed in model.CLASSES:
             return typed
         if self.pad.tag is not None:

@@ -13,27 +13,22 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QSpinBox,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QWidget
 
 import model
 from gui import settings as saved
 from gui.dialogs import (FileDropTarget, ModelCardDialog, ModelInfoDialog, ShortcutsDialog, about_box,
                          bring_to_front, error_box)
 from gui.drawing_files import DrawingFiles
-from gui.drawing_pad import DrawingPad
+from gui.drawing_panel import DrawingPanel
 from gui.explain.saliency import saliency_overlay
-from gui.feature_maps import ImagePlot, PanelFrame
 from gui.file_dialogs import FileDialogs
 from gui.live_reading import LiveReading, warm_up
 from gui.model_files import ModelFiles
 from gui.my_samples import MySamples
 from gui.network_view import NetworkView
-from gui.prediction_view import TopLetters
 from gui.replay import fit_to_pad
 from gui.state import ModelsInUse, TimingText, bar_hint
 from gui.view_menu import fill_view_menu
@@ -103,58 +98,14 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     # ------------------------------------------------------------------ layout
     def _build_central(self) -> None:
-        self.pad = DrawingPad()
+        self.drawing = DrawingPanel()
+        self.pad = self.drawing.pad         # the window's reason to be: everything reads it
         self.pad.ink_changed.connect(self._update_edit_actions)
-        self.pad.ink_changed.connect(self._forget_label_of_cleared_drawing)
         self.pad.resized.connect(lambda: self.saliency_action.isChecked() and self.reading.schedule())
-
-        self.undo_button = QPushButton("Undo")
-        self.redo_button = QPushButton("Redo")
-        self.clear_button = QPushButton("Clear")
-        self.pen_width = QSpinBox()
-        self.pen_width.setRange(2, 40)
-        self.pen_width.setSuffix(" px")
-        self.pen_width.setValue(int(DrawingPad.DEFAULT_PEN_WIDTH))
-        self.pen_width.setToolTip("Pen width on screen (Ctrl+] and Ctrl+[). The network always reads the same "
-                                  "thin pen.")
-        # Clicking its arrows must not take the keyboard from the pad: typed
-        # letters label the drawing, and Ctrl+Z undoes a stroke.
-        self.pen_width.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.pen_width.valueChanged.connect(self.pad.set_pen_width)
-        self.undo_button.clicked.connect(self.undo_drawing)
-        self.redo_button.clicked.connect(self.redo_drawing)
-        self.clear_button.clicked.connect(self.pad.clear)
-        controls = self._row(self.undo_button, self.redo_button, self.clear_button, 1, QLabel("Pen"),
-                             self.pen_width)
-
-        # Teaching: label the drawing and keep it in My samples.
-        self.label_edit = QLineEdit()
-        self.label_edit.setMaxLength(1)
-        self.label_edit.setFixedWidth(44)
-        self.label_edit.setPlaceholderText("a–z")
-        self.label_edit.setToolTip("The letter you drew (typed on the pad, it lands here); Enter adds it to My samples")
-        self.label_edit.returnPressed.connect(self.add_typed_sample)
-        # One letter, kept selected, so the next key replaces it instead of being refused.
-        self.label_edit.textChanged.connect(lambda _: self.label_edit.selectAll())
-        self.add_sample_button = QPushButton("Add to my samples")
-        self.add_sample_button.setToolTip("Keep this drawing, labelled, to teach the network your handwriting. "
-                                          "Clicking a bar in the chart does the same.")
-        self.add_sample_button.clicked.connect(self.add_typed_sample)
-        teach = self._row(QLabel("This is"), self.label_edit, self.add_sample_button, 1)
-
-        self.input_plot = ImagePlot(color_bar=False)
-        self.input_plot.image.setColorMap(pg.colormap.get("CET-L1"))   # grey: ink is white on black
-        self.input_plot.setFixedSize(124, 124)
-        self.input_view = PanelFrame("What the network sees", self.input_plot)
-        self.input_view.info.setText("28×28 pixels")
-        self.top_letters = TopLetters()
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(6, 6, 6, 6)
-        left_layout.addWidget(self.pad, 1)
-        for row in (controls, teach, self._row(self.input_view, (self.top_letters, 1))):
-            left_layout.addLayout(row)
+        self.drawing.undo_button.clicked.connect(self.undo_drawing)
+        self.drawing.redo_button.clicked.connect(self.redo_drawing)
+        self.drawing.label_edit.returnPressed.connect(self.add_typed_sample)
+        self.drawing.add_sample_button.clicked.connect(self.add_typed_sample)
 
         self.network = NetworkView()
         self.network.chart.letter_clicked.connect(lambda letter: self.my_samples.add(letter))
@@ -164,7 +115,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.network.rebuilt.connect(self._network_rebuilt)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.drawing)
         self.splitter.addWidget(self.network)
         # A larger window grows the pad too (a third of the extra width), so a
         # big screen gives a big drawing surface rather than a tall, thin one.
@@ -173,20 +124,9 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.splitter.setSizes([400, 880])
         self.setCentralWidget(self.splitter)
 
-    @staticmethod
-    def _row(*items) -> QHBoxLayout:
-        """A row of widgets; a number is a stretch, and (widget, n) a widget that stretches n."""
-        row = QHBoxLayout()
-        for item in items:
-            if isinstance(item, int):
-                row.addStretch(item)
-            else:
-                row.addWidget(*item) if isinstance(item, tuple) else row.addWidget(item)
-        return row
-
     def panels(self) -> dict[str, QWidget]:
         """Every view that can be shown or hidden, by its settings key."""
-        return {**self.network.panels(), "input": self.input_view}
+        return {**self.network.panels(), "input": self.drawing.input_view}
 
     # ----------------------------------------------------------------- actions
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -257,9 +197,9 @@ class MainWindow(FileDropTarget, QMainWindow):
                               "better. While the pen moves, or with this off, it reads the drawing alone.")
         self.views_action.setCheckable(True)
         self.views_action.setChecked(True)
-        self.pen_wider_action = a("Wider pen", lambda: self.pen_width.stepUp(), "Ctrl+]")
-        self.pen_thinner_action = a("Thinner pen", lambda: self.pen_width.stepDown(), "Ctrl+[")
-        self.pen_width.valueChanged.connect(self._update_pen_actions)
+        self.pen_wider_action = a("Wider pen", lambda: self.drawing.pen_width.stepUp(), "Ctrl+]")
+        self.pen_thinner_action = a("Thinner pen", lambda: self.drawing.pen_width.stepDown(), "Ctrl+[")
+        self.drawing.pen_width.valueChanged.connect(self._update_pen_actions)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -330,12 +270,12 @@ class MainWindow(FileDropTarget, QMainWindow):
         return (lambda: opener(str(paths[0]))) if opener else None
 
     def add_typed_sample(self) -> bool:
-        return self.my_samples.add(self.label_edit.text())
+        return self.my_samples.add(self.drawing.label_edit.text())
 
     def show_drawing(self, ink, tag=None) -> None:
         """Put a stored drawing on the pad (undoable), scaled to fit; ``tag``
         as in :meth:`DrawingPad.set_strokes`."""
-        self.label_edit.clear()                 # typed for the drawing this one replaces
+        self.drawing.label_edit.clear()                 # typed for the drawing this one replaces
         self.pad.set_strokes(fit_to_pad(ink, self.pad.width(), self.pad.height()), tag=tag)
 
     def show_retrain(self, teach_my_samples: bool = False) -> None:
@@ -355,11 +295,8 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def _show_reading(self, prediction, message: str) -> None:
         top = prediction.top(3) if prediction is not None else []      # ranked once, read twice below
-        self.top_letters.show_top(top, message)
+        self.drawing.show_reading(prediction, top, message)
         self.network.show_prediction(prediction)
-        if not self.input_view.isHidden() or prediction is None:
-            self.input_plot.show_image(prediction.image if prediction is not None
-                                       else np.zeros((28, 28), np.float32), (0.0, 1.0))
         if prediction is not None and self.saliency_action.isChecked():
             self.pad.set_overlay(saliency_overlay(self.recognizer, prediction, self.pad.strokes(), self.pad.size()))
         else:
@@ -421,8 +358,8 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.reading.schedule()       # it missed the drawings made while hidden
 
     def _update_pen_actions(self) -> None:
-        self.pen_wider_action.setEnabled(self.pen_width.value() < self.pen_width.maximum())
-        self.pen_thinner_action.setEnabled(self.pen_width.value() > self.pen_width.minimum())
+        self.pen_wider_action.setEnabled(self.drawing.pen_width.value() < self.drawing.pen_width.maximum())
+        self.pen_thinner_action.setEnabled(self.drawing.pen_width.value() > self.drawing.pen_width.minimum())
 
     def undo_drawing(self) -> None:
         self._step_history(undoing=True)
@@ -437,22 +374,16 @@ class MainWindow(FileDropTarget, QMainWindow):
         before = self.pad.tag
         note = self.pad.undo() if undoing else self.pad.redo()
         if self.pad.tag is not before:
-            self.label_edit.clear()
+            self.drawing.label_edit.clear()
         self.my_samples.follow_history(note, undoing)
 
-    def _forget_label_of_cleared_drawing(self) -> None:
-        """The letter typed in "This is" names the drawing on the pad: once the
-        pad is empty, it must not label the next drawing by mistake."""
-        if self.pad.is_empty() and self.label_edit.text():
-            self.label_edit.clear()
-
     def _update_edit_actions(self) -> None:
-        for widget in (self.undo_action, self.undo_button):
+        for widget in (self.undo_action, self.drawing.undo_button):
             widget.setEnabled(self.pad.can_undo())
-        for widget in (self.redo_action, self.redo_button):
+        for widget in (self.redo_action, self.drawing.redo_button):
             widget.setEnabled(self.pad.can_redo())
-        for widget in (self.clear_action, self.clear_button, self.copy_action, self.save_png_action,
-                       self.save_strokes_action, self.add_sample_button):
+        for widget in (self.clear_action, self.drawing.clear_button, self.copy_action, self.save_png_action,
+                       self.save_strokes_action, self.drawing.add_sample_button):
             widget.setEnabled(not self.pad.is_empty())
 
     def _update_file_actions(self) -> None:
@@ -478,9 +409,9 @@ class MainWindow(FileDropTarget, QMainWindow):
         text = event.text()
         if (len(text) == 1 and text.isascii() and text.isalpha()
                 and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier):
-            self.label_edit.setText(text.lower())
+            self.drawing.label_edit.setText(text.lower())
             return
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.label_edit.text():
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.drawing.label_edit.text():
             self.add_typed_sample()
             return
         super().keyPressEvent(event)

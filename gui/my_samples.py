@@ -93,7 +93,7 @@ class MySamples(QObject):
         except model.SampleStoreError as exc:
             self.error("Can't save the sample", exc, "The drawing is still on the pad.")
             return False
-        window.label_edit.clear()
+        window.drawing.label_edit.clear()
         pad.clear(note=StoredSample(self.store, sample_id))
         # Back to the pad for the next letter; and Ctrl+Z, as offered below,
         # must reach the pad rather than undo inside the field.

@@ -43,7 +43,7 @@ def restore(window, settings: QSettings) -> None:
     splitter = settings.value("window/splitter")
     if isinstance(splitter, QByteArray):
         window.splitter.restoreState(splitter)
-    window.pen_width.setValue(int_setting(settings, "pad/pen_width", int(window.pad.DEFAULT_PEN_WIDTH)))
+    window.drawing.pen_width.setValue(int_setting(settings, "pad/pen_width", int(window.pad.DEFAULT_PEN_WIDTH)))
     window.saliency_action.setChecked(flag_setting(settings, "view/saliency", False))
     window.views_action.setChecked(flag_setting(settings, "model/read_views", True))
 
@@ -62,7 +62,7 @@ def save(window, settings: QSettings) -> None:
     settings.setValue("version", SETTINGS_VERSION)
     settings.setValue("window/geometry", window.saveGeometry())
     settings.setValue("window/splitter", window.splitter.saveState())
-    settings.setValue("pad/pen_width", window.pen_width.value())
+    settings.setValue("pad/pen_width", window.drawing.pen_width.value())
     settings.setValue("view/saliency", window.saliency_action.isChecked())
     settings.setValue("model/read_views", window.views_action.isChecked())
     for key, action in window.panel_actions.items():

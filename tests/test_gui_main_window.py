@@ -29,7 +29,7 @@ def letters_file(tmp_path_factory):
 def panel_images(window) -> dict[str, np.ndarray]:
     images = {f"block{b}": p.plot.image.image for b, p in window.network.block_panels.items()}
     images.update(dense=window.network.dense_panel.image.image, channel=window.network.channel_panel.plot.image.image,
-                  input=window.input_plot.image.image)
+                  input=window.drawing.input_plot.image.image)
     return {name: np.array(image, copy=True) for name, image in images.items()}
 
 
@@ -42,7 +42,7 @@ def test_mouse_drawn_letters_are_read_live(qtbot, window, letters_file):
         draw_letter(qtbot, window, samples.ink.ink(i))
         expected = model.CLASSES[samples.labels[i]]
         assert window.prediction.top(1)[0][0] == expected
-        assert window.top_letters.letter == expected
+        assert window.drawing.top_letters.letter == expected
         assert window.network.chart.values().sum() == pytest.approx(1.0, abs=1e-5)
         assert int(np.argmax(window.network.chart.values())) == samples.labels[i]
         assert window.network.chart.highlighted() == expected
@@ -101,8 +101,8 @@ def test_empty_pad_shows_no_prediction_and_no_error(window):
     assert window.pad.is_empty()
     assert window.prediction is None
     assert window.network.chart.values().sum() == 0
-    assert window.top_letters.letter == "–"
-    assert window.top_letters.confidence == "Draw a letter"
+    assert window.drawing.top_letters.letter == "–"
+    assert window.drawing.top_letters.confidence == "Draw a letter"
     assert window.network.chart.highlighted() is None
     assert window.last_error_dialog is None
 
@@ -114,14 +114,14 @@ def test_a_new_reading_does_not_re_lay_out_the_window(qtbot, window):
     qtbot.wait(300)                       # the timing label is throttled to a few times a second
     requests = []
     spy = LayoutRequestSpy(requests)
-    for widget in (window.top_letters, window.timing_label):
+    for widget in (window.drawing.top_letters, window.timing_label):
         while (widget := widget.parentWidget()) is not None:
             widget.installEventFilter(spy)
     for letter in "xz":
         window.pad.clear()
         draw_letter(qtbot, window, LETTERS[letter])
         qtbot.wait(300)
-    assert window.top_letters.letter == "z"
+    assert window.drawing.top_letters.letter == "z"
     assert requests == []
 
 
@@ -182,7 +182,7 @@ def test_undo_redo_and_clear(qtbot, window):
     window.redo_action.trigger()
     assert len(window.pad.strokes()) == 2
     qtbot.waitUntil(lambda: window.prediction is not None and window.prediction.top(1)[0][0] == "x")
-    window.clear_button.click()
+    window.drawing.clear_button.click()
     assert window.pad.is_empty()
     qtbot.waitUntil(lambda: window.prediction is None)
     assert window.network.chart.values().sum() == 0
@@ -216,7 +216,7 @@ def test_new_stroke_after_undo_drops_the_redo_history(qtbot, window):
 def test_pen_width_control_changes_only_the_screen_pen(qtbot, window):
     draw_letter(qtbot, window, LETTERS["o"])
     image = window.prediction.image.copy()
-    window.pen_width.setValue(30)
+    window.drawing.pen_width.setValue(30)
     assert window.pad.pen_width() == 30
     window.pad.ink_changed.emit()
     qtbot.waitUntil(lambda: window.prediction is not None and window.prediction.image is not None)
@@ -249,7 +249,7 @@ def test_a_single_dot_is_handled_without_an_error_dialog(qtbot, window):
     send_mouse(window.pad, QEvent.Type.MouseButtonRelease, 100, 100, False)
     qtbot.wait(20)
     assert window.last_error_dialog is None
-    assert window.top_letters.confidence       # either a reading or a plain message
+    assert window.drawing.top_letters.confidence       # either a reading or a plain message
 
 
 def test_touch_draws_a_stroke(qtbot, window):
@@ -352,10 +352,10 @@ def test_a_smaller_pad_scales_the_ink_so_none_is_cut_off(qtbot, window, recogniz
 def test_the_undo_and_redo_buttons_under_the_pad_step_through_strokes(qtbot, window):
     draw_letter(qtbot, window, LETTERS["x"][:1])
     draw_letter(qtbot, window, LETTERS["x"][1:])
-    qtbot.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
-    assert len(window.pad.strokes()) == 1 and window.redo_button.isEnabled()
-    qtbot.mouseClick(window.redo_button, Qt.MouseButton.LeftButton)
-    assert len(window.pad.strokes()) == 2 and not window.redo_button.isEnabled()
+    qtbot.mouseClick(window.drawing.undo_button, Qt.MouseButton.LeftButton)
+    assert len(window.pad.strokes()) == 1 and window.drawing.redo_button.isEnabled()
+    qtbot.mouseClick(window.drawing.redo_button, Qt.MouseButton.LeftButton)
+    assert len(window.pad.strokes()) == 2 and not window.drawing.redo_button.isEnabled()
 
 
 def test_hovering_a_tile_names_the_channel_and_range(qtbot, window):
@@ -552,7 +552,7 @@ def test_a_hand_edited_settings_file_cannot_stop_the_app_starting(qtbot, recogni
     assert start_recognizer(settings)[0].source == str(model.SHIPPED_WEIGHTS)
     window = MainWindow(recognizer, settings=settings)
     qtbot.addWidget(window)
-    assert window.pen_width.value() == 12                             # the default, not a crash
+    assert window.drawing.pen_width.value() == 12                             # the default, not a crash
     window.retrain_action.trigger()
     assert window.retrain_dialog.isVisible()
     window.retrain_dialog.close()
@@ -719,17 +719,17 @@ def test_the_pen_and_stage_controls_leave_the_keyboard_to_the_pad(qtbot, window)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     draw_letter(qtbot, window, LETTERS["x"])
     window.pad.setFocus()
-    up = window.pen_width.style().subControlRect(  # the pen box's up arrow, clicked
-        QStyle.ComplexControl.CC_SpinBox, _spin_option(window.pen_width), QStyle.SubControl.SC_SpinBoxUp)
-    QTest.mouseClick(window.pen_width, Qt.MouseButton.LeftButton, pos=up.center())
-    assert window.pen_width.value() == 13 and window.focusWidget() is window.pad
+    up = window.drawing.pen_width.style().subControlRect(  # the pen box's up arrow, clicked
+        QStyle.ComplexControl.CC_SpinBox, _spin_option(window.drawing.pen_width), QStyle.SubControl.SC_SpinBoxUp)
+    QTest.mouseClick(window.drawing.pen_width, Qt.MouseButton.LeftButton, pos=up.center())
+    assert window.drawing.pen_width.value() == 13 and window.focusWidget() is window.pad
     QTest.mouseClick(window.network.block_panels[1].stage_box, Qt.MouseButton.LeftButton)
     QApplication.activePopupWidget() and QApplication.activePopupWidget().close()
     QTest.keyClick(window.focusWidget(), Qt.Key.Key_G)      # labels the drawing, picks no stage
-    assert window.label_edit.text() == "g" and window.network.block_panels[1].stage() == "conv1"
+    assert window.drawing.label_edit.text() == "g" and window.network.block_panels[1].stage() == "conv1"
     QTest.keyClick(window.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len(window.pad.strokes()) == 1                                 # a stroke undone
-    window.pen_width.setValue(window.pen_width.maximum())
+    window.drawing.pen_width.setValue(window.drawing.pen_width.maximum())
     assert not window.pen_wider_action.isEnabled() and window.pen_thinner_action.isEnabled()
 
 
@@ -753,7 +753,7 @@ def test_save_drawing_as_png_and_strokes(qtbot, window, tmp_path):
     assert window.drawing_files.save_strokes(str(npz))
     saved = model.load_dataset(npz)
     assert len(saved) == 1 and model.CLASSES[saved.labels[0]] == "e"
-    window.label_edit.setText("c")                    # the user says what it is
+    window.drawing.label_edit.setText("c")                    # the user says what it is
     assert window.drawing_files.save_strokes(str(npz))
     assert model.CLASSES[model.load_dataset(npz).labels[0]] == "c"
     np.testing.assert_allclose(np.concatenate(saved.ink.ink(0)), np.concatenate(window.pad.strokes()), atol=1e-3)
@@ -818,7 +818,7 @@ def test_window_without_a_model_still_draws(qtbot, settings):
     draw(window.pad, fit_to_pad(LETTERS["o"], window.pad.width(), window.pad.height()))
     qtbot.wait(20)
     assert window.model_label.text() == "No model loaded: weights/letternet.pt does not exist"
-    assert window.top_letters.confidence == "No model loaded"
+    assert window.drawing.top_letters.confidence == "No model loaded"
     assert not window.model_info_action.isEnabled()
 
 
@@ -828,9 +828,9 @@ def test_file_quit_closes_window(qtbot, window):
 
 
 def test_the_reading_is_named_for_screen_readers(qtbot, window):
-    assert window.top_letters.accessibleName() == "Draw a letter"
+    assert window.drawing.top_letters.accessibleName() == "Draw a letter"
     draw_letter(qtbot, window, LETTERS["o"])
-    assert window.top_letters.accessibleName().startswith("Read as o, ")
+    assert window.drawing.top_letters.accessibleName().startswith("Read as o, ")
 
 
 def test_chart_follows_a_palette_change(qtbot, window):

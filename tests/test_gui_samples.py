@@ -33,8 +33,8 @@ def test_typing_the_letter_labels_the_drawing_and_it_survives_a_restart(qtbot, s
     window = make_window(qtbot, settings)
     draw_letter(qtbot, window, LETTERS["o"])
     strokes = window.pad.strokes()
-    QTest.keyClicks(window.label_edit, "K")
-    QTest.keyClick(window.label_edit, Qt.Key.Key_Return)
+    QTest.keyClicks(window.drawing.label_edit, "K")
+    QTest.keyClick(window.drawing.label_edit, Qt.Key.Key_Return)
     assert window.pad.is_empty()                        # ready for the next sample
     assert window.samples.counts_by_label()["k"] == 1
     window.close()
@@ -51,7 +51,7 @@ def test_a_letter_typed_on_the_pad_goes_to_the_label_field(qtbot, settings):
     window = make_window(qtbot, settings)
     window.activateWindow()
     qtbot.waitActive(window)        # for the window's keyboard shortcuts (Ctrl+Z)
-    window.pen_width.setFocus()                 # a field that would swallow the letter...
+    window.drawing.pen_width.setFocus()                 # a field that would swallow the letter...
     draw_letter(qtbot, window, LETTERS["x"])
     # ...loses the focus to the pad when it is drawn on: one more stroke, by
     # QTest, whose events count as the user's (replayed ones change no focus).
@@ -61,16 +61,16 @@ def test_a_letter_typed_on_the_pad_goes_to_the_label_field(qtbot, settings):
     assert window.focusWidget() is window.pad
     assert len(window.pad.strokes()) == 3
     QTest.keyClick(window.pad, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)    # not a plain letter
-    assert window.label_edit.text() == ""
+    assert window.drawing.label_edit.text() == ""
     QTest.keyClick(window.pad, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
-    assert window.label_edit.text() == "x"
+    assert window.drawing.label_edit.text() == "x"
     # The pad keeps the focus, so Ctrl+Z still undoes a stroke (not the field's text).
     assert window.focusWidget() is window.pad
     QTest.keyClick(window.pad, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert len(window.pad.strokes()) == 2 and window.label_edit.text() == "x"
+    assert len(window.pad.strokes()) == 2 and window.drawing.label_edit.text() == "x"
     QTest.keyClick(window.pad, Qt.Key.Key_Z, Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(window.pad, "qX")                        # a change of mind replaces the letter
-    assert window.label_edit.text() == "x"
+    assert window.drawing.label_edit.text() == "x"
     QTest.keyClick(window.pad, Qt.Key.Key_Return)            # Enter labels it, from the pad
     assert window.samples.counts_by_label()["x"] == 1
     assert window.pad.is_empty()
@@ -106,9 +106,9 @@ def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
 def test_an_empty_pad_or_a_bad_label_adds_nothing(qtbot, settings):
     window = make_window(qtbot, settings)
     assert window.my_samples.add("a") is False
-    assert not window.add_sample_button.isEnabled()         # nothing to add yet
+    assert not window.drawing.add_sample_button.isEnabled()         # nothing to add yet
     draw_letter(qtbot, window, LETTERS["x"])
-    assert window.add_sample_button.isEnabled()
+    assert window.drawing.add_sample_button.isEnabled()
     assert window.my_samples.add("7") is False
     assert window.samples.count() == 0
     assert not window.pad.is_empty()
@@ -380,9 +380,9 @@ def test_the_typed_letter_goes_with_its_drawing(qtbot, settings):
     draw_letter(qtbot, window, LETTERS["x"])
     QTest.keyClick(window.pad, Qt.Key.Key_X)
     window.pad.clear()                                  # Esc: that drawing, and its label, are gone
-    assert window.label_edit.text() == ""
+    assert window.drawing.label_edit.text() == ""
     draw_letter(qtbot, window, LETTERS["o"])
-    window.add_sample_button.click()                    # no letter typed for this one
+    window.drawing.add_sample_button.click()                    # no letter typed for this one
     assert window.samples.count() == 0 and "Type the letter you drew" in window.statusBar().currentMessage()
 
 
@@ -407,10 +407,10 @@ def test_undo_back_to_another_drawing_takes_the_typed_letter_with_it(qtbot, sett
     assert window.drawing_files.open_drawing(str(path))
     QTest.keyClick(window.pad, Qt.Key.Key_O)                       # for the o on the pad
     window.undo_action.trigger()                                   # the x is back
-    assert window.label_edit.text() == ""
+    assert window.drawing.label_edit.text() == ""
     QTest.keyClick(window.pad, Qt.Key.Key_X)
     window.pad.undo()                                              # a stroke of the same x: the letter stays
-    assert window.label_edit.text() == "x"
+    assert window.drawing.label_edit.text() == "x"
 
 
 def test_export_and_import_dialogs_open_where_the_last_drawing_file_was(qtbot, settings, tmp_path, monkeypatch):

@@ -71,6 +71,32 @@ class _HeatDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def contributions_table() -> QTableWidget:
+    """The input channels that contributed most: channel, patch, kernel, sum, and a bar."""
+    table = QTableWidget(0, len(TOP_COLUMNS))
+    table.setHorizontalHeaderLabels(TOP_COLUMNS)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(38)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    heat = _HeatDelegate(table)
+    table.setItemDelegateForColumn(1, heat)
+    table.setItemDelegateForColumn(2, heat)
+    table.setItemDelegateForColumn(4, _BarDelegate(table))
+    header = table.horizontalHeader()
+    # Fixed widths: the values are replaced quietly on every drawing (see
+    # _show_contributors), so the header would not re-fit them.
+    metrics = table.fontMetrics()
+    for column, sample in enumerate(("channel", "patch", "kernel", "-0.0000")):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+        table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 12)
+    header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+    table.setMinimumWidth(280)
+    return table
+
+
 class StepTab(QWidget):
     """Recompute one feature-map value: patch × kernel, summed, plus bias (conv),
     or the winner of a 2×2 window (max-pool)."""
@@ -157,27 +183,7 @@ class StepTab(QWidget):
 
         # --- the input channels that contributed most
         self.top_title = heading("Largest contributions")
-        self.top_table = QTableWidget(0, len(TOP_COLUMNS))
-        self.top_table.setHorizontalHeaderLabels(TOP_COLUMNS)
-        self.top_table.verticalHeader().hide()
-        self.top_table.verticalHeader().setDefaultSectionSize(38)
-        self.top_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.top_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.top_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.top_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        heat = _HeatDelegate(self.top_table)
-        self.top_table.setItemDelegateForColumn(1, heat)
-        self.top_table.setItemDelegateForColumn(2, heat)
-        self.top_table.setItemDelegateForColumn(4, _BarDelegate(self.top_table))
-        header = self.top_table.horizontalHeader()
-        # Fixed widths: the values are replaced quietly on every drawing (see
-        # _show_contributors), so the header would not re-fit them.
-        metrics = self.top_table.fontMetrics()
-        for column, sample in enumerate(("channel", "patch", "kernel", "-0.0000")):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
-            self.top_table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 12)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.top_table.setMinimumWidth(280)
+        self.top_table = contributions_table()
         # The current row follows the keyboard too (Up/Down), not only clicks;
         # a click on the row already current changes no current cell, hence both.
         # No previous row: the table was refilled and Qt makes a row current when
