@@ -6,10 +6,10 @@ from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_check
 from .data import DatasetError, ImageSet, StrokeSet, find_datasets, load_dataset, load_many, save_strokes
 from .evaluation import ONE_VIEW, READ_VIEWS, StopRequested, Views, confusion_matrix, evaluate_network
 from .explain import (
-    CLASSIC_KERNELS, KERNEL_LABELS, PRIMER_DEAD_NEURON_INPUTS, PRIMER_DIGIT_NET, PRIMER_GELU_INPUTS,
+    CLASSIC_KERNELS, KERNEL_LABELS, PRIMER_DEAD_NEURON_INPUTS, PRIMER_GELU_INPUTS,
     ConvStep, GeluRow, PoolStep, activation_curves, activation_histograms, apply_kernel,
     architecture_table, as_kernel, conv_step, dead_unit_report, dead_unit_stats, gelu, gelu_table,
-    learned_kernels, max_pool, output_size, pool_step, primer_digit_net, relu, saliency,
+    learned_kernels, max_pool, output_size, pool_step, primer_digit_net, primer_digit_table, relu, saliency,
 )
 from .ink import Augment, Ink, InkBatch, RasterConfig, frame_transform, render, render_batch
 from .network import CLASSES, LetterNet, build_model, count_parameters, layer_table
@@ -38,10 +38,10 @@ __all__ = [
     "library_versions", "print_figures", "set_cpu_threads",
     # the Explain window (model.explain)
     "CLASSIC_KERNELS", "ConvStep", "GeluRow", "KERNEL_LABELS", "PRIMER_DEAD_NEURON_INPUTS",
-    "PRIMER_DIGIT_NET", "PRIMER_GELU_INPUTS", "PoolStep", "activation_curves", "activation_histograms",
+    "PRIMER_GELU_INPUTS", "PoolStep", "activation_curves", "activation_histograms",
     "apply_kernel", "architecture_table", "as_kernel", "conv_step", "dead_unit_report",
     "dead_unit_stats", "gelu", "gelu_table", "learned_kernels", "max_pool", "output_size",
-    "pool_step", "primer_digit_net", "relu", "saliency",
+    "pool_step", "primer_digit_net", "primer_digit_table", "relu", "saliency",
     # My samples: the user's own drawings, and fine-tuning on them
     "FinetuneConfig", "Sample", "SampleInfo", "SampleStore", "SampleStoreError",
     "default_store_path", "finetune_on_samples",
