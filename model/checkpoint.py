@@ -167,6 +167,30 @@ def _check_meta(path: Path, meta) -> None:
         raise CheckpointError(f"{path}: 'meta' val_accuracy must be a number, got {accuracy!r}")
 
 
+# Stages that keep their input's shape.  The meta-device shape trial skips
+# them: elementwise ops on the meta device load torch._dynamo, about a
+# second of every start of the app.
+_SHAPE_KEEPING = (nn.GELU, nn.ReLU, nn.Softmax, nn.LogSoftmax, nn.Dropout, nn.BatchNorm2d, nn.Identity)
+
+
+def _try_shapes(model: nn.Module, size: int) -> None:
+    """Push a meta-device (size x size) image through ``model``'s stages
+    (a RuntimeError when a shape does not fit): no memory, whatever size."""
+    x = torch.zeros(1, 1, size, size, device="meta")
+    stages = model.stages.values() if hasattr(model, "stages") else None
+    if stages is None:
+        model(x)    # no named stages to walk: the whole forward pass, elementwise ops and all
+        return
+    for stage in stages:
+        if isinstance(stage, nn.Linear):
+            # Its weights fix every shape from here on (and Linear on meta loads torch._dynamo too).
+            if x.shape[-1] != stage.in_features:
+                raise RuntimeError(f"{stage.in_features} inputs expected, {x.shape[-1]} given")
+            return
+        if not isinstance(stage, _SHAPE_KEEPING):
+            x = stage(x)
+
+
 def _check_reads(path: Path, model: nn.Module, arch: str, size: int) -> None:
     """Refuse a network that cannot read its own raster's images, or reads a
     blank one as NaN (damaged weights, a zero input_std).  The shapes are
@@ -175,7 +199,7 @@ def _check_reads(path: Path, model: nn.Module, arch: str, size: int) -> None:
         with torch.device("meta"):
             shapes_only = build_model(arch)
         try:
-            shapes_only(torch.zeros(1, size, size, device="meta"))
+            _try_shapes(shapes_only, size)
         except RuntimeError as exc:
             raise CheckpointError(f"{path}: the {arch!r} network cannot read {size}x{size} images, "
                                   f"the 'raster' size") from exc
