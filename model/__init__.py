@@ -35,8 +35,8 @@ _SUBMODULE_NAMES = {
         "pool_step", "primer_digit_net", "primer_digit_table", "relu", "saliency",
     ],
     # My samples: the user's own drawings, and fine-tuning on them
-    "sample_store": ["Sample", "SampleInfo", "SampleStore", "SampleStoreError", "default_home",
-                     "default_store_path"],
+    "sample_store": ["Sample", "SampleInfo", "SampleStore", "SampleStoreError", "default_store_path",
+                     "home_from_environment"],
     "personalize": ["FinetuneConfig", "finetune_on_samples"],
 }
 _SUBMODULE_OF = {name: module for module, names in _SUBMODULE_NAMES.items() for name in names}
