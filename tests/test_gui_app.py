@@ -1,9 +1,11 @@
 """The app's start path (gui.app): its settings, and what it writes where."""
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
 import gui.app
+import gui.startup_bench
 from gui_helpers import LETTERS, draw_letter, forget_retrained_model
 
 
@@ -46,3 +48,10 @@ def test_the_app_started_with_letterlens_home_writes_nothing_outside_it(qtbot, m
     written = [path.relative_to(home).as_posix() for path in files_under(home)]
     assert "settings.ini" in written and "samples.sqlite" in written
     assert QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat).value("version") is not None
+
+
+def test_the_startup_probe_sees_the_app_paint_then_read_a_first_drawing(tmp_path):
+    stamps = gui.startup_bench.spawn_and_read(gui.startup_bench.APP_PROBE,
+                                              dict(os.environ, LETTERLENS_HOME=str(tmp_path)))
+    assert set(stamps) == {"first_paint", "ready"}
+    assert 0 < stamps["first_paint"] <= stamps["ready"]
