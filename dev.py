@@ -7,9 +7,14 @@
 Creates ./.venv on first use and installs the dependencies listed in
 pyproject.toml (the single source of truth) into it.  The project itself is
 not built or installed: main.py and the tests import it from the repo root.
+
+torch comes as its CPU build (from PyTorch's CPU wheel index) unless an
+NVIDIA GPU is present, when it is the CUDA build; LETTERLENS_TORCH=cpu or
+LETTERLENS_TORCH=cuda chooses either way.
 """
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +34,13 @@ VENV_PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 # `test` (which need different lists) don't take turns re-running pip.
 STAMP = VENV / ".letterlens-deps"
 
+TORCH_ENV = "LETTERLENS_TORCH"
+TORCH_BUILDS = ("cpu", "cuda")
+# On Linux, PyPI's torch is the CUDA build, with several GB of NVIDIA
+# libraries; this index holds the CPU build (version "+cpu", which pip prefers).
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+NVIDIA_PROC_DIR = Path("/proc/driver/nvidia/gpus")   # one folder per GPU while the driver is loaded
+
 
 def requirements(extras):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
@@ -36,6 +48,37 @@ def requirements(extras):
     for extra in extras:
         reqs += project["optional-dependencies"][extra]
     return reqs
+
+
+def has_nvidia_gpu():
+    """Whether the NVIDIA driver sees a GPU: the Linux driver's /proc entries,
+    else nvidia-smi (Windows, or /proc hidden in a container)."""
+    if NVIDIA_PROC_DIR.is_dir() and any(NVIDIA_PROC_DIR.iterdir()):
+        return True
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return False
+    try:
+        listed = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return listed.returncode == 0 and "GPU" in listed.stdout
+
+
+def choose_torch_build(environ=os.environ, gpu_present=has_nvidia_gpu):
+    """("cpu" or "cuda", why), the environment variable first."""
+    asked = environ.get(TORCH_ENV, "").strip().lower()
+    if asked:
+        if asked not in TORCH_BUILDS:
+            sys.exit(f"dev.py: {TORCH_ENV} must be cpu or cuda, not {environ[TORCH_ENV]!r}.")
+        return asked, f"{TORCH_ENV}={asked}"
+    if gpu_present():
+        return "cuda", f"an NVIDIA GPU is present; {TORCH_ENV}=cpu picks the CPU build"
+    return "cpu", f"no NVIDIA GPU found; {TORCH_ENV}=cuda picks the CUDA build"
+
+
+def pip_index_args(build):
+    return ["--extra-index-url", CPU_INDEX] if build == "cpu" else []
 
 
 def has_pip(python):
@@ -54,14 +97,18 @@ def ensure_venv():
                  "(apt install python3-venv) and run this again.")
 
 
-def ensure_deps(reqs):
-    digest = hashlib.sha256("\n".join(reqs).encode()).hexdigest()
+def ensure_deps(reqs, torch_build):
+    build, why = torch_build
+    index_args = pip_index_args(build)
+    # The index is part of what was installed: choosing another build runs pip again.
+    digest = hashlib.sha256("\n".join([*reqs, *index_args]).encode()).hexdigest()
     done = STAMP.read_text().split() if STAMP.exists() else []
     if digest in done:
         return  # Nothing changed since the last install: skip pip, start instantly.
+    print(f"torch: the {build.upper()} build ({why})", flush=True)
     print(f"installing {len(reqs)} package{'' if len(reqs) == 1 else 's'}…", flush=True)
     # pip only fetches what is missing or doesn't satisfy a spec.
-    subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", *reqs], check=True)
+    subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", *index_args, *reqs], check=True)
     STAMP.write_text("\n".join(done + [digest]) + "\n")
 
 
@@ -86,7 +133,7 @@ def main(argv):
     command, rest = argv[0], argv[1:]
     try:
         ensure_venv()
-        ensure_deps(requirements(["test"] if command == "test" else []))
+        ensure_deps(requirements(["test"] if command == "test" else []), choose_torch_build())
     except subprocess.CalledProcessError as err:
         sys.exit(f"dev.py: setup failed ({' '.join(map(str, err.cmd))} exited with {err.returncode}); "
                  f"pip says why above. To start afresh, delete {VENV} and run this again.")

@@ -10,6 +10,19 @@ import model
 from gui.main_window import MainWindow
 from gui.settings import MODEL_FILE_KEY, text_setting
 
+SETTINGS_FILE = "settings.ini"      # under LETTERLENS_HOME, when that is set
+
+
+def open_settings() -> QSettings:
+    """The window's settings: an INI file in ``$LETTERLENS_HOME`` when it is
+    set (beside My samples, so another profile or a test never touches the
+    user's own), else the user's LetterLens settings (set the application's
+    names first)."""
+    home = model.home_from_environment()
+    if home is None:
+        return QSettings()
+    return QSettings(str(home / SETTINGS_FILE), QSettings.Format.IniFormat)
+
 
 def start_recognizer(settings: QSettings):
     """The model to start with: the weights file in use when the app last
@@ -38,25 +51,37 @@ def no_display() -> bool:
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
 
 
+def application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (made here unless one exists), named for QSettings and the OS."""
+    app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
+    # Names used by QSettings and shown by the OS; set before any window exists.
+    app.setApplicationName("LetterLens")
+    app.setOrganizationName("LetterLens")
+    return app
+
+
+def start_window() -> MainWindow:
+    """What the app does from a QApplication to a shown main window."""
+    # One thread: a letter is too small to split, and a multi-threaded torch
+    # fighting a background retrain for the CPU makes the pad stutter.
+    model.set_cpu_threads(1)
+
+    settings = open_settings()
+    recognizer, error, fallback = start_recognizer(settings)
+    window = MainWindow(recognizer, load_error=error, settings=settings)
+    window.show()
+    if fallback:
+        window.show_error("Your model could not be opened", fallback)
+    return window
+
+
 def main(argv: list[str] | None = None) -> int:
     if QApplication.instance() is None and no_display():
         print("LetterLens: no desktop session found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start it from "
               "a desktop, or set QT_QPA_PLATFORM=offscreen to run it without a screen.", file=sys.stderr)
         return 1
-    app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
-    # Names used by QSettings and shown by the OS; set before any window exists.
-    app.setApplicationName("LetterLens")
-    app.setOrganizationName("LetterLens")
-
-    # One thread: a letter is too small to split, and a multi-threaded torch
-    # fighting a background retrain for the CPU makes the pad stutter.
-    model.set_cpu_threads(1)
-
-    recognizer, error, fallback = start_recognizer(QSettings())
-    window = MainWindow(recognizer, load_error=error)
-    window.show()
-    if fallback:
-        window.show_error("Your model could not be opened", fallback)
+    app = application(argv)
+    window = start_window()     # noqa: F841  (kept alive while the app runs)
     # The thousands of Qt/pyqtgraph objects built so far live as long as the app:
     # leave them out of the garbage collector's scans, which otherwise stall frames.
     gc.freeze()

@@ -11,6 +11,10 @@
   in the background (the app's own worker thread, fine-tuning the shipped
   network on synthetic letters), how late a 10 ms QTimer fires on the UI
   thread.  0 would be perfectly on time.
+* ``startup_ready_s``, ``first_paint_s``, ``import_floor_s`` and
+  ``startup_ratio``: how soon a fresh app process is painted and reads a
+  first drawing, against the import floor (see :mod:`gui.startup_bench`).
+  Measured first, in fresh processes, before this one builds its window.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 import model  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.replay import fit_to_pad, mouse_events, send_mouse  # noqa: E402
+from gui.startup_bench import bench_startup  # noqa: E402
 
 FRAME_S = 1 / 60
 
@@ -118,7 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
     parser.add_argument("--rounds", type=int, default=3, help="letters replayed")
     parser.add_argument("--training-seconds", type=float, default=10.0, help="how long to watch the UI timer")
+    parser.add_argument("--startup-runs", type=int, default=3, help="fresh app processes started (and floors)")
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up figures")
     args = parser.parse_args(argv)
+    if args.startup_runs < 1:
+        parser.error("--startup-runs must be at least 1")
+    result = bench_startup(args.startup_runs)
+    if args.startup_only:
+        model.print_figures(result, args.json)
+        return 0
     app = QApplication.instance() or QApplication(sys.argv[:1])
     model.set_cpu_threads(1)        # as the app does
     with tempfile.TemporaryDirectory() as settings_dir:    # never touch the user's settings
@@ -127,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         # The thousands of Qt/pyqtgraph objects built so far live as long as the app:
         # leave them out of the garbage collector's scans, which otherwise stall frames.
         gc.freeze()
-        result = bench_frames(app, window, args.rounds)
+        result.update(bench_frames(app, window, args.rounds))
         result.update(bench_ui_during_training(app, window, args.training_seconds))
         result["platform"] = app.platformName()
         window.close()

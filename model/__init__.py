@@ -1,48 +1,57 @@
 """LetterLens model package: ink, rasterizer, network, data, training, evaluation.
 
 Pure PyTorch/numpy, no Qt.  The GUI uses only the names exported here.
-"""
-from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
-from .data import DatasetError, ImageSet, StrokeSet, find_datasets, load_dataset, load_many, save_strokes
-from .evaluation import ONE_VIEW, READ_VIEWS, StopRequested, Views, confusion_matrix, evaluate_network
-from .explain import (
-    CLASSIC_KERNELS, KERNEL_LABELS, PRIMER_DEAD_NEURON_INPUTS, PRIMER_DIGIT_NET, PRIMER_GELU_INPUTS,
-    ConvStep, GeluRow, PoolStep, activation_curves, activation_histograms, apply_kernel,
-    architecture_table, as_kernel, conv_step, dead_unit_report, dead_unit_stats, gelu, gelu_table,
-    learned_kernels, max_pool, output_size, pool_step, primer_digit_net, relu, saliency,
-)
-from .ink import Augment, Ink, InkBatch, RasterConfig, frame_transform, render, render_batch
-from .network import CLASSES, LetterNet, build_model, count_parameters, layer_table
-from .paths import MODEL_CARD, SHIPPED_WEIGHTS
-from .personalize import FinetuneConfig, finetune_on_samples
-from .recognizer import Prediction, Recognizer
-from .runtime import library_versions, print_figures, set_cpu_threads
-from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, default_store_path
-from .training import (HELD_OUT_LETTERS, Progress, TrainConfig, TrainResult, hold_out_writers, run_record,
-                       train_network)
 
-__all__ = [
+Each name is imported from its submodule on first use (PEP 562), so
+``import model`` costs nothing and the app's first window loads only what
+it reads with; ``from model import X`` and ``model.X`` work as usual.
+"""
+import importlib
+
+# Every public name, by the submodule that defines it.
+_SUBMODULE_NAMES = {
     # ink and the one rasterizer
-    "Augment", "Ink", "InkBatch", "RasterConfig", "frame_transform", "render", "render_batch",
+    "ink": ["Augment", "Ink", "InkBatch", "RasterConfig", "frame_transform", "render", "render_batch"],
     # the network
-    "CLASSES", "LetterNet", "build_model", "count_parameters", "layer_table",
+    "network": ["CLASSES", "LetterNet", "build_model", "count_parameters", "layer_table"],
     # data sets
-    "DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes",
+    "data": ["DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes"],
     # training and evaluation
-    "HELD_OUT_LETTERS", "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record", "train_network",
-    "confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views",
+    "training": ["HELD_OUT_LETTERS", "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record",
+                 "train_network"],
+    "evaluation": ["confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views"],
     # checkpoints, and the reader the app uses
-    "Checkpoint", "CheckpointError", "MODEL_CARD", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
-    "Prediction", "Recognizer",
+    "checkpoint": ["Checkpoint", "CheckpointError", "load_checkpoint", "save_checkpoint"],
+    "paths": ["MODEL_CARD", "SHIPPED_WEIGHTS"],
+    "recognizer": ["Prediction", "Recognizer"],
     # process settings and the benchmarks' output
-    "library_versions", "print_figures", "set_cpu_threads",
-    # the Explain window (model.explain)
-    "CLASSIC_KERNELS", "ConvStep", "GeluRow", "KERNEL_LABELS", "PRIMER_DEAD_NEURON_INPUTS",
-    "PRIMER_DIGIT_NET", "PRIMER_GELU_INPUTS", "PoolStep", "activation_curves", "activation_histograms",
-    "apply_kernel", "architecture_table", "as_kernel", "conv_step", "dead_unit_report",
-    "dead_unit_stats", "gelu", "gelu_table", "learned_kernels", "max_pool", "output_size",
-    "pool_step", "primer_digit_net", "relu", "saliency",
+    "runtime": ["library_versions", "print_figures", "set_cpu_threads"],
+    # the Explain window
+    "explain": [
+        "CLASSIC_KERNELS", "ConvStep", "GeluRow", "KERNEL_LABELS", "PRIMER_DEAD_NEURON_INPUTS",
+        "PRIMER_GELU_INPUTS", "PoolStep", "activation_curves", "activation_histograms",
+        "apply_kernel", "architecture_table", "as_kernel", "conv_step", "dead_unit_report",
+        "dead_unit_stats", "gelu", "gelu_table", "learned_kernels", "max_pool", "output_size",
+        "pool_step", "primer_digit_net", "primer_digit_table", "relu", "saliency",
+    ],
     # My samples: the user's own drawings, and fine-tuning on them
-    "FinetuneConfig", "Sample", "SampleInfo", "SampleStore", "SampleStoreError",
-    "default_store_path", "finetune_on_samples",
-]
+    "sample_store": ["Sample", "SampleInfo", "SampleStore", "SampleStoreError", "default_store_path",
+                     "home_from_environment"],
+    "personalize": ["FinetuneConfig", "finetune_on_samples"],
+}
+_SUBMODULE_OF = {name: module for module, names in _SUBMODULE_NAMES.items() for name in names}
+
+__all__ = [name for names in _SUBMODULE_NAMES.values() for name in names]
+
+
+def __getattr__(name: str):
+    module = _SUBMODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value     # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

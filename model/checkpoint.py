@@ -167,19 +167,26 @@ def _check_meta(path: Path, meta) -> None:
         raise CheckpointError(f"{path}: 'meta' val_accuracy must be a number, got {accuracy!r}")
 
 
+# Rasters up to this size are tried on the network itself (a few MB of
+# activations); larger ones on the meta device first, which needs no memory
+# whatever size the file claims, but imports sympy and torch._dynamo (about
+# two seconds): too slow for every start of the app.
+REAL_TRIAL_MAX_SIZE = 512
+
+
 def _check_reads(path: Path, model: nn.Module, arch: str, size: int) -> None:
     """Refuse a network that cannot read its own raster's images, or reads a
-    blank one as NaN (damaged weights, a zero input_std).  The shapes are
-    tried on the meta device first: no memory, whatever size the file claims."""
+    blank one as NaN (damaged weights, a zero input_std)."""
     with torch.no_grad():
-        with torch.device("meta"):
-            shapes_only = build_model(arch)
         try:
-            shapes_only(torch.zeros(1, size, size, device="meta"))
+            if size > REAL_TRIAL_MAX_SIZE:
+                with torch.device("meta"):
+                    build_model(arch)(torch.zeros(1, size, size))
+            log_probs = model(torch.zeros(1, size, size))[0]
         except RuntimeError as exc:
             raise CheckpointError(f"{path}: the {arch!r} network cannot read {size}x{size} images, "
                                   f"the 'raster' size") from exc
-        if not torch.isfinite(model(torch.zeros(1, size, size))[0]).all():
+        if not torch.isfinite(log_probs).all():
             raise CheckpointError(f"{path}: the network computes NaN or infinity (damaged weights?)")
 
 

@@ -21,6 +21,7 @@ tensors with a batch of one).  Pure numpy/torch: no Qt here.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -495,10 +496,15 @@ def primer_digit_net(device: str | torch.device | None = None) -> nn.Sequential:
         ]))
 
 
-# Built on the meta device: shapes and counts only, no weights initialised,
-# so importing this module costs nothing and leaves torch's random state alone.
-# Parameters 320, 18,496, 204,928 and 1,290: 225,034 in all.
-PRIMER_DIGIT_NET: list[dict] = architecture_table(primer_digit_net("meta"))
+@functools.cache
+def primer_digit_table() -> list[dict]:
+    """The primer's digit classifier as an :func:`architecture_table`
+    (parameters 320, 18,496, 204,928 and 1,290: 225,034 in all).  Built
+    on the meta device, so no weights are initialised and torch's random
+    state is left alone; computed on first use, not at import, because a
+    meta-device forward pass loads torch._dynamo (about a second).  Shared
+    between callers: read it, don't change it."""
+    return architecture_table(primer_digit_net("meta"))
 
 
 # --------------------------------------------------------------------------

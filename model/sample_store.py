@@ -91,12 +91,20 @@ class Sample(SampleInfo):
 
 # ------------------------------------------------------------------ locations
 
+def home_from_environment() -> Path | None:
+    """The folder ``$LETTERLENS_HOME`` names, or None when it is not set.
+    Everything LetterLens keeps goes there when it is (My samples, the
+    window's settings): a second profile, a test or a classroom machine."""
+    value = os.environ.get(HOME_ENV)
+    return Path(value).expanduser() if value else None
+
+
 def default_home() -> Path:
     """The per-user data folder: ``$LETTERLENS_HOME`` if set, else the
     platform's convention (XDG on Linux, Application Support on macOS,
     %APPDATA% on Windows).  Computed without Qt."""
-    if os.environ.get(HOME_ENV):
-        return Path(os.environ[HOME_ENV]).expanduser()
+    if (chosen := home_from_environment()) is not None:
+        return chosen
     home = Path.home()
     if sys.platform == "win32":
         return Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming") / APP_DIR

@@ -136,6 +136,8 @@ def replace_with_folder(path):
     # Each of these used to load, then fail on the first drawing or in the window's title.
     pytest.param(lambda p: rewrite(p, raster={"size": 64}), "cannot read 64x64 images, the 'raster' size",
                  id="raster-size-the-network-cannot-read"),
+    pytest.param(lambda p: rewrite(p, raster={"size": 50_000}), "cannot read 50000x50000 images",
+                 id="raster-size-refused-without-allocating-its-images"),
     pytest.param(lambda p: rewrite(p, raster={"size": "28"}), "bad 'raster' settings: 'size'", id="raster-size-text"),
     pytest.param(lambda p: rewrite(p, raster={"step": 0.0}), "bad 'raster' settings: 'step'", id="raster-step-0"),
     pytest.param(lambda p: rewrite(p, raster={"pen_radius": -5.0}), "'pen_radius'", id="raster-negative-pen"),

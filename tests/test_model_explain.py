@@ -12,11 +12,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from model import (
-    CLASSIC_KERNELS, KERNEL_LABELS, PRIMER_DEAD_NEURON_INPUTS, PRIMER_DIGIT_NET, ConvStep,
+    CLASSIC_KERNELS, KERNEL_LABELS, PRIMER_DEAD_NEURON_INPUTS, ConvStep,
     LetterNet, Recognizer, activation_curves, activation_histograms, apply_kernel,
     architecture_table, as_kernel, conv_step, count_parameters, dead_unit_report, dead_unit_stats,
-    gelu, gelu_table, learned_kernels, max_pool, output_size, pool_step, primer_digit_net, relu,
-    saliency,
+    gelu, gelu_table, learned_kernels, max_pool, output_size, pool_step, primer_digit_net, primer_digit_table,
+    relu, saliency,
 )
 from primer_examples import CROSS, DEAD_NEURON_TABLE, GELU_TABLE, SEVEN, TOY, VERTICAL_EDGE
 
@@ -164,16 +164,16 @@ def test_primer_dead_neurons_relu_gradient_zero_gelu_keeps_signal():
 # ---------------------------------------------------------------- primer: architecture
 
 def test_primer_digit_design_parameter_counts():
-    counts = [row["parameters"] for row in PRIMER_DIGIT_NET if row["type"] in ("Conv2d", "Linear")]
+    counts = [row["parameters"] for row in primer_digit_table() if row["type"] in ("Conv2d", "Linear")]
     assert counts == [320, 18_496, 204_928, 1_290]
-    assert sum(row["parameters"] for row in PRIMER_DIGIT_NET) == 225_034
+    assert sum(row["parameters"] for row in primer_digit_table()) == 225_034
     assert count_parameters(primer_digit_net()) == 225_034      # a real, initialised build
-    formulas = [row["formula"] for row in PRIMER_DIGIT_NET if row["formula"]]
+    formulas = [row["formula"] for row in primer_digit_table() if row["formula"]]
     assert formulas == ["3x3x1x32 + 32", "3x3x32x64 + 64", "1600x128 + 128", "128x10 + 10"]
 
 
 def test_primer_digit_design_shapes():
-    shapes = {row["name"]: row["output_shape"] for row in PRIMER_DIGIT_NET}
+    shapes = {row["name"]: row["output_shape"] for row in primer_digit_table()}
     assert [shapes[name][-1] for name in ("input", "conv1", "pool1", "conv2", "pool2")] == [28, 26, 13, 11, 5]
     assert shapes["flatten"] == (1600,) and shapes["softmax"] == (10,)
     with torch.no_grad():

@@ -61,7 +61,7 @@ class ArchitectureTab(QWidget):
         super().__init__(parent)
         self.model_title = heading("The loaded network")
         self.model_table = _table(HEADERS, [], right_aligned={3})
-        self.primer_table = compact(_table(HEADERS, layer_rows(model.PRIMER_DIGIT_NET), right_aligned={3}))
+        self.primer_table = compact(_table(HEADERS, layer_rows(model.primer_digit_table()), right_aligned={3}))
         bold_last_row(self.primer_table)
 
         # --- the spatial-size calculator
