@@ -40,8 +40,8 @@ def test_the_app_started_with_letterlens_home_writes_nothing_outside_it(qtbot, m
     assert Path(window.settings.fileName()).is_relative_to(home)
     qtbot.waitExposed(window)
     draw_letter(qtbot, window, LETTERS["o"])
-    window.label_edit.setText("o")
-    assert window.add_sample("o")                      # My samples writes too
+    window.drawing.label_edit.setText("o")
+    assert window.my_samples.add("o")                      # My samples writes too
     window.close()                                     # and the settings are saved on closing
 
     assert files_under(elsewhere) == []
