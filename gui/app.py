@@ -3,25 +3,15 @@ import gc
 import os
 import sys
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 import model
 from gui.main_window import MainWindow
-from gui.settings import MODEL_FILE_KEY, text_setting
+from gui.getting_started import should_show_getting_started
+from gui.settings import MODEL_FILE_KEY, open_settings, text_setting
 
-SETTINGS_FILE = "settings.ini"      # under LETTERLENS_HOME, when that is set
-
-
-def open_settings() -> QSettings:
-    """The window's settings: an INI file in ``$LETTERLENS_HOME`` when it is
-    set (beside My samples, so another profile or a test never touches the
-    user's own), else the user's LetterLens settings (set the application's
-    names first)."""
-    home = model.home_from_environment()
-    if home is None:
-        return QSettings()
-    return QSettings(str(home / SETTINGS_FILE), QSettings.Format.IniFormat)
+GUIDE_DELAY_MS = 400        # Getting started, on a first start
 
 
 def start_recognizer(settings: QSettings):
@@ -72,6 +62,9 @@ def start_window() -> MainWindow:
     window.show()
     if fallback:
         window.show_error("Your model could not be opened", fallback)
+    elif should_show_getting_started(settings):
+        # Once the window is painted and ready to read: the guide comes second.
+        QTimer.singleShot(GUIDE_DELAY_MS, window.show_getting_started)
     return window
 
 

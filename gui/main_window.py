@@ -25,6 +25,7 @@ from gui.drawing_files import DrawingFiles
 from gui.drawing_panel import DrawingPanel
 from gui.explain.saliency import saliency_overlay
 from gui.file_dialogs import FileDialogs
+from gui.getting_started import GettingStartedDialog
 from gui.live_reading import LiveReading, warm_up
 from gui.model_files import ModelFiles
 from gui.my_samples import MySamples
@@ -43,7 +44,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     def __init__(self, recognizer=None, load_error: str | None = None, settings: QSettings | None = None,
                  samples_path=None, parent=None):
         super().__init__(parent)
-        self.settings = settings if settings is not None else QSettings()
+        self.settings = settings if settings is not None else saved.open_settings()
         self.frames_shown = 0
         self._hint = ""                 # the hint in the status bar, shown once per hesitation
         self._load_error = load_error
@@ -182,6 +183,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self.model_card_action = a("Model &card", self.show_model_card, None,
                                    "The shipped network's data, training, measured accuracy and known confusions")
+        self.getting_started_action = a("&Getting started", self.show_getting_started, None,
+                                        "What the window shows, in five short steps")
         self.about_action = a("&About LetterLens", lambda: about_box(self, self.recognizer))
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.explain_action = a("&Explain…", self.show_explain, "Ctrl+E",
@@ -211,7 +214,8 @@ class MainWindow(FileDropTarget, QMainWindow):
                  "model": [self.retrain_action, self.samples_action, None, self.shipped_action,
                            self.model_info_action, None, self.views_action],
                  "view": [],
-                 "help": [self.shortcuts_action, self.model_card_action, self.about_action]}
+                 "help": [self.getting_started_action, self.shortcuts_action, self.model_card_action,
+                          self.about_action]}
         self.menus = {}
         for key, actions in menus.items():
             menu = self.menus[key] = bar.addMenu(f"&{key.title()}")
@@ -343,6 +347,10 @@ class MainWindow(FileDropTarget, QMainWindow):
     def show_model_card(self) -> None:
         self.model_card_dialog = ModelCardDialog(self)
         self.model_card_dialog.open()
+
+    def show_getting_started(self) -> None:
+        self.getting_started_dialog = GettingStartedDialog(self.settings, self)
+        bring_to_front(self.getting_started_dialog)
 
     def show_shortcuts(self) -> None:
         self.shortcuts_dialog = ShortcutsDialog([a for a in self.actions() if a.shortcuts()], self)

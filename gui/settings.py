@@ -8,8 +8,22 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from gui.dialogs import resize_within_screen
 
+import model
+
 SETTINGS_VERSION = 1
+SETTINGS_FILE = "settings.ini"      # under LETTERLENS_HOME, when that is set
 MODEL_FILE_KEY = "model/file"     # the weights file in use at the last close (none: the shipped one)
+
+
+def open_settings() -> QSettings:
+    """The window's settings: an INI file in ``$LETTERLENS_HOME`` when it is
+    set (beside My samples, so another profile or a test never touches the
+    user's own), else the user's LetterLens settings (set the application's
+    names first)."""
+    home = model.home_from_environment()
+    if home is None:
+        return QSettings()
+    return QSettings(str(home / SETTINGS_FILE), QSettings.Format.IniFormat)
 
 
 def text_setting(settings: QSettings, key: str) -> str | None:

@@ -55,3 +55,27 @@ def test_the_startup_probe_sees_the_app_paint_then_read_a_first_drawing(tmp_path
                                               dict(os.environ, LETTERLENS_HOME=str(tmp_path)))
     assert set(stamps) == {"first_paint", "ready"}
     assert 0 < stamps["first_paint"] <= stamps["ready"]
+
+
+def test_getting_started_shows_on_a_first_start_and_not_once_dismissed(qtbot, monkeypatch, tmp_path):
+    monkeypatch.setenv("LETTERLENS_HOME", str(tmp_path))
+    gui.app.application()
+    window = gui.app.start_window()
+    qtbot.addWidget(window, before_close_func=forget_retrained_model)
+    qtbot.waitUntil(lambda: getattr(window, "getting_started_dialog", None) is not None
+                    and window.getting_started_dialog.isVisible(), timeout=5000)
+    guide = window.getting_started_dialog
+    guide.dont_show_again.setChecked(True)
+    guide.reject()
+    window.close()
+
+    again = gui.app.start_window()
+    qtbot.addWidget(again, before_close_func=forget_retrained_model)
+    qtbot.wait(gui.app.GUIDE_DELAY_MS + 300)
+    assert getattr(again, "getting_started_dialog", None) is None
+    help_menu = again.menus["help"]
+    assert again.getting_started_action in help_menu.actions()
+    again.getting_started_action.trigger()                   # Help ▸ Getting started still opens it
+    assert again.getting_started_dialog.isVisible()
+    assert again.getting_started_dialog.dont_show_again.isChecked()
+    again.getting_started_dialog.reject()
