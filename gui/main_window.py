@@ -175,14 +175,18 @@ class MainWindow(FileDropTarget, QMainWindow):
                              "Put the drawing on the clipboard as an image, for slides and notes")
         self.shipped_action = a("Use s&hipped model", models.use_shipped_model, None,
                                 "Go back to the network that comes with LetterLens")
-        self.model_info_action = a("Model &info…", self.show_model_info, "Ctrl+I")
+        self.model_info_action = a("Model &info…", self._dialog("model_info_dialog",
+                                   lambda: ModelInfoDialog(self.recognizer, self)), "Ctrl+I")
         self.samples_action = a("My &samples…", self.my_samples.show_dialog, "Ctrl+M",
                                 "Browse, delete, export and import the drawings you labelled")
         self.retrain_action = a("&Retrain…", self.show_retrain, "Ctrl+R",
                                 "Train or fine-tune the network in the background, on public data or your own")
-        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
-        self.model_card_action = a("Model &card", self.show_model_card, None,
-                                   "The shipped network's data, training, measured accuracy and known confusions")
+        self.shortcuts_action = a("&Keyboard shortcuts", self._dialog("shortcuts_dialog", lambda: ShortcutsDialog(
+            [action for action in self.actions() if action.shortcuts()], self)), QKeySequence.StandardKey.HelpContents)
+        self.model_card_action = a("Model &card", self._dialog("model_card_dialog", lambda: ModelCardDialog(self)),
+                                   None, "The shipped network's data, training, measured accuracy and known confusions")
+        self.show_getting_started = self._dialog("getting_started_dialog",
+                                                 lambda: GettingStartedDialog(self.settings, self))
         self.getting_started_action = a("&Getting started", self.show_getting_started, None,
                                         "What the window shows, in five short steps")
         self.about_action = a("&About LetterLens", lambda: about_box(self, self.recognizer))
@@ -339,22 +343,9 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.network.enlarge_channel(stage, channel, self.prediction)
 
     # ---------------------------------------------------------------- dialogs
-    def show_model_info(self) -> None:
-        if self.recognizer is not None:
-            self.model_info_dialog = ModelInfoDialog(self.recognizer, self)
-            self.model_info_dialog.open()
-
-    def show_model_card(self) -> None:
-        self.model_card_dialog = ModelCardDialog(self)
-        self.model_card_dialog.open()
-
-    def show_getting_started(self) -> None:
-        self.getting_started_dialog = GettingStartedDialog(self.settings, self)
-        bring_to_front(self.getting_started_dialog)
-
-    def show_shortcuts(self) -> None:
-        self.shortcuts_dialog = ShortcutsDialog([a for a in self.actions() if a.shortcuts()], self)
-        self.shortcuts_dialog.open()
+    def _dialog(self, name: str, make):
+        """A slot showing a fresh ``make()``, kept as ``name`` until the next one."""
+        return lambda: (setattr(self, name, make()), bring_to_front(getattr(self, name)))
 
     # ----------------------------------------------------------- view state
     def set_panel_visible(self, key: str, visible: bool) -> None:
