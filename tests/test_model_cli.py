@@ -248,8 +248,9 @@ def test_rastercheck_refuses_sets_with_no_ink_to_compare(tmp_path, capsys, n, me
 
 @pytest.mark.slow
 def test_bench_json_reports_positive_numbers(files):
+    # A bound for a hang, not a timing: on a busy machine the bench alone took over 120 s.
     done = run_module("model.bench", "--json", "--repeats", "5", "--train-samples", "256",
-                      "--weights", files["weights"])
+                      "--weights", files["weights"], timeout=600)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     for key in ("predict_ms_1thread_median", "predict_ms_1thread_p90", "predict_ms_median",
