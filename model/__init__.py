@@ -11,28 +11,30 @@ from .explain import (
     architecture_table, as_kernel, conv_step, dead_unit_report, dead_unit_stats, gelu, gelu_table,
     learned_kernels, max_pool, output_size, pool_step, primer_digit_net, relu, saliency,
 )
-from .ink import Augment, Ink, InkBatch, RasterConfig, frame_transform, render, render_batch
-from .network import CLASSES, LetterNet, build_model, count_parameters, layer_table
-from .paths import MODEL_CARD, SHIPPED_WEIGHTS
+from .ink import Augment, Ink, InkBatch, RasterConfig, frame_transform, render, render_batch, shift_image
+from .network import CLASSES, FlatNet, LetterNet, build_model, count_parameters, layer_table
+from .paths import FLAT_WEIGHTS, MODEL_CARD, SHIPPED_WEIGHTS
 from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Prediction, Recognizer
 from .runtime import library_versions, print_figures, set_cpu_threads
 from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, default_store_path
+from .translation import MAX_SHIFT, accuracy_by_shift, random_shifts, recorded_curve
 from .training import (HELD_OUT_LETTERS, Progress, TrainConfig, TrainResult, hold_out_writers, run_record,
                        train_network)
 
 __all__ = [
     # ink and the one rasterizer
-    "Augment", "Ink", "InkBatch", "RasterConfig", "frame_transform", "render", "render_batch",
-    # the network
-    "CLASSES", "LetterNet", "build_model", "count_parameters", "layer_table",
+    "Augment", "Ink", "InkBatch", "RasterConfig", "frame_transform", "render", "render_batch", "shift_image",
+    # the network, and the flat one it is compared with (Explain ▸ Why convolutions)
+    "CLASSES", "FlatNet", "LetterNet", "build_model", "count_parameters", "layer_table",
+    "MAX_SHIFT", "accuracy_by_shift", "random_shifts", "recorded_curve",
     # data sets
     "DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes",
     # training and evaluation
     "HELD_OUT_LETTERS", "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record", "train_network",
     "confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views",
     # checkpoints, and the reader the app uses
-    "Checkpoint", "CheckpointError", "MODEL_CARD", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
+    "Checkpoint", "CheckpointError", "FLAT_WEIGHTS", "MODEL_CARD", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",
     "Prediction", "Recognizer",
     # process settings and the benchmarks' output
     "library_versions", "print_figures", "set_cpu_threads",
