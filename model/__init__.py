@@ -11,9 +11,11 @@ import importlib
 # Every public name, by the submodule that defines it.
 _SUBMODULE_NAMES = {
     # ink and the one rasterizer
-    "ink": ["Augment", "Ink", "InkBatch", "RasterConfig", "frame_transform", "render", "render_batch"],
-    # the network
-    "network": ["CLASSES", "LetterNet", "build_model", "count_parameters", "layer_table"],
+    "ink": ["Augment", "Ink", "InkBatch", "RasterConfig", "frame_transform", "render", "render_batch",
+            "shift_image"],
+    # the network, and the flat one it is compared with (Explain ▸ Why convolutions)
+    "network": ["CLASSES", "FlatNet", "LetterNet", "build_model", "count_parameters", "layer_table"],
+    "translation": ["MAX_SHIFT", "accuracy_by_shift", "random_shifts", "recorded_curve"],
     # data sets
     "data": ["DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes"],
     # training and evaluation
@@ -22,7 +24,7 @@ _SUBMODULE_NAMES = {
     "evaluation": ["confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views"],
     # checkpoints, and the reader the app uses
     "checkpoint": ["Checkpoint", "CheckpointError", "load_checkpoint", "save_checkpoint"],
-    "paths": ["MODEL_CARD", "SHIPPED_WEIGHTS"],
+    "paths": ["FLAT_WEIGHTS", "MODEL_CARD", "SHIPPED_WEIGHTS"],
     "recognizer": ["Prediction", "Recognizer"],
     # process settings and the benchmarks' output
     "runtime": ["library_versions", "print_figures", "set_cpu_threads"],

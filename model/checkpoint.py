@@ -54,6 +54,21 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, *, arch: str = "l
         "meta": json.loads(json.dumps(meta or {})),
         "state_dict": state,
     }
+    return _write_atomically(path, payload)
+
+
+def record_facts(path: str | os.PathLike, facts: dict) -> Path:
+    """Add ``facts`` to the checkpoint's meta (a measurement made after
+    training), keeping its weights and every other entry as they were."""
+    path = Path(path)
+    load_checkpoint(path)           # refuse, with its reason, a file that is no usable checkpoint
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload["meta"] = {**payload["meta"], **json.loads(json.dumps(facts))}
+    return _write_atomically(path, payload)
+
+
+def _write_atomically(path: Path, payload: dict) -> Path:
+    """Write a temporary file beside ``path`` and rename it over ``path``."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -8,7 +8,10 @@ each drawing once, the network alone; image files default to 1, since their
 views are resampled pixels, not redrawn strokes, and read worse: Chars74K's
 images 97.06 % with 8, 97.48 % with 1), and prints a report (with ``--json``:
 one JSON object with ``n``, ``accuracy``, ``top3``, ``per_class``,
-``confusions`` and ``views``).  ``--errors`` adds every misread sample:
+``confusions``, ``views`` and ``shift``).  ``--shift N`` moves every
+drawing's image N whole pixels up, down, left or right after framing, each
+drawing in its own random direction, the same for every network
+(``model.translation``): a CNN barely notices, a flat network does.  ``--errors`` adds every misread sample:
 its number, counted from 1 as the app's File > Open drawing counts, its label
 and its reading (in JSON: ``errors``).
 """
@@ -28,6 +31,15 @@ from .evaluation import READ_VIEWS, format_report, predict_log_probs, score
 from .network import CLASSES
 from .paths import SHIPPED_WEIGHTS
 from .runtime import end_quietly_when_the_reader_stops, positive
+from .translation import random_shifts
+
+
+def pixels(text: str) -> int:
+    """An argparse ``type``: a whole number of pixels, 0 or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--views", type=positive(int),
                         help=f"views of each drawing to average (default: {READ_VIEWS.count} for strokes, as the "
                              "app reads a finished drawing, 1 for images; 1: the drawing alone)")
+    parser.add_argument("--shift", type=pixels, default=0, metavar="N",
+                        help="move every drawing N pixels up, down, left or right (random, the same for "
+                             "every network) before reading it (default: 0)")
     parser.add_argument("--errors", action="store_true",
                         help="also list every misread sample: number (from 1), label, reading")
     args = parser.parse_args(argv)
@@ -55,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     count = args.views or (READ_VIEWS.count if isinstance(dataset, StrokeSet) else 1)
     views = dataclasses.replace(READ_VIEWS, count=count)
-    log_probs = predict_log_probs(checkpoint.model, dataset, checkpoint.raster, views=views)
-    result = {**score(log_probs, dataset.labels), "views": views.count}
+    log_probs = predict_log_probs(checkpoint.model, dataset, checkpoint.raster, views=views,
+                                  shifts=random_shifts(len(dataset), args.shift))
+    result = {**score(log_probs, dataset.labels), "views": views.count, "shift": args.shift}
     if args.errors:
         readings = log_probs.argmax(axis=1)
         result["errors"] = [{"number": int(i) + 1, "true": CLASSES[dataset.labels[i]],

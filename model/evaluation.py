@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .data import Dataset
-from .ink import Augment, RasterConfig
+from .ink import Augment, RasterConfig, shift_each
 from .network import CLASSES
 
 
@@ -57,9 +57,11 @@ READ_VIEWS = Views()        # a finished drawing, as the app reads it and model.
 @torch.inference_mode()
 def predict_log_probs(model: nn.Module, dataset: Dataset, raster: RasterConfig,
                       batch_size: int = 512, should_stop: Callable[[], bool] | None = None,
-                      views: Views = ONE_VIEW) -> np.ndarray:
+                      views: Views = ONE_VIEW, shifts: np.ndarray | None = None) -> np.ndarray:
     """(N, classes) log-probabilities for every sample, averaged over
     ``views`` (by default the sample alone, without augmentation).
+    ``shifts``, (N, 2) whole pixels (dx, dy), moves each sample's rendered
+    images, every view alike (``model.translation``).
     ``should_stop`` is asked between batches (a large set takes many
     seconds), and a yes raises :class:`StopRequested`."""
     model.eval()
@@ -68,16 +70,20 @@ def predict_log_probs(model: nn.Module, dataset: Dataset, raster: RasterConfig,
     def log_probs(images: torch.Tensor) -> torch.Tensor:
         return model(images.unsqueeze(1).to(device, memory_format=torch.channels_last))[0].float()
 
+    def moved(images: torch.Tensor, indices: np.ndarray, per_drawing: int = 1) -> torch.Tensor:
+        return images if shifts is None else shift_each(images, np.repeat(shifts[indices], per_drawing, axis=0))
+
     out = []
     for start in range(0, len(dataset), batch_size):
         if should_stop is not None and should_stop():
             raise StopRequested
         indices = np.arange(start, min(start + batch_size, len(dataset)))
-        read = log_probs(dataset.images(indices, raster))          # view 0: the drawings themselves
+        read = log_probs(moved(dataset.images(indices, raster), indices))   # view 0: the drawings themselves
         if views.count > 1:
             # Rendered drawing by drawing (each from the same seed), read batch_size at a time.
             copies = torch.cat([views.copies(lambda n, augment, rng: dataset.images(np.full(n, i), raster, augment,
                                                                                     rng)) for i in indices])
+            copies = moved(copies, indices, views.count - 1)
             copied = torch.cat([log_probs(part) for part in copies.split(batch_size)])
             every_view = torch.cat([read[:, None], copied.view(len(indices), views.count - 1, -1)], dim=1)
             read = torch.logsumexp(every_view, dim=1) - math.log(views.count)     # log of the mean probability
@@ -120,8 +126,9 @@ def evaluate_network(model: nn.Module, dataset: Dataset, raster: RasterConfig, v
 
 
 def format_report(name: str, result: dict) -> str:
-    views = result.get("views", 1)
-    lines = [f"{name}: {result['n']} samples" + (f", each read from {views} views" if views > 1 else ""),
+    views, shift = result.get("views", 1), result.get("shift", 0)
+    lines = [f"{name}: {result['n']} samples" + (f", each read from {views} views" if views > 1 else "")
+             + (f", each moved {shift} px" if shift else ""),
              f"  accuracy {result['accuracy']:.2%}   top-3 {result['top3']:.2%}",
              "  per class: " + " ".join(f"{c}:{a:.0%}" for c, a in result["per_class"].items()),
              "  most frequent confusions (true -> read as):"]

@@ -401,3 +401,26 @@ def _scatter_nearest(nearest: np.ndarray, dense: np.ndarray, owner: np.ndarray,
     cols = first[0] + window.offsets
     np.minimum.at(nearest, (rows[:, None, :] + cols[None, :, :]).reshape(-1),
                   (gap[1][:, None, :] + gap[0][None, :, :]).reshape(-1))
+
+
+def shift_image(images, dx: int, dy: int):
+    """``images`` (..., H, W), numpy or torch, moved ``dx`` whole pixels right
+    and ``dy`` down after framing: what leaves the frame is lost, what comes
+    in is blank.  The network's input itself moves (Explain ▸ Why convolutions)."""
+    dx, dy = int(dx), int(dy)
+    height, width = images.shape[-2:]
+    moved = np.zeros_like(images) if isinstance(images, np.ndarray) else torch.zeros_like(images)
+    if abs(dx) < width and abs(dy) < height:
+        moved[..., max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
+            images[..., max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
+    return moved
+
+
+def shift_each(images: torch.Tensor, shifts: np.ndarray) -> torch.Tensor:
+    """(N, H, W) images, image i moved by ``shifts[i]`` = (dx, dy) whole pixels."""
+    shifts = np.asarray(shifts, dtype=np.int64).reshape(len(images), 2)
+    moved = torch.empty_like(images)
+    for dx, dy in np.unique(shifts, axis=0):        # a few distinct moves: one slice each
+        which = torch.from_numpy(np.flatnonzero((shifts == (dx, dy)).all(axis=1)))
+        moved[which] = shift_image(images[which], dx, dy)
+    return moved

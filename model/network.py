@@ -1,4 +1,5 @@
-"""The network: Bert Hubert's letters CNN ("Hello Deep Learning"), in PyTorch.
+"""The networks: Bert Hubert's letters CNN ("Hello Deep Learning"), in PyTorch,
+and the flat network of the chapters before convolutions, kept to compare.
 
     input 1x28x28
     conv 3x3 1->32   -> 32x26x26, max-pool 2 -> 32x13x13, GELU
@@ -25,15 +26,37 @@ DEFAULT_INPUT_MEAN = 0.172575
 DEFAULT_INPUT_STD = 0.25
 
 
-class LetterNet(nn.Module):
-    """Three conv blocks (conv, max-pool, GELU) and three linear layers."""
+class StagedNet(nn.Module):
+    """A network run as named stages in order (``self.stages``), whose forward
+    pass returns every stage's output by name as well as the log-probabilities."""
 
-    def __init__(self, input_mean: float = DEFAULT_INPUT_MEAN, input_std: float = DEFAULT_INPUT_STD,
-                 num_classes: int = len(CLASSES), batch_norm: bool = False):
+    def __init__(self, input_mean: float, input_std: float):
         super().__init__()
         # Buffers, not parameters: saved with the weights, never trained.
         self.register_buffer("input_mean", torch.tensor(float(input_mean)))
         self.register_buffer("input_std", torch.tensor(float(input_std)))
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """images: (N, 28, 28) or (N, 1, 28, 28) in [0, 1], white ink on black.
+
+        Returns (log_probs (N, classes), {stage name: its output}).
+        """
+        if images.dim() == 3:
+            images = images.unsqueeze(1)
+        x = (images - self.input_mean) / self.input_std
+        activations = {"input": x}
+        for name, stage in self.stages.items():
+            x = stage(x)
+            activations[name] = x
+        return x, activations
+
+
+class LetterNet(StagedNet):
+    """Three conv blocks (conv, max-pool, GELU) and three linear layers."""
+
+    def __init__(self, input_mean: float = DEFAULT_INPUT_MEAN, input_std: float = DEFAULT_INPUT_STD,
+                 num_classes: int = len(CLASSES), batch_norm: bool = False):
+        super().__init__(input_mean, input_std)
         # Named stages, in order; their outputs are the activations the app shows.
         stages = {
             "conv1": nn.Conv2d(1, 32, 3),
@@ -64,20 +87,6 @@ class LetterNet(nn.Module):
             stages = with_norm
         self.stages = nn.ModuleDict(stages)
 
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """images: (N, 28, 28) or (N, 1, 28, 28) in [0, 1], white ink on black.
-
-        Returns (log_probs (N, classes), {stage name: its output}).
-        """
-        if images.dim() == 3:
-            images = images.unsqueeze(1)
-        x = (images - self.input_mean) / self.input_std
-        activations = {"input": x}
-        for name, stage in self.stages.items():
-            x = stage(x)
-            activations[name] = x
-        return x, activations
-
     @torch.no_grad()
     def fold_batch_norm(self) -> "LetterNet":
         """The plain network computing the same function (in eval mode): each
@@ -99,10 +108,39 @@ class LetterNet(nn.Module):
         return plain.eval()
 
 
+class FlatNet(StagedNet):
+    """The fully connected network of "Hello Deep Learning" before convolutions:
+
+        input 1x28x28, flatten 784 -> linear 128, GELU -> linear 64, GELU -> linear 26 -> log-softmax
+
+    110,426 parameters.  Every weight of fc1 belongs to one pixel, so a drawing
+    moved by a few pixels meets other weights; it is shipped only to show that
+    beside LetterNet, never as the reader."""
+
+    def __init__(self, input_mean: float = DEFAULT_INPUT_MEAN, input_std: float = DEFAULT_INPUT_STD,
+                 num_classes: int = len(CLASSES), batch_norm: bool = False, size: int = 28):
+        # batch_norm: the recipe puts one after each conv; this network has none.
+        super().__init__(input_mean, input_std)
+        self.stages = nn.ModuleDict({
+            "flatten": nn.Flatten(),
+            "fc1": nn.Linear(size * size, 128),
+            "gelu1": nn.GELU(),
+            "fc2": nn.Linear(128, 64),
+            "gelu2": nn.GELU(),
+            "fc3": nn.Linear(64, num_classes),
+            "log_softmax": nn.LogSoftmax(dim=1),
+        })
+
+    def fold_batch_norm(self) -> "FlatNet":
+        """Itself: no conv, so training added no BatchNorm to fold."""
+        return self.eval()
+
+
 # Checkpoints name their architecture; new ones register here.  (A 1.5x wider
 # variant was tried and read new writers no better: on held-out UNIPEN labs
 # 95.91% and 95.92% over two seeds, against 95.88% and 95.95%; docs/experiments.md.)
-ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {"letternet": LetterNet}
+ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {"letternet": LetterNet, "flat": FlatNet}
+COMPARISON_ONLY = frozenset({"flat"})     # never the app's reader (Recognizer.load refuses them)
 
 
 def build_model(arch: str = "letternet", **kwargs) -> nn.Module:

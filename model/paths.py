@@ -6,6 +6,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_WEIGHTS = PROJECT_ROOT / "weights" / "letternet.pt"
+# A fully connected network, never the reader: Explain compares the CNN with it.
+FLAT_WEIGHTS = SHIPPED_WEIGHTS.parent / "flatnet.pt"
 MODEL_CARD = SHIPPED_WEIGHTS.parent / "README.md"     # the shipped network's data, recipe, accuracy and limits
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .checkpoint import Checkpoint, load_checkpoint
+from .checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from .data import Dataset
 from .evaluation import ONE_VIEW, READ_VIEWS, Views, predict_log_probs
 from .ink import Ink, InkBatch, render, render_batch
-from .network import CLASSES, count_parameters
+from .network import CLASSES, COMPARISON_ONLY, count_parameters
 from .paths import SHIPPED_WEIGHTS
 from .training import HELD_OUT_LETTERS
 
@@ -44,7 +44,11 @@ class Recognizer:
         """The checkpoint at ``path`` (the shipped one by default).
         Raises :class:`CheckpointError` for an unusable file."""
         path = SHIPPED_WEIGHTS if path is None else path
-        return cls(load_checkpoint(path), str(path))
+        checkpoint = load_checkpoint(path)
+        if checkpoint.arch in COMPARISON_ONLY:
+            raise CheckpointError(f"{path}: the {checkpoint.arch!r} network is there to be compared with the CNN "
+                                  f"(View ▸ Explain ▸ Why convolutions), not to read with: open a LetterNet file")
+        return cls(checkpoint, str(path))
 
     def validated_on_training_writers(self) -> bool:
         """The recorded accuracy was measured on held-out letters of sets that
@@ -76,16 +80,31 @@ class Recognizer:
         if views.count > 1:
             x = torch.cat([x, views.copies(lambda n, augment, rng: render_batch(
                 InkBatch.from_inks([ink] * n), self.checkpoint.raster, augment, rng))])
+        return self._read(image, x, started)
+
+    @torch.inference_mode()
+    def read_image(self, image: np.ndarray) -> Prediction:
+        """Read a (size, size) input image as it is, one view, with every
+        activation: an image changed after rendering (moved by ``shift_image``)."""
+        image = np.ascontiguousarray(image, dtype=np.float32)
+        size = self.checkpoint.raster.size
+        if image.shape != (size, size):
+            raise ValueError(f"this network reads {size}x{size} images, not {'x'.join(map(str, image.shape))}")
+        return self._read(image, torch.from_numpy(image)[None], time.perf_counter())
+
+    def _read(self, image: np.ndarray, x: torch.Tensor, started: float) -> Prediction:
+        """The Prediction for ``image`` from its views ``x`` (view 0: the image itself)."""
+        views = len(x)
         log_probs, activations = self.model(x.unsqueeze(1).contiguous(memory_format=torch.channels_last))
         probabilities = log_probs.exp().numpy()
         # Index the numpy views, not the tensors: a numpy view costs a fraction
         # of a torch op, and there is one per activation.
         return Prediction(
             image=image,
-            probabilities=probabilities[0] if views.count == 1 else probabilities.mean(axis=0),
+            probabilities=probabilities[0] if views == 1 else probabilities.mean(axis=0),
             activations={name: a.numpy()[0] for name, a in activations.items()},  # views, no copies
             elapsed_ms=(time.perf_counter() - started) * 1000,
-            views=views.count,
+            views=views,
         )
 
     def read_letters(self, drawings: Dataset, indices, views: Views = READ_VIEWS) -> np.ndarray:

@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", nargs="+", help="data set files or folders (with --my-samples: "
                                                    "the replay set, e.g. the base training data)")
     parser.add_argument("--val", nargs="*", help="held-out sets (default: hold out some training writers)")
-    parser.add_argument("--arch", default=defaults.arch, choices=sorted(ARCHITECTURES))
+    parser.add_argument("--arch", default=defaults.arch, choices=sorted(ARCHITECTURES),
+                        help="letternet: the CNN the app reads with (default); flat: the fully connected "
+                             "network Explain ▸ Why convolutions compares it with")
     parser.add_argument("--epochs", type=positive(int), default=defaults.epochs)
     parser.add_argument("--batch-size", type=positive(int), help=f"default: {defaults.batch_size}; "
                                                         f"with --my-samples {FinetuneConfig.batch_size}")
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="distil from this trained network: half the loss follows its soft labels")
     parser.add_argument("--device", default=defaults.device, choices=["cpu", "cuda", "auto"])
     parser.add_argument("--threads", type=positive(int), help="CPU threads (default: torch's choice)")
-    parser.add_argument("--out", help="checkpoint to write (default: runs/letternet.pt; "
+    parser.add_argument("--out", help="checkpoint to write (default: runs/ARCH.pt, e.g. runs/letternet.pt; "
                                       "with --my-samples runs/letternet-me.pt)")
     mine = parser.add_argument_group("fine-tuning on your own drawings")
     mine.add_argument("--my-samples", action="store_true",
@@ -96,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--no-replay goes with --my-samples, instead of --data")
     if not args.data and not args.no_replay:
         parser.error("--data is required (with --my-samples: the replay set, or pass --no-replay)")
-    args.out = Path(args.out or ("runs/letternet-me.pt" if args.my_samples else "runs/letternet.pt"))
+    # Each architecture its own default file: a flat run must not overwrite a LetterNet run.
+    args.out = Path(args.out or ("runs/letternet-me.pt" if args.my_samples else f"runs/{args.arch}.pt"))
     if problem := write_problem(args.out):   # now, not after the whole run
         print(f"error: {problem}", file=sys.stderr)
         return 2

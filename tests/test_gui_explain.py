@@ -62,7 +62,7 @@ def test_explain_opens_from_the_view_menu_and_follows_the_drawing(qtbot, window,
     assert window.explain_action in window.menus["view"].actions()
     assert explain.isVisible() and explain.isWindow() and not explain.isModal()
     assert [explain.tabs.tabText(i) for i in range(explain.tabs.count())] == \
-        ["Kernels", "Step through", "Activations", "Architecture"]
+        ["Kernels", "Step through", "Activations", "Architecture", "Why convolutions"]
     draw_letter(qtbot, window, LETTERS["x"])
     assert "reads as <b>x</b>" in explain.status.text()
     np.testing.assert_array_equal(explain.kernels.input_plot.image.image, window.prediction.image)

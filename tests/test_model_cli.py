@@ -71,6 +71,24 @@ def test_evaluate_json_prints_one_object(files):
         assert confusion["true"] in CLASSES and confusion["predicted"] in CLASSES
 
 
+def test_translation_shift_in_evaluate_json(files, capsys):
+    """--shift N moves every drawing N pixels; the JSON says so, and reads what
+    the Explain tab's curve reads at N (same directions, one view)."""
+    args = ["--strokes", str(files["strokes"]), "--weights", str(files["weights"]), "--json", "--views", "1"]
+    assert evaluate_main(args) == 0
+    assert json.loads(capsys.readouterr().out)["shift"] == 0
+    assert evaluate_main([*args, "--shift", "3"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["shift"] == 3 and result["n"] == 20 and result["views"] == 1
+    checkpoint, dataset = load_checkpoint(files["weights"]), load_dataset(files["strokes"])
+    assert result["accuracy"] == model.accuracy_by_shift(checkpoint.model, dataset, checkpoint.raster)[3]
+    assert evaluate_main(args[:4] + ["--shift", "2"]) == 0           # as the app reads: 8 views, each moved
+    assert "each moved 2 px" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        evaluate_main([*args, "--shift", "-1"])
+    assert "--shift: must be 0 or more, got -1" in capsys.readouterr().err
+
+
 def test_evaluate_reads_image_files_once_each_by_default(files, tmp_path, capsys):
     """Views of an image file are resampled pixels, not redrawn strokes: one view, unless asked."""
     images = tmp_path / "tiny_images.npz"
