@@ -2,6 +2,8 @@
 
 Pure PyTorch/numpy, no Qt.  The GUI uses only the names exported here.
 """
+from .backward import (DEFAULT_LEARNING_RATE, BackwardPass, InputGradientStep, SgdStep, WeightGradientStep,
+                       backward_pass, conv_stages, input_gradient_step, sgd_step, weight_gradient_step)
 from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from .data import DatasetError, ImageSet, StrokeSet, find_datasets, load_dataset, load_many, save_strokes
 from .evaluation import ONE_VIEW, READ_VIEWS, StopRequested, Views, confusion_matrix, evaluate_network
@@ -42,6 +44,9 @@ __all__ = [
     "apply_kernel", "architecture_table", "as_kernel", "conv_step", "dead_unit_report",
     "dead_unit_stats", "gelu", "gelu_table", "learned_kernels", "max_pool", "output_size",
     "pool_step", "primer_digit_net", "relu", "saliency",
+    # Explain ▸ Backward: one step of learning on one drawing (model.backward)
+    "BackwardPass", "DEFAULT_LEARNING_RATE", "InputGradientStep", "SgdStep", "WeightGradientStep",
+    "backward_pass", "conv_stages", "input_gradient_step", "sgd_step", "weight_gradient_step",
     # My samples: the user's own drawings, and fine-tuning on them
     "FinetuneConfig", "Sample", "SampleInfo", "SampleStore", "SampleStoreError",
     "default_store_path", "finetune_on_samples",
