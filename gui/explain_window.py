@@ -1,7 +1,7 @@
 """View ▸ Explain: the CNN primer's lessons, live on the current drawing.
 
-A separate, non-modal window with four tabs (kernels, a convolution step by
-step, activation functions, the architecture), plus the saliency overlay the
+A separate, non-modal window with five tabs (kernels, a convolution step by
+step, activation functions, the architecture, one step of learning), plus the saliency overlay the
 main window lays over the pad.  The numbers come from ``model``'s explain
 functions; this module only shows them.
 
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayo
 from gui.dialogs import resize_within_screen
 from gui.explain.activations_tab import ActivationsTab
 from gui.explain.architecture_tab import ArchitectureTab
+from gui.explain.backward_tab import BackwardTab
 from gui.explain.kernels_tab import KernelsTab
 from gui.explain.saliency import saliency_overlay
 from gui.explain.step_tab import StepTab
@@ -57,7 +58,7 @@ class TabScrollArea(QScrollArea):
 
 
 class ExplainWindow(QWidget):
-    """Kernels, Step through, Activations, Architecture: one tab each."""
+    """Kernels, Step through, Activations, Architecture, Backward: one tab each."""
 
     def __init__(self, main_window):
         super().__init__(main_window, Qt.WindowType.Window)
@@ -67,9 +68,10 @@ class ExplainWindow(QWidget):
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.kernels, self.step = KernelsTab(), StepTab()
         self.activations, self.architecture = ActivationsTab(), ArchitectureTab()
+        self.backward = BackwardTab()
         self.tabs = QTabWidget()
-        self.pages = (self.kernels, self.step, self.activations, self.architecture)
-        for page, title in zip(self.pages, ("Kernels", "Step through", "Activations", "Architecture")):
+        self.pages = (self.kernels, self.step, self.activations, self.architecture, self.backward)
+        for page, title in zip(self.pages, ("Kernels", "Step through", "Activations", "Architecture", "Backward")):
             self.tabs.addTab(TabScrollArea(page), title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
