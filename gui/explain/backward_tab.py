@@ -19,6 +19,7 @@ from gui.explain.widgets import add_marker, fmt, heading, note, place_marker, ta
 from gui.feature_maps import FlexiblePlotWidget, ImagePlot, Mosaic, cache_as_pixmap, symmetric_levels
 
 BEFORE_COLOR, AFTER_COLOR = "#8fa8c8", "#e0662b"
+PICKED_STYLE = f"QToolButton:checked {{ background: {AFTER_COLOR}; color: white; font-weight: bold; }}"
 AGREES = 1e-5            # the hand sum must match autograd this closely
 MAP_SIDE, MOSAIC_SIDE = 132, 140      # px
 
@@ -54,6 +55,7 @@ class LetterPicker(QWidget):
             self.group.addButton(button, index)
             layout.addWidget(button)
             self.buttons.append(button)
+        self.setStyleSheet(PICKED_STYLE)       # the label is the one thing to see at a glance
         self.group.idClicked.connect(self.picked)
 
     def show_label(self, label: int | None) -> None:
@@ -147,6 +149,7 @@ class KernelMosaics(QWidget):
             grid.addLayout(_captioned(heading(self.TITLES[name]), self.plots[name], self.captions[name]),
                            *divmod(index, 2))
             self.plots[name].pixel_clicked.connect(self._clicked)
+        grid.setColumnStretch(2, 1)          # a wide row keeps the four together on the left
 
     def show_maps(self, name: str, kernels: np.ndarray | None, levels=None) -> None:
         if kernels is None:
