@@ -41,6 +41,7 @@ class BackwardPass:
     label: int
     loss: float                             # -log p(label)
     probabilities: np.ndarray               # (classes,) of this one view
+    input_stages: dict[str, str]            # conv stage -> the stage it read ("input": the normalised image)
     conv_inputs: dict[str, np.ndarray]      # conv stage -> (C_in, H, W) what it read
     output_gradients: dict[str, np.ndarray]     # conv stage -> (C_out, H', W') dL/d(its output)
     weight_gradients: dict[str, np.ndarray]     # conv stage -> (C_out, C_in, kh, kw), by autograd
@@ -147,20 +148,26 @@ def backward_pass(model: nn.Module, image, label: int | None = None) -> Backward
     names = list(model.stages)
     with torch.inference_mode(False), torch.enable_grad():
         log_probs, activations, label, loss = _forward_and_loss(model, image, label)
-        reads = [activations[names[names.index(s) - 1] if names.index(s) else "input"] for s in stages]
+        sources = {s: names[names.index(s) - 1] if names.index(s) else "input" for s in stages}
+        reads = [activations[sources[s]] for s in stages]
         outputs = [activations[s] for s in stages]
         weights = [model.stages[s].weight for s in stages]
         gradients = torch.autograd.grad(loss, [*weights, *outputs, *reads])
     count = len(stages)
     weight_grads, output_grads, input_grads = gradients[:count], gradients[count:2 * count], gradients[2 * count:]
-    first = lambda tensors: {s: t.detach()[0].cpu().numpy().copy() for s, t in zip(stages, tensors)}  # noqa: E731
-    whole = lambda tensors: {s: t.detach().cpu().numpy().copy() for s, t in zip(stages, tensors)}  # noqa: E731
     return BackwardPass(
         label=label, loss=float(loss.detach()),
         probabilities=log_probs.detach()[0].exp().cpu().numpy(),
-        conv_inputs=first(reads), output_gradients=first(output_grads), weight_gradients=whole(weight_grads),
-        weights=whole(weights), input_gradients=first(input_grads),
+        input_stages=sources, conv_inputs=_by_stage(stages, reads, batch=True),
+        output_gradients=_by_stage(stages, output_grads, batch=True),
+        weight_gradients=_by_stage(stages, weight_grads), weights=_by_stage(stages, weights),
+        input_gradients=_by_stage(stages, input_grads, batch=True),
     )
+
+
+def _by_stage(stages: list[str], tensors, batch: bool = False) -> dict[str, np.ndarray]:
+    """Stage name -> a numpy copy of its tensor; ``batch``: of its one image's part."""
+    return {stage: (t.detach()[0] if batch else t.detach()).cpu().numpy().copy() for stage, t in zip(stages, tensors)}
 
 
 def _check_index(stage: str, what: str, index: int, size: int) -> None:

@@ -704,7 +704,7 @@ def test_backward_tab_shows_a_weights_gradient_summed_by_hand_as_autograd_does(q
     assert abs(float(products.astype(np.float64).sum()) - expected) <= 1e-5      # the products shown are the sum's
 
 
-def test_backward_tab_a_click_on_a_conv1_kernel_cell_takes_its_gradient_apart(qtbot, window, explain):
+def test_backward_tab_a_click_on_a_conv1_kernel_cell_or_an_input_pixel_takes_its_gradient_apart(qtbot, window, explain):
     draw_letter(qtbot, window, LETTERS["o"])
     explain.show_tab(explain.backward)
     tab = explain.backward
@@ -715,6 +715,14 @@ def test_backward_tab_a_click_on_a_conv1_kernel_cell_takes_its_gradient_apart(qt
     assert tab.weight.stage() == "conv1" and tab.weight.weight() == (channel, 0, ky, kx)
     gradient = tab.backward.weight_gradients["conv1"][channel, 0, ky, kx]
     assert abs(float(tab.weight.values["total"].text()) - gradient) <= 1e-5
+    # the other way round: a click on the input map explains that input pixel's gradient
+    click_pixel(tab.weight.plots["inputs"], 10, 11)
+    text = tab.weight.pixel_note.text()
+    assert f"row {10 + ky}, column {11 + kx}" in text
+    by_hand = float(text.split("add up to <b>")[1].split("</b>")[0])
+    by_autograd = float(text.split("autograd says ")[1].rstrip("."))
+    assert abs(by_hand - by_autograd) <= 1e-5
+    assert by_autograd == pytest.approx(tab.backward.input_gradients["conv1"][0, 10 + ky, 11 + kx], abs=1e-8)
 
 
 def test_backward_tab_without_a_model_says_so(qtbot, settings):

@@ -64,6 +64,7 @@ def test_backward_gradients_are_those_of_torch_with_the_loss_minus_log_p(recogni
     # the conv's output is its pre-activation output: conv1's own (32, 26, 26), not pool1's
     assert wrong_label_pass.output_gradients["conv1"].shape == (32, 26, 26)
     assert wrong_label_pass.conv_inputs["conv2"].shape == (32, 13, 13)
+    assert wrong_label_pass.input_stages == {"conv1": "input", "conv2": "gelu1", "conv3": "gelu2"}
 
 
 def test_backward_label_defaults_to_the_reading(recognizer, drawing):

@@ -31,7 +31,7 @@ INTRO = (
 )
 WEIGHT_NOTE = (
     "dL/dw[{o}, {i}, {ky}, {kx}] = Σ over the {n} positions (y, x) of {source}[{i}, y+{ky}, x+{kx}] × "
-    "dL/d{stage}[{o}, y, x], where {stage} is the convolution's own output, before max-pool and GELU."
+    "dL/d{stage}[{o}, y, x], where {stage} is the convolution's own output, before max-pool and GELU{read}."
 )
 
 
@@ -184,6 +184,7 @@ class WeightGradientView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.stage_box = QComboBox()
+        self.shapes: dict[str, tuple[int, ...]] = {}
         self.spins = {name: QSpinBox() for name in ("out", "in", "row", "col")}
         picker = QGridLayout()
         picker.addWidget(QLabel("Weight of"), 0, 0)
@@ -270,10 +271,13 @@ class WeightGradientView(QWidget):
             widget.blockSignals(was)
         self.chosen.emit()
 
-    def show_step(self, step: model.WeightGradientStep, pixel: model.InputGradientStep) -> None:
-        source = "input" if step.stage == "conv1" else "(what it reads)"
+    def show_step(self, step: model.WeightGradientStep, pixel: model.InputGradientStep,
+                  input_stages: dict[str, str]) -> None:
+        """``input_stages``: conv stage -> the stage it reads, for the formula."""
+        source = input_stages[step.stage]
+        read = ", and input is the normalised drawing, (pixel − mean) / std" if source == "input" else ""
         self.formula.setText(WEIGHT_NOTE.format(o=step.out_channel, i=step.in_channel, ky=step.ky, kx=step.kx,
-                                                n=step.products.size, source=source, stage=step.stage))
+                                                n=step.products.size, source=source, stage=step.stage, read=read))
         self.titles["gradient"].setText(f"<b>× dL/d{step.stage}[{step.out_channel}]</b>")
         for name, values in (("inputs", step.inputs), ("gradient", step.output_gradient),
                              ("products", step.products)):
@@ -341,7 +345,7 @@ class BackwardTab(QWidget):
         self.chosen_label: int | None = None      # None: the letter the drawing reads as
         self.backward: model.BackwardPass | None = None
         self.sgd: model.SgdStep | None = None
-        self.pixel: tuple[int, int] | None = None   # the input value explained the other way round
+        self.pixel: tuple[int, int] | None = None   # the input value clicked, explained the other way round
 
         self.letters = LetterPicker()
         self.letters.picked.connect(self.pick_label)
@@ -496,8 +500,10 @@ class BackwardTab(QWidget):
         stage = self.weight.stage()
         out, inp, ky, kx = self.weight.weight()
         step = model.weight_gradient_step(self.backward, stage, out, inp, ky, kx)
-        if self.pixel is None:        # the input value the gradient is largest for
+        pixel = self.pixel
+        if pixel is None:        # none clicked: the input value whose gradient is largest
             gradient = np.abs(self.backward.input_gradients[stage][inp])
-            self.pixel = tuple(int(i) for i in np.unravel_index(np.argmax(gradient), gradient.shape))
-        self.weight.show_step(step, model.input_gradient_step(self.backward, stage, inp, *self.pixel))
+            pixel = tuple(int(i) for i in np.unravel_index(np.argmax(gradient), gradient.shape))
+        self.weight.show_step(step, model.input_gradient_step(self.backward, stage, inp, *pixel),
+                              self.backward.input_stages)
         self.kernels.mark(out if stage == "conv1" else None, ky, kx)
