@@ -1,8 +1,8 @@
 """View ▸ Explain: the CNN primer's lessons, live on the current drawing.
 
-A separate, non-modal window with five tabs (kernels, a convolution step by
-step, activation functions, the architecture, why convolutions), plus the saliency overlay the
-main window lays over the pad.  The numbers come from ``model``'s explain
+A separate, non-modal window with six tabs (kernels, a convolution step by
+step, activation functions, the architecture, why convolutions, one step of
+learning), plus the saliency overlay the main window lays over the pad.  The numbers come from ``model``'s explain
 functions; this module only shows them.
 
 It follows the main window: after every prediction (10 times a second at
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayo
 from gui.dialogs import resize_within_screen
 from gui.explain.activations_tab import ActivationsTab
 from gui.explain.architecture_tab import ArchitectureTab
+from gui.explain.backward_tab import BackwardTab
 from gui.explain.kernels_tab import KernelsTab
 from gui.explain.saliency import saliency_overlay
 from gui.explain.shift_tab import ShiftTab
@@ -58,7 +59,7 @@ class TabScrollArea(QScrollArea):
 
 
 class ExplainWindow(QWidget):
-    """Kernels, Step through, Activations, Architecture, Why convolutions: one tab each."""
+    """Kernels, Step through, Activations, Architecture, Why convolutions, Backward: one tab each."""
 
     def __init__(self, main_window):
         super().__init__(main_window, Qt.WindowType.Window)
@@ -68,11 +69,11 @@ class ExplainWindow(QWidget):
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.kernels, self.step = KernelsTab(), StepTab()
         self.activations, self.architecture = ActivationsTab(), ArchitectureTab()
-        self.shift = ShiftTab()
+        self.shift, self.backward = ShiftTab(), BackwardTab()
         self.tabs = QTabWidget()
-        self.pages = (self.kernels, self.step, self.activations, self.architecture, self.shift)
+        self.pages = (self.kernels, self.step, self.activations, self.architecture, self.shift, self.backward)
         for page, title in zip(self.pages, ("Kernels", "Step through", "Activations", "Architecture",
-                                            "Why convolutions")):
+                                            "Why convolutions", "Backward")):
             self.tabs.addTab(TabScrollArea(page), title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)

@@ -27,6 +27,9 @@ _SUBMODULE_NAMES = {
     "paths": ["FLAT_WEIGHTS", "MODEL_CARD", "SHIPPED_WEIGHTS"],
     "recognizer": ["Prediction", "Recognizer"],
     # process settings and the benchmarks' output
+    # Explain ▸ Backward: one step of learning on one drawing
+    "backward": ["DEFAULT_LEARNING_RATE", "BackwardPass", "InputGradientStep", "SgdStep", "WeightGradientStep",
+                 "backward_pass", "conv_stages", "input_gradient_step", "sgd_step", "weight_gradient_step"],
     "runtime": ["library_versions", "print_figures", "set_cpu_threads"],
     # the Explain window
     "explain": [
