@@ -68,8 +68,8 @@ class RetrainDialog(FileDropTarget, QDialog):
         """The choices on the left, the run and its result on the right: side
         by side, the dialog fits a 1024x640 screen with its buttons on it."""
         run = QVBoxLayout()
-        run.addWidget(self.progress_view, 3)
-        run.addWidget(self.result_view, 2)
+        run.addWidget(self.progress_view, 1)
+        run.addWidget(self.result_view, 1)      # after a run, its result matters most
         columns = QHBoxLayout()
         columns.addWidget(self.form, 2)
         columns.addLayout(run, 3)
