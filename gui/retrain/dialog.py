@@ -69,7 +69,7 @@ class RetrainDialog(FileDropTarget, QDialog):
         by side, the dialog fits a 1024x640 screen with its buttons on it."""
         run = QVBoxLayout()
         run.addWidget(self.progress_view, 1)
-        run.addWidget(self.result_view, 1)      # after a run, its result matters most
+        run.addWidget(self.result_view, 1)      # as tall as the charts: after a run, it is what is read
         columns = QHBoxLayout()
         columns.addWidget(self.form, 2)
         columns.addLayout(run, 3)

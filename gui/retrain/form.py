@@ -59,7 +59,7 @@ class RetrainForm(QWidget):
         self.val_box = QComboBox()
         self.val_box.addItem(HOLD_OUT, None)
         self.val_box.setToolTip("Writers used to measure accuracy: they must not be in the training data")
-        # A set's name can be long: the list scrolls sideways, the choice below shortens it.
+        # A long set name is cut short here rather than widening the dialog past a small screen.
         self.val_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.val_box.setMinimumContentsLength(16)
         buttons = QHBoxLayout()
