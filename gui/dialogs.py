@@ -11,8 +11,8 @@ import pyqtgraph as pg
 import PySide6
 from PySide6.QtCore import Qt, QTimer, QUrl, qVersion
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QTextDocument
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QTableWidget,
-                               QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QHeaderView, QLabel, QMessageBox, QScrollArea,
+                               QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 import model
 
@@ -43,6 +43,26 @@ def resize_within_screen(window: QWidget, width: int, height: int) -> None:
         # Less a margin for the window's frame and title bar, which the room leaves out.
         width, height = min(width, room.width() - 40), min(height, room.height() - 60)
     window.resize(width, height)
+
+
+def scrolling_column(widgets: list[QWidget]) -> QScrollArea:
+    """``widgets`` one under the other, scrolled up and down where the room is
+    shorter than they need (never sideways), rather than cut off: word-wrapped
+    text in a window squeezed onto a small screen."""
+    page = QWidget()
+    column = QVBoxLayout(page)
+    column.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        column.addWidget(widget)
+    column.addStretch(1)
+    area = QScrollArea()
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(page)
+    area.viewport().setAutoFillBackground(False)     # the box's own background shows through
+    page.setAutoFillBackground(False)
+    return area
 
 
 def bring_to_front(window: QWidget) -> None:

@@ -15,9 +15,10 @@ from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-INK_COLOR = QColor("#1b1f24")
-PAPER_COLOR = QColor("#fbfbf8")
-GUIDE_COLOR = QColor("#d9dde3")
+from gui.theme import LIGHT_PAD, FollowsColourScheme, pad_colours
+
+# Light paper: what Save as PNG and the pictures of Getting started show, in either scheme.
+INK_COLOR, PAPER_COLOR, GUIDE_COLOR = LIGHT_PAD.ink, LIGHT_PAD.paper, LIGHT_PAD.guide
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -25,7 +26,7 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
-class DrawingPad(QWidget):
+class DrawingPad(FollowsColourScheme, QWidget):
     """A square canvas with undo/redo.  Emits ``ink_changed`` on every pen
     move, so a listener can read the drawing live (and coalesce the calls)."""
 
@@ -47,6 +48,7 @@ class DrawingPad(QWidget):
         self._cache: QPixmap | None = None     # finished strokes, painted once
         self._overlay: QImage | None = None    # optional heat map over the ink (saliency)
         self._pen_width = self.DEFAULT_PEN_WIDTH
+        self.follow_colour_scheme()         # light or dark paper (self.colours), as the window is
         # The ink's scale is taken against the pad's first size, not step by
         # step: each step's smaller ratio would shrink the drawing on every
         # narrowing and never grow it back (min(>1, 1) is 1).
@@ -261,6 +263,11 @@ class DrawingPad(QWidget):
             self._current[:] = [(x * factor, y * factor) for x, y in self._current]
 
     # ------------------------------------------------------------ painting
+    def _match_colour_scheme(self) -> None:
+        self.colours = pad_colours(self.palette())
+        self._cache = None
+        self.update()
+
     def resizeEvent(self, event):
         new = event.size()
         if new.width() > 0 and new.height() > 0:
@@ -287,7 +294,7 @@ class DrawingPad(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(QRectF(self.rect()), self._overlay)
         if self.is_empty():
-            painter.setPen(QColor("#8a9099"))
+            painter.setPen(self.colours.hint)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Draw a letter here")
         painter.end()
 
@@ -295,7 +302,7 @@ class DrawingPad(QWidget):
         ratio = self.devicePixelRatioF()
         pixmap = QPixmap(self.size() * ratio)
         pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(PAPER_COLOR)
+        pixmap.fill(self.colours.paper)
         painter = QPainter(pixmap)
         self._draw_guides(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -306,14 +313,14 @@ class DrawingPad(QWidget):
 
     def _draw_guides(self, painter: QPainter) -> None:
         # A faint baseline and x-height, like ruled paper, help size letters.
-        painter.setPen(QPen(GUIDE_COLOR, 1, Qt.PenStyle.DashLine))
+        painter.setPen(QPen(self.colours.guide, 1, Qt.PenStyle.DashLine))
         for fraction in (0.3, 0.8):
             y = round(self.height() * fraction) + 0.5
             painter.drawLine(QPointF(8, y), QPointF(self.width() - 8, y))
 
-    def _draw_stroke(self, painter: QPainter, stroke) -> None:
-        pen = QPen(INK_COLOR, self._pen_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                   Qt.PenJoinStyle.RoundJoin)
+    def _draw_stroke(self, painter: QPainter, stroke, ink: QColor | None = None) -> None:
+        pen = QPen(ink if ink is not None else self.colours.ink, self._pen_width, Qt.PenStyle.SolidLine,
+                   Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
         painter.setPen(pen)
         if len(stroke) == 1:
             painter.drawPoint(QPointF(*stroke[0]))
@@ -330,6 +337,6 @@ class DrawingPad(QWidget):
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for stroke in self._strokes + ([self._current] if self._current else []):
-            self._draw_stroke(painter, stroke)
+            self._draw_stroke(painter, stroke, INK_COLOR)
         painter.end()
         return image

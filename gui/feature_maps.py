@@ -20,8 +20,10 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QImage, QPainter
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
+from gui.theme import DARK_MAP_BACKGROUND, FollowsColourScheme, map_background, map_text
+
 COLOR_MAP = pg.colormap.get("CET-D4")      # blue - black - red, perceptually even
-GAP_COLOR = "#3a3f47"                      # shows between tiles (NaN pixels are transparent)
+GAP_COLOR = DARK_MAP_BACKGROUND.name()     # shows between tiles (NaN pixels); plots use their scheme's
 
 STAGE_TITLES = {"conv": "convolution", "pool": "max-pool", "gelu": "GELU"}
 
@@ -131,6 +133,11 @@ class HeatmapItem(pg.ImageItem):
         super().__init__(axisOrder="row-major", **kwargs)
         self.setColorMap(color_map)
 
+    def set_gap_color(self, color) -> None:
+        self._table[256] = QColor(color).rgb()
+        self._renderRequired = True
+        self.update()
+
     def setColorMap(self, colorMap) -> None:
         super().setColorMap(colorMap)          # also takes a name, e.g. "CET-L1"
         red, green, blue = self._colorMap.getLookupTable(nPts=256, alpha=False).astype(np.uint32).T
@@ -156,7 +163,7 @@ class HeatmapItem(pg.ImageItem):
         self._renderRequired = False
 
 
-class ImagePlot(pg.GraphicsLayoutWidget):
+class ImagePlot(FollowsColourScheme, pg.GraphicsLayoutWidget):
     """One image in a fixed-aspect, non-zoomable view, with an optional colour bar.
 
     ``pixel_hovered(row, col)`` and ``pixel_clicked(row, col)`` report image
@@ -167,12 +174,12 @@ class ImagePlot(pg.GraphicsLayoutWidget):
 
     def __init__(self, color_bar: bool = True, parent=None):
         super().__init__(parent)
-        self.setBackground(GAP_COLOR)
         self.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
         self.view.setDefaultPadding(0.0)
         self.image = HeatmapItem()
         self.view.addItem(self.image)
+        self.follow_colour_scheme()
         self.color_bar = None
         if color_bar:
             self.color_bar = pg.ColorBarItem(colorMap=COLOR_MAP, values=(-1, 1), interactive=False,
@@ -185,6 +192,12 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         self._shape = (0, 0)
         self._levels = (-1.0, 1.0)
         self._live = False
+
+    def _match_colour_scheme(self) -> None:
+        """The background and the gaps between tiles: light or dark, as the window is."""
+        background = map_background(self.palette())
+        self.setBackground(background)
+        self.image.set_gap_color(background)
 
     def show_image(self, data: np.ndarray, levels: tuple[float, float], live: bool = False) -> None:
         """Replace the pixels in place; re-fit the view only when the shape changes.
@@ -436,7 +449,7 @@ class KernelPanel(PanelFrame):
         self.info.setText(f"kernel {channel}: {kernel.min():.2f} … {kernel.max():.2f}")
 
 
-class DenseStrips(PanelFrame):
+class DenseStrips(FollowsColourScheme, PanelFrame):
     """The fully connected layers as colour strips, one row per layer.
 
     All rows are one image (shorter layers padded with transparent NaN), so a
@@ -446,7 +459,6 @@ class DenseStrips(PanelFrame):
         """stages: activation name -> width, top to bottom."""
         self.plot = pg.PlotWidget()
         super().__init__("Fully connected layers", self.plot, parent)
-        self.plot.setBackground(GAP_COLOR)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
@@ -455,7 +467,6 @@ class DenseStrips(PanelFrame):
         self.widths = dict(stages)
         left = self.plot.getAxis("left")
         left.setTicks([[(row + 0.5, f"{name} ({width})") for row, (name, width) in enumerate(stages.items())]])
-        left.setTextPen("#d8dce2")
         left.setStyle(tickLength=0)
         cache_as_pixmap(left)
         self.buffer = np.full((len(stages), max(stages.values())), np.nan, np.float32)
@@ -464,6 +475,14 @@ class DenseStrips(PanelFrame):
         self.plot.setRange(xRange=(0, self.buffer.shape[1]), yRange=(0, len(stages)), padding=0)
         self.setMinimumHeight(110)
         self.info.setText("one cell per unit; colours as in the blocks")
+        self.follow_colour_scheme()
+
+    def _match_colour_scheme(self) -> None:
+        """The background, the padding and the layer names: light or dark, as the window is."""
+        background = map_background(self.palette())
+        self.plot.setBackground(background)
+        self.image.set_gap_color(background)
+        self.plot.getAxis("left").setTextPen(map_text(self.palette()))
 
     def show_activations(self, activations: dict[str, np.ndarray] | None) -> None:
         for row, (name, width) in enumerate(self.widths.items()):

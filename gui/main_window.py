@@ -32,6 +32,7 @@ from gui.my_samples import MySamples
 from gui.network_view import NetworkView
 from gui.replay import fit_to_pad
 from gui.state import ModelsInUse, TimingText, bar_hint
+from gui.theme import ColourScheme
 from gui.view_menu import fill_view_menu
 
 
@@ -207,6 +208,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.pen_wider_action = a("Wider pen", lambda: self.drawing.pen_width.stepUp(), "Ctrl+]")
         self.pen_thinner_action = a("Thinner pen", lambda: self.drawing.pen_width.stepDown(), "Ctrl+[")
         self.drawing.pen_width.valueChanged.connect(self._update_pen_actions)
+        self.colour_scheme = ColourScheme(self)       # its submenu joins the View menu
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -230,8 +232,8 @@ class MainWindow(FileDropTarget, QMainWindow):
     def _network_rebuilt(self) -> None:
         """A network of another shape: the View menu lists its panels and stages, as last chosen."""
         self.panel_actions, self.stage_actions = fill_view_menu(
-            self.view_menu, [self.explain_action, self.saliency_action], self.panels(),
-            self.network.block_panels, self.set_panel_visible)
+            self.view_menu, [self.explain_action, self.saliency_action, self.colour_scheme.menu.menuAction()],
+            self.panels(), self.network.block_panels, self.set_panel_visible)
         saved.restore_view(self, self.settings)
 
     def _build_status_bar(self) -> None:

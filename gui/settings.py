@@ -1,5 +1,6 @@
 """What the window remembers between runs: its geometry, the panels and
-stages shown, the pen, the reading options and the model file in use."""
+stages shown, the colour scheme, the pen, the reading options and the
+model file in use."""
 from __future__ import annotations
 
 import sys
@@ -13,6 +14,7 @@ import model
 SETTINGS_VERSION = 1
 SETTINGS_FILE = "settings.ini"      # under LETTERLENS_HOME, when that is set
 MODEL_FILE_KEY = "model/file"     # the weights file in use at the last close (none: the shipped one)
+COLOUR_SCHEME_KEY = "view/colour_scheme"      # "system", "light" or "dark" (gui.theme)
 
 
 def open_settings() -> QSettings:
@@ -48,7 +50,8 @@ def int_setting(settings: QSettings, key: str, default: int) -> int:
 
 
 def restore(window, settings: QSettings) -> None:
-    """The window as it was: geometry (or 1280×800 within the screen), pen and reading options."""
+    """The window as it was: geometry (or 1280×800 within the screen), colour scheme, pen and reading options."""
+    window.colour_scheme.choose(settings.value(COLOUR_SCHEME_KEY))
     geometry = settings.value("window/geometry")
     if isinstance(geometry, QByteArray) and not geometry.isEmpty():
         window.restoreGeometry(geometry)
@@ -76,6 +79,7 @@ def save(window, settings: QSettings) -> None:
     settings.setValue("version", SETTINGS_VERSION)
     settings.setValue("window/geometry", window.saveGeometry())
     settings.setValue("window/splitter", window.splitter.saveState())
+    settings.setValue(COLOUR_SCHEME_KEY, window.colour_scheme.choice)
     settings.setValue("pad/pen_width", window.drawing.pen_width.value())
     settings.setValue("view/saliency", window.saliency_action.isChecked())
     settings.setValue("model/read_views", window.views_action.isChecked())

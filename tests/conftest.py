@@ -1,11 +1,16 @@
 """Shared test setup."""
 import os
 
+from pathlib import Path
+
 # Must run before anything imports Qt: with no display, Qt's default (xcb)
 # platform plugin aborts the whole pytest process instead of failing a test.
+# Its offscreen screens: the usual 800x800 one, and beside it a laptop's
+# 1024x640 for the small_screen tests (a path with a colon cannot be given).
+SCREENS = Path(__file__).with_name("offscreen_screens.json")
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen" and ":" not in str(SCREENS):
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import model
-from gui.state import (BAR_HINT, MISREAD_SEARCH, UNSAVED, MisreadSearch, ModelsInUse, OpenedDrawing,
-                       ReadingRules, TimingText, bar_hint)
+from gui.state import (BAR_HINT, COLOUR_SCHEMES, MISREAD_SEARCH, UNSAVED, MisreadSearch, ModelsInUse,
+                       OpenedDrawing, ReadingRules, TimingText, bar_hint, scheme_choice, shown_scheme)
 
 
 def fake_recognizer(source):
@@ -158,3 +158,13 @@ def test_the_timing_changes_a_few_times_a_second_but_at_once_for_new_views():
                                        ([("a", 0.6), ("l", 0.3)], ""), ([("i", 1.0)], "")])
 def test_the_i_or_l_hint_only_when_the_network_hesitates_between_them(top, hint):
     assert bar_hint(top) == hint
+
+
+def test_the_colour_scheme_choice_is_one_of_three_and_system_shows_the_desktops():
+    assert list(COLOUR_SCHEMES) == ["system", "light", "dark"]
+    for remembered, choice in (("dark", "dark"), ("light", "light"), ("system", "system"), (None, "system"),
+                               ("Dark", "system"), (["dark"], "system"), (2, "system")):   # hand-edited settings
+        assert scheme_choice(remembered) == choice, remembered
+    assert shown_scheme("dark", "light") == "dark" and shown_scheme("light", "dark") == "light"
+    assert shown_scheme("system", "dark") == "dark" and shown_scheme("system", "light") == "light"
+    assert shown_scheme("system", None) is None       # the desktop does not say: its palette stays

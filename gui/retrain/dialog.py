@@ -20,7 +20,6 @@ from gui.retrain.training_run import TrainingJob, TrainingRun
 from gui.state import UNSAVED
 
 
-
 def default_data_folder() -> Path | None:
     """The handwriting kept beside a source checkout, when it is there."""
     folder = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -51,11 +50,9 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.progress_view = ProgressView()
         self.result_view = ResultView()
         layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addWidget(self.progress_view, 3)
-        layout.addWidget(self.result_view, 2)
+        layout.addLayout(self._build_columns(), 1)
         layout.addLayout(self._build_buttons())
-        resize_within_screen(self, 760, 820)
+        resize_within_screen(self, 1000, 700)
         self._set_state("idle")
         folder = Path(data_folder) if data_folder else default_data_folder()
         self._data_folder = folder          # where "Add files…" first looks
@@ -66,6 +63,17 @@ class RetrainDialog(FileDropTarget, QDialog):
                 self.main_window.show_error("Can't use this folder", str(exc))
         self.form.add_my_samples_row()
         self.refresh_my_samples()
+
+    def _build_columns(self) -> QHBoxLayout:
+        """The choices on the left, the run and its result on the right: side
+        by side, the dialog fits a 1024x640 screen with its buttons on it."""
+        run = QVBoxLayout()
+        run.addWidget(self.progress_view, 1)
+        run.addWidget(self.result_view, 1)      # as tall as the charts: after a run, it is what is read
+        columns = QHBoxLayout()
+        columns.addWidget(self.form, 2)
+        columns.addLayout(run, 3)
+        return columns
 
     def _build_buttons(self) -> QHBoxLayout:
         self.start_button = QPushButton("Start")

@@ -53,22 +53,26 @@ class RetrainForm(QWidget):
         box = QGroupBox("Data")
         self.source_list = QListWidget()
         self.source_list.setMinimumHeight(64)
-        self.source_list.setMaximumHeight(130)    # about six sets; more scroll, and the plots get the room
         self.source_list.setToolTip("Tick the sets to train on")
         self.add_files_button = QPushButton("Add files…")
         self.add_folder_button = QPushButton("Add folder…")
         self.val_box = QComboBox()
         self.val_box.addItem(HOLD_OUT, None)
         self.val_box.setToolTip("Writers used to measure accuracy: they must not be in the training data")
+        # A long set name is cut short here rather than widening the dialog past a small screen.
+        self.val_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.val_box.setMinimumContentsLength(16)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_files_button)
         buttons.addWidget(self.add_folder_button)
         buttons.addStretch(1)
-        buttons.addWidget(QLabel("Validate on"))
-        buttons.addWidget(self.val_box)
+        validation = QHBoxLayout()
+        validation.addWidget(QLabel("Validate on"))
+        validation.addWidget(self.val_box, 1)
         column = QVBoxLayout(box)
-        column.addWidget(self.source_list)
+        column.addWidget(self.source_list, 1)
         column.addLayout(buttons)
+        column.addLayout(validation)
         return box
 
     def _build_settings_box(self, has_model: bool) -> QGroupBox:

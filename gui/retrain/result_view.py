@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel
 
 import model
+from gui.dialogs import scrolling_column
 from gui.feature_maps import FlexibleImagePlot
 
 NO_RESULT = "Train a model to compare it with the current one."
@@ -65,12 +66,8 @@ class ResultView(QGroupBox):
         self.confusion_plot.pixel_hovered.connect(self._confusion_hovered)
         self.confusion_info = QLabel("Confusion matrix: rows are the true letters, columns the readings.")
         self.confusion_info.setWordWrap(True)
-        text = QVBoxLayout()
-        text.addWidget(self.result_label)
-        text.addWidget(self.confusion_info)
-        text.addStretch(1)
         row = QHBoxLayout(self)
-        row.addLayout(text, 1)
+        row.addWidget(scrolling_column([self.result_label, self.confusion_info]), 1)
         row.addWidget(self.confusion_plot, 1)
 
     def clear(self) -> None:
