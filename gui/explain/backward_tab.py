@@ -42,18 +42,19 @@ class LetterPicker(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        # Two rows of 13: one row of 26 squeezed each button below its text on a 1024 px screen.
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(1)
         self.group = QButtonGroup(self)
         self.buttons = []
         for index, letter in enumerate(model.CLASSES):
             button = QToolButton(text=letter, checkable=True)
-            button.setFixedWidth(22)
+            button.setMinimumWidth(max(22, button.minimumSizeHint().width()))
             button.setToolTip(f"This drawing is an {letter}" if letter in "aefhilmnorsx" else
                               f"This drawing is a {letter}")
             self.group.addButton(button, index)
-            layout.addWidget(button)
+            layout.addWidget(button, index // 13, index % 13)
             self.buttons.append(button)
         self.setStyleSheet(PICKED_STYLE)       # the label is the one thing to see at a glance
         self.group.idClicked.connect(self.picked)
