@@ -190,6 +190,6 @@ def test_small_screen_my_samples_fits(qtbot, window, laptop):
 
 
 def test_small_screen_model_info_fits(qtbot, window, laptop):
-    window.show_model_info()
+    window.model_info_action.trigger()
     qtbot.waitExposed(window.model_info_dialog)
     assert_fits(qtbot, window.model_info_dialog, laptop)
