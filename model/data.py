@@ -25,17 +25,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .ink import Augment, InkBatch, RasterConfig, render_batch
+from .ink import MAX_COORDINATE, Augment, InkBatch, RasterConfig, render_batch
 from .network import CLASSES
 from .paths import file_problem, zip_problem
 
 NUM_CLASSES = len(CLASSES)
 IDX_IMAGES_MAGIC = 0x00000803   # unsigned bytes, 3 dimensions
 IDX_LABELS_MAGIC = 0x00000801   # unsigned bytes, 1 dimension
-# Stroke files are written as float32 (save_strokes, the samples database):
-# coordinates beyond its range cannot be stored, and far below float64's
-# limit they leave the rasterizer room to frame and distort them.
-MAX_COORDINATE = float(np.finfo(np.float32).max)
 
 
 class DatasetError(ValueError):

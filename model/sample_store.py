@@ -27,7 +27,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .data import DatasetError, StrokeSet, load_dataset, save_strokes
-from .ink import Ink, InkBatch, render
+from .ink import Ink, InkBatch, real_coordinates, render
 from .network import CLASSES
 from .paths import write_error, write_problem
 
@@ -128,7 +128,7 @@ def clean_ink(ink: Ink) -> list[np.ndarray]:
         raise ValueError("ink must be a list of strokes; wrap a single stroke as [stroke]")
     strokes = []
     for stroke in ink:
-        stroke = np.asarray(stroke, dtype=np.float64)
+        stroke = real_coordinates(stroke)
         if stroke.ndim != 2 or stroke.shape[1] != 2:
             raise ValueError(f"a stroke must be a (k, 2) array of x, y points, got shape {stroke.shape}")
         if len(stroke):

@@ -371,3 +371,11 @@ def test_a_data_folder_that_is_a_file_is_named_with_the_way_out(tmp_path, monkey
         SampleStore.open()
     assert "is not a folder" in str(caught.value) and "LETTERLENS_HOME" in str(caught.value)
     assert (tmp_path / "afile").read_text() == "not a folder"                  # untouched
+
+
+@pytest.mark.parametrize("stroke", [np.array([[0.0, 0.0], [3.0, 4.0j]]), np.array([["1", "2"], ["3", "4"]]),
+                                    np.array([[True, False], [False, True]])], ids=["complex", "strings", "bool"])
+def test_ink_that_is_not_real_numbers_is_refused_not_stored_changed(store, stroke):
+    with pytest.raises(ValueError, match="real numbers"):
+        store.add([stroke], "a")
+    assert store.count() == 0
