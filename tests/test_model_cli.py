@@ -282,3 +282,21 @@ def test_nothing_to_read_is_an_error_not_a_result(tmp_path, capsys):
     typo = tmp_path / "typo.sqlite"
     assert train_main(["--my-samples", "--samples-db", str(typo), "--no-replay", "--out", str(tmp_path / "me.pt")]) == 2
     assert "no such samples database" in capsys.readouterr().err and not typo.exists()   # none created
+
+
+# ------------------------------------------------------------ faults that lose nothing (issue 27)
+
+def test_evaluate_refuses_a_small_file_claiming_a_huge_array_in_words(files, tmp_path, capsys):
+    from bad_files import huge_points_file
+    path = huge_points_file(tmp_path / "huge_strokes.npz")
+    assert evaluate_main(["--strokes", str(path), "--weights", str(files["weights"])]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: the array 'points' declares shape (100000000000, 2)")
+
+
+def test_train_refuses_a_small_file_claiming_a_huge_array_in_words(tmp_path, capsys):
+    from bad_files import huge_points_file
+    path = huge_points_file(tmp_path / "huge_strokes.npz")
+    assert train_main(["--data", str(path), "--out", str(tmp_path / "out.pt")]) == 2
+    assert "declares shape (100000000000, 2)" in capsys.readouterr().err
+    assert not (tmp_path / "out.pt").exists()

@@ -379,3 +379,12 @@ def test_ink_that_is_not_real_numbers_is_refused_not_stored_changed(store, strok
     with pytest.raises(ValueError, match="real numbers"):
         store.add([stroke], "a")
     assert store.count() == 0
+
+
+def test_command_line_import_of_a_small_file_claiming_a_huge_array_says_so(tmp_path, capsys):
+    from bad_files import huge_points_file
+    path = huge_points_file(tmp_path / "huge_strokes.npz")
+    assert samples_main(["--db", str(tmp_path / "a.sqlite"), "import", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {path}: the array 'points' declares shape")
+    with SampleStore.open(tmp_path / "a.sqlite") as store:
+        assert store.count() == 0
