@@ -352,11 +352,12 @@ class _Path:
         self.inner = self.pieces - 1  # new points strictly inside each segment
         self.inner[stroke_offsets[1:] - 1] = 0
         self.owner = owner
+        self.total = len(points) + int(self.inner.sum())   # points to draw, in all
         self._check_length()
 
     def _check_length(self) -> None:
         """Refuse a drawing that takes more than MAX_RENDER_POINTS to draw."""
-        if not len(self.owner):
+        if self.total <= MAX_RENDER_POINTS:     # no drawing can: the common case, at no cost
             return
         per_drawing = np.bincount(self.owner, weights=self.inner + 1)
         if per_drawing.max() > MAX_RENDER_POINTS:
@@ -366,8 +367,11 @@ class _Path:
         """(points, drawing index of each) a run of segments at a time; the
         points as a (2, P) float32 array, x row then y row (the layout
         :func:`_splat` wants).  Ordinary drawings come in one chunk."""
+        if self.total <= _DENSIFY_CHUNK:
+            yield self._densify(0, len(self.owner))
+            return
         made = np.cumsum(self.inner + 1)
-        cuts = np.searchsorted(made, np.arange(_DENSIFY_CHUNK, made[-1] if len(made) else 0, _DENSIFY_CHUNK))
+        cuts = np.searchsorted(made, np.arange(_DENSIFY_CHUNK, self.total, _DENSIFY_CHUNK))
         bounds = [0, *np.unique(cuts).tolist(), len(made)]
         for a, b in zip(bounds[:-1], bounds[1:]):
             if b > a:
