@@ -18,8 +18,8 @@ from .personalize import FinetuneConfig, finetune_on_samples
 from .recognizer import Prediction, Recognizer
 from .runtime import library_versions, print_figures, set_cpu_threads
 from .sample_store import Sample, SampleInfo, SampleStore, SampleStoreError, default_store_path
-from .training import (HELD_OUT_LETTERS, Progress, TrainConfig, TrainResult, hold_out_writers, run_record,
-                       train_network)
+from .training import (HELD_OUT_LETTERS, LR_RANGE, WRITER_BALANCE_RANGE, Progress, TrainConfig, TrainingDiverged,
+                       TrainingError, TrainResult, hold_out_writers, run_record, train_network)
 
 __all__ = [
     # ink and the one rasterizer
@@ -29,7 +29,8 @@ __all__ = [
     # data sets
     "DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes",
     # training and evaluation
-    "HELD_OUT_LETTERS", "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record", "train_network",
+    "HELD_OUT_LETTERS", "LR_RANGE", "WRITER_BALANCE_RANGE", "Progress", "TrainConfig", "TrainingDiverged",
+    "TrainingError", "TrainResult", "hold_out_writers", "run_record", "train_network",
     "confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views",
     # checkpoints, and the reader the app uses
     "Checkpoint", "CheckpointError", "MODEL_CARD", "SHIPPED_WEIGHTS", "load_checkpoint", "save_checkpoint",

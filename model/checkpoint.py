@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .ink import RasterConfig
-from .network import CLASSES, build_model, count_parameters
+from .network import CLASSES, build_model, count_parameters, non_finite_weight
 from .paths import file_problem, zip_problem
 
 FORMAT = "letterlens-checkpoint"
@@ -41,7 +41,7 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, *, arch: str = "l
     date are added here so no caller can forget them."""
     path = Path(path)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    if broken := _non_finite(state):
+    if broken := non_finite_weight(state):
         # A diverged run's weights: the loader would refuse the file, so never write it.
         raise CheckpointError(f"{path}: not saved: the network's {broken!r} holds NaN or infinity "
                               f"(a training run that diverged?)")
@@ -108,12 +108,6 @@ def _is_running(pid: int) -> bool:
     return True
 
 
-def _non_finite(state: dict) -> str | None:
-    """The first floating-point tensor of ``state`` holding NaN or infinity."""
-    return next((name for name, tensor in state.items()
-                 if tensor.is_floating_point() and not torch.isfinite(tensor).all()), None)
-
-
 @dataclasses.dataclass
 class Checkpoint:
     model: nn.Module
@@ -167,7 +161,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: weights do not fit the {payload.get('arch')!r} "
                               f"network: {_first_line(exc)}") from exc
-    if broken := _non_finite(model.state_dict()):   # also a float64 beyond float32's range, now infinite
+    if broken := non_finite_weight(model.state_dict()):   # also a float64 beyond float32's range, now infinite
         raise CheckpointError(f"{path}: the network's {broken!r} holds NaN or infinity (damaged weights, "
                               f"or a training run that diverged?)")
     model.eval()

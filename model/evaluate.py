@@ -27,9 +27,10 @@ from .data import DatasetError, StrokeSet, load_dataset
 from .evaluation import READ_VIEWS, format_report, predict_log_probs, score
 from .network import CLASSES
 from .paths import SHIPPED_WEIGHTS
-from .runtime import end_quietly_when_the_reader_stops, positive
+from .runtime import end_quietly_when_the_reader_stops, interruptible, positive
 
 
+@interruptible("nothing written")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m model.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

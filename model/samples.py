@@ -14,10 +14,11 @@ from pathlib import Path
 
 from .data import DatasetError
 from .paths import write_error
-from .runtime import end_quietly_when_the_reader_stops
+from .runtime import end_quietly_when_the_reader_stops, interruptible
 from .sample_store import SampleStore, SampleStoreError, default_store_path
 
 
+@interruptible("the samples are as they were (each change is all or nothing)")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m model.samples", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
