@@ -36,6 +36,9 @@ FILE_NAME = "samples.sqlite"
 HOME_ENV = "LETTERLENS_HOME"
 SCHEMA_VERSION = 1                # PRAGMA user_version; bump with a migration
 APPLICATION_ID = 0x4C4C5331       # PRAGMA application_id, "LLS1": marks the file as ours
+# Seconds to wait for another program's write (the app and the CLI at once):
+# a write holds the lock for milliseconds, but a busy disk can stretch that.
+DEFAULT_TIMEOUT_S = 5
 WRITER = "me"
 
 SCHEMA = """
@@ -48,6 +51,7 @@ CREATE TABLE samples (
 )
 """
 
+_SQLITE_HEADER = b"SQLite format 3\x00"     # the first bytes of every SQLite database
 _POINT = np.dtype("<f4")
 _OFFSET = np.dtype("<i4")
 
@@ -157,6 +161,12 @@ def _unpack(points: bytes, strokes: bytes) -> tuple[np.ndarray, np.ndarray] | No
     return xy, offsets
 
 
+def _schema_facts(db: sqlite3.Connection) -> tuple[int, int, int]:
+    """(user_version, application_id, number of schema objects): all 0 in a new file."""
+    return (db.execute("PRAGMA user_version").fetchone()[0], db.execute("PRAGMA application_id").fetchone()[0],
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -170,11 +180,12 @@ class SampleStore:
         self.path = path
         self._db = connection
         self._lock = threading.RLock()
+        self._file_id: tuple[int, int] | None = None   # the file opened, to tell when it is gone
 
     # ------------------------------------------------------------- opening
 
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, timeout: float = 1.0) -> "SampleStore":
+    def open(cls, path: str | os.PathLike | None = None, *, timeout: float = DEFAULT_TIMEOUT_S) -> "SampleStore":
         """Open (creating if need be) the store at ``path`` (default:
         :func:`default_store_path`).  ``timeout``: seconds to wait for a lock
         held by another program before giving up with ``reason="locked"``."""
@@ -208,7 +219,7 @@ class SampleStore:
 
     @classmethod
     def open_fresh_beside(cls, path: str | os.PathLike | None = None, *,
-                          timeout: float = 1.0) -> tuple["SampleStore", Path | None]:
+                          timeout: float = DEFAULT_TIMEOUT_S) -> tuple["SampleStore", Path | None]:
         """Only on the user's explicit request: rename an unusable file to
         ``samples.sqlite.corrupt-<UTC time>`` (never deleted, so nothing in it
         is lost) and open a new, empty store in its place.  Returns the store
@@ -222,24 +233,28 @@ class SampleStore:
             moved = path.with_name(f"{path.name}.corrupt-{stamp}")
             try:
                 path.rename(moved)
-                journal = path.with_name(path.name + "-journal")   # belongs with its database
-                if journal.exists():
-                    journal.rename(moved.with_name(moved.name + "-journal"))
+                for suffix in ("-journal", "-wal", "-shm"):    # they belong with their database
+                    journal = path.with_name(path.name + suffix)
+                    if journal.exists():
+                        journal.rename(moved.with_name(moved.name + suffix))
             except OSError as exc:
                 raise SampleStoreError(path, "unavailable", f"cannot move it aside: {exc}") from exc
         return cls.open(path, timeout=timeout), moved
 
     def _prepare(self) -> None:
-        """Create the schema in a new file; refuse files that are not ours."""
-        with self._transaction() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if version == 0 and app_id == 0 and tables == 0:
-                db.execute(SCHEMA)
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                return
+        """Create the schema in a new file; refuse files that are not ours.
+        A store already made is only read here: opening takes no write lock,
+        so several programs open it at once without waiting on each other."""
+        with self._query() as db:
+            version, app_id, tables = _schema_facts(db)
+        if (version, app_id, tables) == (0, 0, 0):
+            with self._transaction() as db:
+                version, app_id, tables = _schema_facts(db)   # another program may have made it meanwhile
+                if (version, app_id, tables) == (0, 0, 0):
+                    db.execute(SCHEMA)
+                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    version, app_id = SCHEMA_VERSION, APPLICATION_ID
         if app_id != APPLICATION_ID:
             raise SampleStoreError(self.path, "foreign",
                                    "is an SQLite database, but not a LetterLens samples file; "
@@ -253,6 +268,19 @@ class SampleStore:
             problems = [row[0] for row in db.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
             raise _corrupt(self.path, problems[0])
+        self._use_write_ahead_log()
+        self._file_id = _file_id(self.path)
+
+    def _use_write_ahead_log(self) -> None:
+        """WAL: readers never wait for a writer, nor a writer for readers.
+        Kept in the file, so this changes it once; where it cannot (a
+        read-only folder), the store works as before, with its journal."""
+        with self._lock:
+            try:
+                if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self._db.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.Error:
+                pass
 
     # ------------------------------------------------------------- plumbing
 
@@ -261,6 +289,7 @@ class SampleStore:
         """Statements outside a transaction (reads), errors translated."""
         with self._lock:
             self._check_open()
+            self._check_same_file()
             try:
                 yield self._db
             except sqlite3.Error as exc:
@@ -276,6 +305,7 @@ class SampleStore:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
+                    self._check_same_file()
                     yield self._db
                     self._db.execute("COMMIT")
                 except BaseException:
@@ -284,6 +314,25 @@ class SampleStore:
                     raise
             except sqlite3.Error as exc:
                 raise _translate(self.path, exc) from exc
+
+    def _check_same_file(self) -> None:
+        """In WAL mode SQLite goes on using a database file that was deleted,
+        moved away or overwritten (writing into its log, where nothing would
+        find the samples, and reading its cached pages): check that the file
+        is still there and still a database."""
+        if self._file_id is None:
+            return
+        try:
+            with open(self.path, "rb") as file:
+                header, found = file.read(len(_SQLITE_HEADER)), os.fstat(file.fileno())
+        except FileNotFoundError:
+            raise _missing(self.path) from None
+        except OSError:
+            return              # unreadable now: SQLite's own error will say why
+        if (found.st_dev, found.st_ino) != self._file_id:
+            raise _missing(self.path)
+        if header != _SQLITE_HEADER:
+            raise _corrupt(self.path, "its first bytes were overwritten")
 
     def _check_open(self) -> None:
         if self._db is None:
@@ -444,13 +493,26 @@ def _corrupt(path: Path, detail: str) -> SampleStoreError:
                             f"(the damaged file is kept under a new name)")
 
 
+def _missing(path: Path) -> SampleStoreError:
+    return SampleStoreError(path, "missing", "the samples database was moved or deleted while LetterLens "
+                            "was using it; put it back, or start a new collection")
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Which file is at ``path`` (device, inode), or None where there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def _translate(path: Path, exc: sqlite3.Error) -> SampleStoreError:
     """sqlite3's exception -> our error with the file name and what to do."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
     if not path.exists():       # sqlite then says "attempt to write a readonly database"
-        return SampleStoreError(path, "missing", "the samples database was moved or deleted while LetterLens "
-                                "was using it; put it back, or start a new collection")
+        return _missing(path)
     if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text or "malformed" in text:
         return _corrupt(path, text)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
