@@ -15,6 +15,7 @@ Every write is one transaction, so a crash never leaves half a drawing.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import sqlite3
 import sys
@@ -442,10 +443,8 @@ class SampleStore:
     def export(self, path: str | os.PathLike) -> Path:
         """Write every sample to a stroke ``.npz`` (the project's format, read
         by :func:`model.load_dataset`), atomically.  ``.npz`` is appended to a
-        name without it.  Returns the path written."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
+        name without it (:func:`export_path`).  Returns the path written."""
+        path = export_path(path)
         data = self.as_dataset()
         inks = [data.ink.ink(i) for i in range(len(data))]
         return save_strokes(path, inks, data.labels, data.writers)
@@ -476,6 +475,17 @@ class SampleStore:
                     added.append(db.execute("INSERT INTO samples (label, created, points, strokes) "
                                             "VALUES (?, ?, ?, ?)", row).lastrowid)
         return added
+
+
+def export_path(path: str | os.PathLike) -> Path:
+    """The file :meth:`SampleStore.export` writes for ``path``: ``.npz``
+    appended to a name without it.  A folder is refused (IsADirectoryError),
+    not turned into a file beside it."""
+    path = Path(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, f"it is a folder; name a file in it, such as "
+                                f"{path / 'my_samples_strokes.npz'}", str(path))
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
 def _to_stroke_set(name: str, samples: list[Sample]) -> StrokeSet:

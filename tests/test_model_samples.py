@@ -445,3 +445,49 @@ def test_the_store_waits_several_seconds_for_another_programs_write(tmp_path):
     with SampleStore.open(tmp_path / "samples.sqlite") as store:
         assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == DEFAULT_TIMEOUT_S * 1000
+
+
+def test_command_line_export_to_a_folder_says_so_and_writes_nothing_beside_it(tmp_path, capsys):
+    db, folder = tmp_path / "a.sqlite", tmp_path / "exports"
+    with SampleStore.open(db) as store:
+        store.add(CROSS, "x")
+    folder.mkdir()
+    (tmp_path / "exports.npz").write_bytes(b"someone's file")
+    assert samples_main(["--db", str(db), "export", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write {folder}: it is a folder\n"
+    assert (tmp_path / "exports.npz").read_bytes() == b"someone's file" and not list(folder.iterdir())
+
+
+@pytest.mark.parametrize("name", ["out.npz", "out"])
+def test_command_line_export_replaces_a_file_only_when_told(tmp_path, capsys, name):
+    db, out = tmp_path / "a.sqlite", tmp_path / "out.npz"
+    with SampleStore.open(db) as store:
+        store.add(CROSS, "x")
+    out.write_bytes(b"keep me")
+    assert samples_main(["--db", str(db), "export", str(tmp_path / name)]) == 2
+    assert capsys.readouterr().err == f"error: {out} exists; pass --force to replace it\n"
+    assert out.read_bytes() == b"keep me"
+    assert samples_main(["--db", str(db), "export", "--force", str(tmp_path / name)]) == 0
+    assert len(load_dataset(out)) == 1
+
+
+def test_exporting_to_a_folder_through_the_api_is_an_oserror(store, tmp_path):
+    store.add(CROSS, "x")
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        store.export(tmp_path)
+    assert not (tmp_path.parent / f"{tmp_path.name}.npz").exists()
+
+
+def test_ctrl_c_during_an_import_ends_in_one_line_and_adds_nothing(tmp_path, capsys, monkeypatch):
+    import model.sample_store
+    source = save_strokes(tmp_path / "in_strokes.npz", [CROSS, HOOK], [0, 1])
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model.sample_store, "load_dataset", interrupted)
+    assert samples_main(["--db", str(tmp_path / "a.sqlite"), "import", str(source)]) == 130
+    assert capsys.readouterr().err.startswith("\ninterrupted: the samples are as they were")
+    with SampleStore.open(tmp_path / "a.sqlite") as store:
+        assert store.count() == 0
