@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .ink import MAX_COORDINATE, Augment, InkBatch, RasterConfig, render_batch
+from .ink import MAX_COORDINATE, MAX_RENDER_POINTS, Augment, InkBatch, RasterConfig, points_to_draw, render_batch
 from .network import CLASSES
 from .paths import file_problem, zip_problem
 
@@ -263,7 +263,29 @@ def _stroke_set(path: Path, arrays: dict) -> StrokeSet:
     ink = InkBatch(points.astype(np.float64), strokes, samples)
     if n and (ink.point_counts() == 0).any():
         raise DatasetError(f"{path}: sample {int(np.argmin(ink.point_counts()))} has no ink")
+    _check_drawable(path, ink)
     return StrokeSet(path.name, ink, _labels(path, arrays["labels"], n), _writers(arrays, n, path))
+
+
+def _check_drawable(path: Path, ink: InkBatch) -> None:
+    """Refuse now, naming the sample, a drawing the rasterizer would refuse
+    in the middle of a run.  Half its limit: training's distortions (a
+    rotation reframed, a stretch) can lengthen a path.  Only drawings of
+    enough points to get there are measured: a segment spans at most the
+    frame's diagonal, so ordinary files cost one pass over their counts."""
+    limit, raster = MAX_RENDER_POINTS // 2, RasterConfig()
+    most_per_point = 1 + math.ceil(raster.long_side * math.sqrt(2) / raster.step)
+    suspects = np.flatnonzero(ink.point_counts() * most_per_point > limit)
+    if not len(suspects):
+        return
+    try:
+        needed = points_to_draw(ink.subset(suspects), raster)
+    except ValueError as exc:
+        raise DatasetError(f"{path}: {exc}") from exc
+    if needed.max() > limit:
+        raise DatasetError(f"{path}: sample {int(suspects[np.argmax(needed)])} is too long to draw: it takes "
+                           f"{int(needed.max()):,} points, more than the {limit:,} LetterLens reads in a "
+                           f"data set (a scribble crossing the letter thousands of times?)")
 
 
 def _image_set(path: Path, arrays: dict) -> ImageSet:

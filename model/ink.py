@@ -234,7 +234,18 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
     return _paint(_Path(points, owner, batch.stroke_offsets, config).chunks(), n, pen_radius, config)
 
 
-def _check(points: np.ndarray, counts: np.ndarray) -> None:
+def points_to_draw(batch: InkBatch, config: RasterConfig = RasterConfig()) -> np.ndarray:
+    """How many points each drawing takes to draw, unaugmented (its own
+    and the resampled ones): :func:`render_batch` refuses a drawing past
+    ``MAX_RENDER_POINTS``.  Raises ValueError for ink it refuses anyway."""
+    points, counts = real_coordinates(batch.points), batch.point_counts()
+    _check(points, counts, limit=None)
+    owner = np.arange(len(batch)).repeat(counts)
+    path = _Path(_frame(points, owner, counts, config), owner, batch.stroke_offsets, config, limit=None)
+    return np.bincount(owner, weights=path.inner + 1, minlength=len(batch)).astype(np.int64)
+
+
+def _check(points: np.ndarray, counts: np.ndarray, limit: int | None = MAX_RENDER_POINTS) -> None:
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"ink points must be an (n, 2) array, got shape {points.shape}")
     if not counts.all():
@@ -245,7 +256,7 @@ def _check(points: np.ndarray, counts: np.ndarray) -> None:
     if np.abs(points).max(initial=0) > MAX_COORDINATE:
         raise ValueError(f"ink coordinates are too large to draw: beyond ±{MAX_COORDINATE:.3g} "
                          f"(float32's range, in which drawings are stored)")
-    if len(counts) and counts.max() > MAX_RENDER_POINTS:
+    if limit is not None and len(counts) and counts.max() > limit:
         _refuse_long(int(np.argmax(counts)), int(counts.max()))
 
 
@@ -341,7 +352,7 @@ class _Path:
     (:meth:`chunks`) so that memory stays bounded however long the path."""
 
     def __init__(self, points: np.ndarray, owner: np.ndarray, stroke_offsets: np.ndarray,
-                 config: RasterConfig):
+                 config: RasterConfig, limit: int | None = MAX_RENDER_POINTS):
         # Point j starts a segment to j + 1 unless j ends its stroke.  Every
         # consecutive pair is measured (no gather) and stroke ends get no points.
         self.xy = np.ascontiguousarray(points.T)                    # (2, n): long rows for numpy's loops
@@ -353,14 +364,15 @@ class _Path:
         self.inner[stroke_offsets[1:] - 1] = 0
         self.owner = owner
         self.total = len(points) + int(self.inner.sum())   # points to draw, in all
-        self._check_length()
+        if limit is not None:
+            self._check_length(limit)
 
-    def _check_length(self) -> None:
-        """Refuse a drawing that takes more than MAX_RENDER_POINTS to draw."""
-        if self.total <= MAX_RENDER_POINTS:     # no drawing can: the common case, at no cost
+    def _check_length(self, limit: int) -> None:
+        """Refuse a drawing that takes more than ``limit`` points to draw."""
+        if self.total <= limit:     # no drawing can: the common case, at no cost
             return
         per_drawing = np.bincount(self.owner, weights=self.inner + 1)
-        if per_drawing.max() > MAX_RENDER_POINTS:
+        if per_drawing.max() > limit:
             _refuse_long(int(np.argmax(per_drawing)), int(per_drawing.max()))
 
     def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -414,3 +414,21 @@ def test_an_idx_file_longer_than_its_header_is_refused(tmp_path):
     path.write_bytes(path.read_bytes() + b"\0")
     with pytest.raises(DatasetError, match="holds at least 6 data bytes, its header promises 5"):
         read_idx(path, IDX_LABELS_MAGIC)
+
+
+def test_a_stroke_file_with_a_drawing_too_long_to_draw_is_refused_as_it_loads(tmp_path):
+    from model.ink import MAX_RENDER_POINTS
+    ordinary = [np.array([[0.0, 0.0], [5.0, 9.0], [9.0, 0.0]])]
+    crossings = MAX_RENDER_POINTS // 40        # each crossing takes about 50 points: over half the limit
+    y = np.random.default_rng(0).uniform(0, 100, crossings)
+    scribble = [np.stack([np.where(np.arange(crossings) % 2 == 0, 0.0, 100.0), y], 1)]
+    path = save_strokes(tmp_path / "scribbles_strokes.npz", [ordinary, scribble, ordinary], [0, 1, 2])
+    with pytest.raises(DatasetError, match=f"{re.escape(str(path))}: sample 1 is too long to draw"):
+        load_dataset(path)
+
+
+def test_a_stroke_file_of_many_points_in_one_place_is_refused_as_it_loads(tmp_path):
+    from model.ink import MAX_RENDER_POINTS
+    path = save_strokes(tmp_path / "dots_strokes.npz", [[np.zeros((MAX_RENDER_POINTS + 1, 2))]], [0])
+    with pytest.raises(DatasetError, match="sample 0 is too long to draw: it takes 524,289 points"):
+        load_dataset(path)
