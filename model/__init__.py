@@ -19,7 +19,8 @@ _SUBMODULE_NAMES = {
     # data sets
     "data": ["DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes"],
     # training and evaluation
-    "training": ["HELD_OUT_LETTERS", "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record",
+    "training": ["HELD_OUT_LETTERS", "LR_RANGE", "WRITER_BALANCE_RANGE", "Progress", "TrainConfig",
+                 "TrainingDiverged", "TrainingError", "TrainResult", "hold_out_writers", "run_record",
                  "train_network"],
     "evaluation": ["confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views"],
     # checkpoints, and the reader the app uses

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import glob
+import io
 import json
 import numbers
 import os
@@ -21,7 +23,7 @@ import torch
 from torch import nn
 
 from .ink import RasterConfig
-from .network import CLASSES, build_model, count_parameters
+from .network import CLASSES, build_model, count_parameters, non_finite_weight
 from .paths import file_problem, zip_problem
 
 FORMAT = "letterlens-checkpoint"
@@ -38,8 +40,12 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, *, arch: str = "l
     facts (data, size, accuracy...); architecture, classes, normalisation and
     date are added here so no caller can forget them."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    if broken := non_finite_weight(state):
+        # A diverged run's weights: the loader would refuse the file, so never write it.
+        raise CheckpointError(f"{path}: not saved: the network's {broken!r} holds NaN or infinity "
+                              f"(a training run that diverged?)")
+    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT,
         "version": VERSION,
@@ -69,10 +75,15 @@ def record_facts(path: str | os.PathLike, facts: dict) -> Path:
 
 def _write_atomically(path: Path, payload: dict) -> Path:
     """Write a temporary file beside ``path`` and rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # Serialised in memory and written by Python: a full disk is then an
+    # OSError that says so, not torch's "enforce fail at inline_container.cc".
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    _remove_orphans(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
+            f.write(buffer.getbuffer())
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a checkpoint is no secret
@@ -81,6 +92,35 @@ def _write_atomically(path: Path, payload: dict) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _remove_orphans(path: Path) -> None:
+    """Delete the temporary files of earlier saves of ``path`` whose process
+    is gone (killed mid-save: ``.<name>.<pid>.<random>.tmp``), and those of
+    builds that wrote no process id.  Another process's save in progress is
+    left alone."""
+    for orphan in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        owner = orphan.name[len(path.name) + 2:].split(".")[0]
+        if owner.isdigit() and _is_running(int(owner)):
+            continue
+        try:
+            orphan.unlink()
+        except OSError:         # on Windows, a file still open; or it went meanwhile
+            pass
+
+
+def _is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":         # os.kill would end it there; the file, still open, refuses deletion instead
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:             # another user's process: alive
+        return True
+    return True
 
 
 @dataclasses.dataclass
@@ -129,14 +169,40 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     _check_meta(path, payload.get("meta", {}))
     try:
         model = build_model(payload["arch"])
+        _check_types(path, payload["state_dict"], model.state_dict())
         model.load_state_dict(payload["state_dict"], strict=True)
+    except CheckpointError:
+        raise
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: weights do not fit the {payload.get('arch')!r} "
                               f"network: {_first_line(exc)}") from exc
+    if broken := non_finite_weight(model.state_dict()):   # also a float64 beyond float32's range, now infinite
+        raise CheckpointError(f"{path}: the network's {broken!r} holds NaN or infinity (damaged weights, "
+                              f"or a training run that diverged?)")
     model.eval()
     _check_reads(path, model, payload["arch"], raster.size)
     info = {k: v for k, v in payload.items() if k != "state_dict"}
     return Checkpoint(model=model, arch=payload["arch"], raster=raster, info=info)
+
+
+def _check_types(path: Path, state, expected: dict) -> None:
+    """Every tensor of the same kind as the network's own: load_state_dict
+    would cast integer weights silently (a network reading every letter as
+    'a'), and a complex one would lose its imaginary part.  Float16 or
+    float64 weights are floating point, and load as float32."""
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: 'state_dict' must be a dict of tensors, got {_kind(state)}")
+    for name, tensor in state.items():
+        if name not in expected:
+            continue            # load_state_dict names unexpected keys itself
+        if not isinstance(tensor, torch.Tensor):
+            raise CheckpointError(f"{path}: weights {name!r} must be a tensor, got {_kind(tensor)}")
+        want = expected[name]
+        if tensor.is_floating_point() != want.is_floating_point() or tensor.is_complex() \
+                or (tensor.dtype == torch.bool) != (want.dtype == torch.bool):
+            raise CheckpointError(f"{path}: weights {name!r} are {str(tensor.dtype).removeprefix('torch.')}, "
+                                  f"not {str(want.dtype).removeprefix('torch.')} numbers like the network's "
+                                  f"(damaged or converted weights?)")
 
 
 def _is_npz(path: Path) -> bool:

@@ -14,6 +14,7 @@ Every loader checks magic numbers, shapes and label ranges, and raises
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zipfile
 import zlib
@@ -25,17 +26,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .ink import Augment, InkBatch, RasterConfig, render_batch
+from .ink import MAX_COORDINATE, MAX_RENDER_POINTS, Augment, InkBatch, RasterConfig, points_to_draw, render_batch
 from .network import CLASSES
 from .paths import file_problem, zip_problem
 
 NUM_CLASSES = len(CLASSES)
 IDX_IMAGES_MAGIC = 0x00000803   # unsigned bytes, 3 dimensions
 IDX_LABELS_MAGIC = 0x00000801   # unsigned bytes, 1 dimension
-# Stroke files are written as float32 (save_strokes, the samples database):
-# coordinates beyond its range cannot be stored, and far below float64's
-# limit they leave the rasterizer room to frame and distort them.
-MAX_COORDINATE = float(np.finfo(np.float32).max)
+
+
+# The most array bytes one data file may hold: fifteen times the largest
+# EMNIST split as images.  A small file can claim any size in its headers,
+# so each claim is checked against this and the file's own size first.
+MAX_DATA_BYTES = 2 ** 31
+# Deflate never unpacks more than about 1,032 bytes from one (zlib's figure).
+MAX_DEFLATE_RATIO = 1032
 
 
 class DatasetError(ValueError):
@@ -158,10 +163,53 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     if problem := zip_problem(path, "an .npz file"):
         raise DatasetError(f"{path}: {problem}")
     try:
+        _check_npz_sizes(path)
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
+    except DatasetError:
+        raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
         raise DatasetError(f"{path}: cannot read the archive (truncated or corrupt?): {exc}") from exc
+
+
+def _check_npz_sizes(path: Path) -> None:
+    """Refuse, before anything is allocated, an archive whose entries claim
+    more bytes than they can hold: numpy allocates what an array's header
+    declares (a 1 KB file declaring 10^11 x 2 numbers asks for 1.6 TB)."""
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        for entry in archive.infolist():
+            if entry.compress_type == zipfile.ZIP_STORED:
+                most = entry.compress_size
+            else:
+                most = entry.compress_size * MAX_DEFLATE_RATIO + 1024
+            if entry.file_size > most:
+                raise DatasetError(f"{path}: its entry {entry.filename!r} claims to unpack to {entry.file_size:,} "
+                                   f"bytes from {entry.compress_size:,} (damaged, or a forged archive)")
+            total += entry.file_size
+            if total > MAX_DATA_BYTES:
+                raise DatasetError(f"{path}: holds more than {MAX_DATA_BYTES / 2 ** 30:.0f} GiB of arrays, "
+                                   f"more than LetterLens reads from one data file")
+            if entry.filename.endswith(".npy"):
+                with archive.open(entry) as member:
+                    _check_declared_shape(path, entry, member)
+
+
+def _check_declared_shape(path: Path, entry: zipfile.ZipInfo, member) -> None:
+    """An .npy entry's header must declare exactly the bytes the entry holds."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+    else:
+        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+    name = entry.filename.removesuffix(".npy")
+    if dtype.hasobject:
+        raise DatasetError(f"{path}: the array {name!r} holds Python objects, which are never loaded")
+    declared = math.prod(shape) * dtype.itemsize
+    held = entry.file_size - member.tell()
+    if declared != held:
+        raise DatasetError(f"{path}: the array {name!r} declares shape {shape} of {dtype} ({declared:,} bytes), "
+                           f"but the file holds {held:,} bytes for it (truncated, or a forged header)")
 
 
 def _labels(path: Path, labels: np.ndarray, n: int) -> np.ndarray:
@@ -215,7 +263,29 @@ def _stroke_set(path: Path, arrays: dict) -> StrokeSet:
     ink = InkBatch(points.astype(np.float64), strokes, samples)
     if n and (ink.point_counts() == 0).any():
         raise DatasetError(f"{path}: sample {int(np.argmin(ink.point_counts()))} has no ink")
+    _check_drawable(path, ink)
     return StrokeSet(path.name, ink, _labels(path, arrays["labels"], n), _writers(arrays, n, path))
+
+
+def _check_drawable(path: Path, ink: InkBatch) -> None:
+    """Refuse now, naming the sample, a drawing the rasterizer would refuse
+    in the middle of a run.  Half its limit: training's distortions (a
+    rotation reframed, a stretch) can lengthen a path.  Only drawings of
+    enough points to get there are measured: a segment spans at most the
+    frame's diagonal, so ordinary files cost one pass over their counts."""
+    limit, raster = MAX_RENDER_POINTS // 2, RasterConfig()
+    most_per_point = 1 + math.ceil(raster.long_side * math.sqrt(2) / raster.step)
+    suspects = np.flatnonzero(ink.point_counts() * most_per_point > limit)
+    if not len(suspects):
+        return
+    try:
+        needed = points_to_draw(ink.subset(suspects), raster)
+    except ValueError as exc:
+        raise DatasetError(f"{path}: {exc}") from exc
+    if needed.max() > limit:
+        raise DatasetError(f"{path}: sample {int(suspects[np.argmax(needed)])} is too long to draw: it takes "
+                           f"{int(needed.max()):,} points, more than the {limit:,} LetterLens reads in a "
+                           f"data set (a scribble crossing the letter thousands of times?)")
 
 
 def _image_set(path: Path, arrays: dict) -> ImageSet:
@@ -257,28 +327,34 @@ def save_strokes(path: str | os.PathLike, inks: list | InkBatch, labels, writers
 # ------------------------------------------------------------------- EMNIST IDX
 
 def read_idx(path: str | os.PathLike, magic: int) -> np.ndarray:
-    """Read an IDX file (gzipped or not) of unsigned bytes."""
+    """Read an IDX file (gzipped or not) of unsigned bytes: the header first,
+    then exactly the bytes it declares, checked against MAX_DATA_BYTES."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as f:
-            raw = f.read()
-    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+            head = f.read(4)
+            if len(head) < 4 or int.from_bytes(head, "big") != magic:
+                found = int.from_bytes(head, "big") if len(head) == 4 else None
+                raise DatasetError(f"{path}: bad magic number {found if found is None else hex(found)}, "
+                                   f"expected {hex(magic)}")
+            ndim = magic & 0xFF
+            dims = f.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise DatasetError(f"{path}: truncated header")
+            shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
+            expected = math.prod(shape)
+            if expected > MAX_DATA_BYTES:
+                raise DatasetError(f"{path}: its header declares shape {shape} ({expected:,} bytes), more "
+                                   f"than the {MAX_DATA_BYTES / 2 ** 30:.0f} GiB LetterLens reads from one file")
+            raw = f.read(expected + 1)     # one more: a file longer than its header says is refused too
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise DatasetError(f"{path}: cannot read (truncated or not gzip?): {exc}") from exc
-    if len(raw) < 4 or int.from_bytes(raw[:4], "big") != magic:
-        found = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else None
-        raise DatasetError(f"{path}: bad magic number {found if found is None else hex(found)}, "
-                           f"expected {hex(magic)}")
-    ndim = magic & 0xFF
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DatasetError(f"{path}: truncated header")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape))
-    if len(raw) - header != expected:
-        raise DatasetError(f"{path}: holds {len(raw) - header} data bytes, its header promises "
+    if len(raw) != expected:
+        more = "at least " if len(raw) > expected else ""
+        raise DatasetError(f"{path}: holds {more}{len(raw)} data bytes, its header promises "
                            f"{expected} for shape {shape} (truncated?)")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(shape)
 
 
 def load_emnist_idx(images_path: str | os.PathLike,

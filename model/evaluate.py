@@ -30,7 +30,7 @@ from .data import DatasetError, StrokeSet, load_dataset
 from .evaluation import READ_VIEWS, format_report, predict_log_probs, score
 from .network import CLASSES
 from .paths import SHIPPED_WEIGHTS
-from .runtime import end_quietly_when_the_reader_stops, positive
+from .runtime import end_quietly_when_the_reader_stops, interruptible, positive
 from .translation import random_shifts
 
 
@@ -42,6 +42,7 @@ def pixels(text: str) -> int:
     return value
 
 
+@interruptible("nothing written")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m model.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

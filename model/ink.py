@@ -14,7 +14,8 @@ Rendering is three steps, all vectorised over a whole batch:
    ``long_side`` px and centre it in the frame (optionally after a random
    stroke-level distortion, for training);
 2. densify: resample every segment at ``step`` px so no gap is wider than
-   a fraction of a pixel;
+   a fraction of a pixel, a chunk at a time so that memory stays bounded
+   (a drawing that would take over ``MAX_RENDER_POINTS`` is refused);
 3. splat: every dense point paints the pixels within the pen radius, with a
    linear anti-aliasing ramp, keeping the maximum (ink does not add up where
    strokes cross, as on paper).
@@ -25,13 +26,24 @@ import functools
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
 
 Stroke = np.ndarray
 Ink = Sequence[Stroke]
+
+# Stroke files and My samples store coordinates as float32: beyond its range
+# nothing can be stored, and far below float64's limit framing cannot overflow.
+MAX_COORDINATE = float(np.finfo(np.float32).max)
+# Points one drawing may take to draw (its own and the resampled ones).  The
+# longest UNIPEN letter takes 1,216; this many (about 10,000 crossings of the
+# letter) take a fifth of a second, so a scribble costs time and memory within
+# a fixed budget, or is refused in words.
+MAX_RENDER_POINTS = 2 ** 19
+# Dense points made at once: bounds the resampled path's memory whatever the ink.
+_DENSIFY_CHUNK = 2 ** 16
 
 
 @dataclass(frozen=True)
@@ -131,10 +143,27 @@ class InkBatch:
         return bounds[1:] - bounds[:-1]
 
 
+def real_coordinates(values) -> np.ndarray:
+    """``values`` as a float64 array, refusing what are not real numbers: a
+    complex coordinate would lose its imaginary part, and a bool or a string
+    ("1.5") would be read as a number nobody drew."""
+    try:
+        array = np.asarray(values)
+    except ValueError as exc:     # ragged lists: numpy speaks of an "inhomogeneous shape"
+        raise ValueError("ink coordinates must be an array of x, y points (the strokes' lists "
+                         "are of different lengths?)") from exc
+    if array.dtype.kind == "O" and all(isinstance(v, numbers.Real) and not isinstance(v, bool)
+                                       for v in array.flat):
+        array = array.astype(np.float64)      # e.g. Fractions, or numbers kept as objects
+    if array.dtype.kind not in "iuf":
+        raise ValueError(f"ink coordinates must be real numbers, got {array.dtype} values")
+    return array.astype(np.float64, copy=False)
+
+
 def _stroke(stroke) -> np.ndarray:
     """One stroke as a float64 (k, 2) array.  A (4, 3) or (2, 2, 2) array is
     refused, not reshaped into points it never held; an empty one ([], (0, 2)) is kept."""
-    stroke = np.asarray(stroke, dtype=np.float64)
+    stroke = real_coordinates(stroke)
     if stroke.size == 0:
         return stroke.reshape(0, 2)
     if stroke.ndim != 2 or stroke.shape[1] != 2:
@@ -178,7 +207,7 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
     With ``augment``, each drawing gets its own random distortion from ``rng``.
     """
     n = len(batch)
-    points = np.asarray(batch.points, dtype=np.float64)
+    points = real_coordinates(batch.points)
     counts = batch.point_counts()
     _check(points, counts)
     if n == 0:
@@ -202,11 +231,21 @@ def render_batch(batch: InkBatch, config: RasterConfig = RasterConfig(),
         points = _jitter(points, batch, augment.stroke_shift_px, augment.jitter_px, rng)
         pen_radius = pen_radius * rng.uniform(*augment.pen_scale, n)
 
-    dense, dense_owner = _densify(points, owner, batch.stroke_offsets, config.step)
-    return _splat(dense, dense_owner, n, pen_radius, config)
+    return _paint(_Path(points, owner, batch.stroke_offsets, config).chunks(), n, pen_radius, config)
 
 
-def _check(points: np.ndarray, counts: np.ndarray) -> None:
+def points_to_draw(batch: InkBatch, config: RasterConfig = RasterConfig()) -> np.ndarray:
+    """How many points each drawing takes to draw, unaugmented (its own
+    and the resampled ones): :func:`render_batch` refuses a drawing past
+    ``MAX_RENDER_POINTS``.  Raises ValueError for ink it refuses anyway."""
+    points, counts = real_coordinates(batch.points), batch.point_counts()
+    _check(points, counts, limit=None)
+    owner = np.arange(len(batch)).repeat(counts)
+    path = _Path(_frame(points, owner, counts, config), owner, batch.stroke_offsets, config, limit=None)
+    return np.bincount(owner, weights=path.inner + 1, minlength=len(batch)).astype(np.int64)
+
+
+def _check(points: np.ndarray, counts: np.ndarray, limit: int | None = MAX_RENDER_POINTS) -> None:
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"ink points must be an (n, 2) array, got shape {points.shape}")
     if not counts.all():
@@ -214,6 +253,17 @@ def _check(points: np.ndarray, counts: np.ndarray) -> None:
         raise ValueError(f"drawing {empty} is empty: there is no ink to read")
     if not np.isfinite(points).all():
         raise ValueError("ink has NaN or infinite coordinates")
+    if np.abs(points).max(initial=0) > MAX_COORDINATE:
+        raise ValueError(f"ink coordinates are too large to draw: beyond ±{MAX_COORDINATE:.3g} "
+                         f"(float32's range, in which drawings are stored)")
+    if limit is not None and len(counts) and counts.max() > limit:
+        _refuse_long(int(np.argmax(counts)), int(counts.max()))
+
+
+def _refuse_long(drawing: int, points: int) -> None:
+    raise ValueError(f"drawing {drawing} is too long to read: drawn in the frame it takes {points:,} points, "
+                     f"more than the {MAX_RENDER_POINTS:,} LetterLens draws (a scribble crossing the letter "
+                     f"thousands of times?)")
 
 
 def _random_shape_matrices(n: int, aug: Augment, rng: np.random.Generator) -> np.ndarray:
@@ -296,34 +346,64 @@ def _jitter(points: np.ndarray, batch: InkBatch, stroke_shift_px: float, jitter_
     return points + stroke_shift[stroke_of_point] + rng.normal(0, jitter_px, points.shape)
 
 
-def _densify(points: np.ndarray, owner: np.ndarray, stroke_offsets: np.ndarray,
-             step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Every original point, plus points every ``step`` px along each segment.
+class _Path:
+    """The drawings' strokes resampled: every original point, plus points
+    every ``step`` px along each segment, made a chunk at a time
+    (:meth:`chunks`) so that memory stays bounded however long the path."""
 
-    Returns the points as a (2, P) float32 array, x row then y row (the
-    layout :func:`_splat` wants), and the drawing index of each.
-    """
-    # Point j starts a segment to j + 1 unless j ends its stroke.  Every
-    # consecutive pair is measured (no gather) and stroke ends get no points.
-    xy = np.ascontiguousarray(points.T)              # (2, n): long rows for numpy's loops
-    d = xy[:, 1:] - xy[:, :-1]
-    length = np.sqrt(d[0] * d[0] + d[1] * d[1])      # np.linalg.norm's sum, bit for bit
-    pieces = np.ones(len(points), dtype=np.int64)
-    pieces[:-1] = np.maximum(np.ceil(length / step), 1)
-    inner = pieces - 1  # new points strictly inside each segment
-    inner[stroke_offsets[1:] - 1] = 0
-    seg_of = np.arange(len(points)).repeat(inner)
-    k = np.arange(1, len(seg_of) + 1) - (inner.cumsum() - inner).repeat(inner)
-    # a + t * d, gathered with take (far faster than fancy indexing on axis 1)
-    # and computed in place: a training batch makes megabytes of these.
-    extra = d.take(seg_of, axis=1)
-    extra *= k / pieces[seg_of]
-    extra += xy.take(seg_of, axis=1)
-    # Computed in float64, stored as the float32 the splat works in.
-    dense = np.empty((2, len(points) + len(seg_of)), dtype=np.float32)
-    dense[:, :len(points)] = xy
-    dense[:, len(points):] = extra
-    return dense, np.concatenate([owner, owner[seg_of]])
+    def __init__(self, points: np.ndarray, owner: np.ndarray, stroke_offsets: np.ndarray,
+                 config: RasterConfig, limit: int | None = MAX_RENDER_POINTS):
+        # Point j starts a segment to j + 1 unless j ends its stroke.  Every
+        # consecutive pair is measured (no gather) and stroke ends get no points.
+        self.xy = np.ascontiguousarray(points.T)                    # (2, n): long rows for numpy's loops
+        self.d = self.xy[:, 1:] - self.xy[:, :-1]
+        length = np.sqrt(self.d[0] * self.d[0] + self.d[1] * self.d[1])   # np.linalg.norm's sum, bit for bit
+        self.pieces = np.ones(len(points), dtype=np.int64)
+        self.pieces[:-1] = np.maximum(np.ceil(length / config.step), 1)
+        self.inner = self.pieces - 1  # new points strictly inside each segment
+        self.inner[stroke_offsets[1:] - 1] = 0
+        self.owner = owner
+        self.total = len(points) + int(self.inner.sum())   # points to draw, in all
+        if limit is not None:
+            self._check_length(limit)
+
+    def _check_length(self, limit: int) -> None:
+        """Refuse a drawing that takes more than ``limit`` points to draw."""
+        if self.total <= limit:     # no drawing can: the common case, at no cost
+            return
+        per_drawing = np.bincount(self.owner, weights=self.inner + 1)
+        if per_drawing.max() > limit:
+            _refuse_long(int(np.argmax(per_drawing)), int(per_drawing.max()))
+
+    def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(points, drawing index of each) a run of segments at a time; the
+        points as a (2, P) float32 array, x row then y row (the layout
+        :func:`_splat` wants).  Ordinary drawings come in one chunk."""
+        if self.total <= _DENSIFY_CHUNK:
+            yield self._densify(0, len(self.owner))
+            return
+        made = np.cumsum(self.inner + 1)
+        cuts = np.searchsorted(made, np.arange(_DENSIFY_CHUNK, self.total, _DENSIFY_CHUNK))
+        bounds = [0, *np.unique(cuts).tolist(), len(made)]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            if b > a:
+                yield self._densify(a, b)
+
+    def _densify(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Points ``a`` .. ``b - 1`` and the points inside the segments they start."""
+        inner = self.inner[a:b]
+        seg_of = np.arange(a, b).repeat(inner)
+        k = np.arange(1, len(seg_of) + 1) - (inner.cumsum() - inner).repeat(inner)
+        # a + t * d, gathered with take (far faster than fancy indexing on axis 1)
+        # and computed in place: a training batch makes megabytes of these.
+        extra = self.d.take(seg_of, axis=1)
+        extra *= k / self.pieces[seg_of]
+        extra += self.xy.take(seg_of, axis=1)
+        # Computed in float64, stored as the float32 the splat works in.
+        dense = np.empty((2, b - a + len(seg_of)), dtype=np.float32)
+        dense[:, :b - a] = self.xy[:, a:b]
+        dense[:, b - a:] = extra
+        return dense, np.concatenate([self.owner[a:b], self.owner[seg_of]])
 
 
 # Points per pass of _splat: a pass's temporaries (about 300 bytes a point)
@@ -334,9 +414,16 @@ _SPLAT_CHUNK = 8192
 
 def _splat(dense: np.ndarray, owner: np.ndarray, n: int, pen_radius: np.ndarray,
            config: RasterConfig) -> torch.Tensor:
-    """Paint each point's disc into its drawing's image, keeping the maximum.
+    """Paint each point's disc into its drawing's image (``dense`` is (2, P):
+    x row, y row); see :func:`_paint`."""
+    return _paint([(dense, owner)], n, pen_radius, config)
 
-    ``dense`` is (2, P): x row, y row.  A pixel's value falls with its
+
+def _paint(chunks: Iterable[tuple[np.ndarray, np.ndarray]], n: int, pen_radius: np.ndarray,
+           config: RasterConfig) -> torch.Tensor:
+    """Paint each point of ``chunks`` ((2, P) points, x row then y row, and
+    the drawing of each) into its drawing's image, keeping the maximum.
+    A pixel's value falls with its
     distance to the nearest point of its drawing (one pen radius per
     drawing), so the maximum is the value at the *smallest* distance: points
     scatter squared distances with a minimum, and only the images are turned
@@ -349,9 +436,10 @@ def _splat(dense: np.ndarray, owner: np.ndarray, n: int, pen_radius: np.ndarray,
     reach = float(pen_radius.max() + config.softness)
     window = _window(math.floor(2 * reach) + 1, size)
     nearest = np.full(n * window.padded ** 2, np.inf, dtype=np.float32)   # squared distances
-    for start in range(0, dense.shape[1], _SPLAT_CHUNK):
-        part = slice(start, start + _SPLAT_CHUNK)
-        _scatter_nearest(nearest, dense[:, part], owner[part], reach, window)
+    for dense, owner in chunks:
+        for start in range(0, dense.shape[1], _SPLAT_CHUNK):
+            part = slice(start, start + _SPLAT_CHUNK)
+            _scatter_nearest(nearest, dense[:, part], owner[part], reach, window)
     inside = slice(window.span, window.span + size)
     dist = np.sqrt(nearest.reshape(n, window.padded, window.padded)[:, inside, inside])
     # Linear anti-aliasing ramp of half-width `softness` around the pen's edge.

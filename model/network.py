@@ -169,3 +169,10 @@ def layer_table(model: nn.Module, size: int = 28) -> list[dict]:
             "parameters": count_parameters(stage) if stage is not None else 0,
         })
     return table
+
+
+def non_finite_weight(state: dict) -> str | None:
+    """The name of the first floating-point tensor of a state dict holding
+    NaN or infinity (a diverged run's, or damaged weights), or None."""
+    return next((name for name, tensor in state.items()
+                 if tensor.is_floating_point() and not torch.isfinite(tensor).all()), None)

@@ -1,6 +1,7 @@
 """Where things live, and a first look at what a file is."""
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -35,9 +36,16 @@ def write_problem(path: str | os.PathLike) -> str | None:
     return None
 
 
+# A write that fails for want of room, in words.
+_NO_ROOM = {errno.ENOSPC: "the disk is full", getattr(errno, "EDQUOT", errno.ENOSPC): "the disk quota is used up",
+            errno.EFBIG: "the file is larger than this disk or this process may write"}
+
+
 def write_error(path: str | os.PathLike, exc: OSError) -> str:
     """One line for a failed write of ``path``: why, in our words where we can
     tell (mkdir's "File exists" for a file in the way tells a user little)."""
+    if exc.errno in _NO_ROOM:
+        return f"cannot write {path}: {_NO_ROOM[exc.errno]} ({exc.strerror or exc})"
     return write_problem(path) or f"cannot write {path}: {exc.strerror or exc}"
 
 

@@ -19,7 +19,7 @@ from torch import nn
 from .checkpoint import Checkpoint, load_checkpoint
 from .data import Dataset, StrokeSet
 from .ink import Augment, RasterConfig
-from .training import ProgressCallback, TrainConfig, TrainResult, train_network
+from .training import ProgressCallback, TrainConfig, TrainingError, TrainResult, train_network
 
 
 @dataclass
@@ -65,7 +65,7 @@ def finetune_on_samples(start: Checkpoint | nn.Module | str | os.PathLike, my_sa
     work as in :func:`train_network`; a stopped run returns the model so far.
     """
     if len(my_samples) == 0:
-        raise ValueError("no samples of your own to learn from")
+        raise TrainingError("no samples of your own to learn from")
     if isinstance(start, (str, os.PathLike)):
         start = load_checkpoint(start)
     if isinstance(start, Checkpoint):

@@ -15,6 +15,7 @@ Every write is one transaction, so a crash never leaves half a drawing.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import sqlite3
 import sys
@@ -27,7 +28,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .data import DatasetError, StrokeSet, load_dataset, save_strokes
-from .ink import Ink, InkBatch, render
+from .ink import Ink, InkBatch, real_coordinates, render
 from .network import CLASSES
 from .paths import write_error, write_problem
 
@@ -36,6 +37,9 @@ FILE_NAME = "samples.sqlite"
 HOME_ENV = "LETTERLENS_HOME"
 SCHEMA_VERSION = 1                # PRAGMA user_version; bump with a migration
 APPLICATION_ID = 0x4C4C5331       # PRAGMA application_id, "LLS1": marks the file as ours
+# Seconds to wait for another program's write (the app and the CLI at once):
+# a write holds the lock for milliseconds, but a busy disk can stretch that.
+DEFAULT_TIMEOUT_S = 5
 WRITER = "me"
 
 SCHEMA = """
@@ -136,7 +140,7 @@ def clean_ink(ink: Ink) -> list[np.ndarray]:
         raise ValueError("ink must be a list of strokes; wrap a single stroke as [stroke]")
     strokes = []
     for stroke in ink:
-        stroke = np.asarray(stroke, dtype=np.float64)
+        stroke = real_coordinates(stroke)
         if stroke.ndim != 2 or stroke.shape[1] != 2:
             raise ValueError(f"a stroke must be a (k, 2) array of x, y points, got shape {stroke.shape}")
         if len(stroke):
@@ -165,6 +169,12 @@ def _unpack(points: bytes, strokes: bytes) -> tuple[np.ndarray, np.ndarray] | No
     return xy, offsets
 
 
+def _schema_facts(db: sqlite3.Connection) -> tuple[int, int, int]:
+    """(user_version, application_id, number of schema objects): all 0 in a new file."""
+    return (db.execute("PRAGMA user_version").fetchone()[0], db.execute("PRAGMA application_id").fetchone()[0],
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -182,7 +192,7 @@ class SampleStore:
     # ------------------------------------------------------------- opening
 
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, timeout: float = 1.0) -> "SampleStore":
+    def open(cls, path: str | os.PathLike | None = None, *, timeout: float = DEFAULT_TIMEOUT_S) -> "SampleStore":
         """Open (creating if need be) the store at ``path`` (default:
         :func:`default_store_path`).  ``timeout``: seconds to wait for a lock
         held by another program before giving up with ``reason="locked"``."""
@@ -216,7 +226,7 @@ class SampleStore:
 
     @classmethod
     def open_fresh_beside(cls, path: str | os.PathLike | None = None, *,
-                          timeout: float = 1.0) -> tuple["SampleStore", Path | None]:
+                          timeout: float = DEFAULT_TIMEOUT_S) -> tuple["SampleStore", Path | None]:
         """Only on the user's explicit request: rename an unusable file to
         ``samples.sqlite.corrupt-<UTC time>`` (never deleted, so nothing in it
         is lost) and open a new, empty store in its place.  Returns the store
@@ -230,24 +240,28 @@ class SampleStore:
             moved = path.with_name(f"{path.name}.corrupt-{stamp}")
             try:
                 path.rename(moved)
-                journal = path.with_name(path.name + "-journal")   # belongs with its database
-                if journal.exists():
-                    journal.rename(moved.with_name(moved.name + "-journal"))
+                for suffix in ("-journal", "-wal", "-shm"):    # they belong with their database
+                    journal = path.with_name(path.name + suffix)
+                    if journal.exists():
+                        journal.rename(moved.with_name(moved.name + suffix))
             except OSError as exc:
                 raise SampleStoreError(path, "unavailable", f"cannot move it aside: {exc}") from exc
         return cls.open(path, timeout=timeout), moved
 
     def _prepare(self) -> None:
-        """Create the schema in a new file; refuse files that are not ours."""
-        with self._transaction() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if version == 0 and app_id == 0 and tables == 0:
-                db.execute(SCHEMA)
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                return
+        """Create the schema in a new file; refuse files that are not ours.
+        A store already made is only read here: opening takes no write lock,
+        so several programs open it at once without waiting on each other."""
+        with self._query() as db:
+            version, app_id, tables = _schema_facts(db)
+        if (version, app_id, tables) == (0, 0, 0):
+            with self._transaction() as db:
+                version, app_id, tables = _schema_facts(db)   # another program may have made it meanwhile
+                if (version, app_id, tables) == (0, 0, 0):
+                    db.execute(SCHEMA)
+                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    version, app_id = SCHEMA_VERSION, APPLICATION_ID
         if app_id != APPLICATION_ID:
             raise SampleStoreError(self.path, "foreign",
                                    "is an SQLite database, but not a LetterLens samples file; "
@@ -401,10 +415,8 @@ class SampleStore:
     def export(self, path: str | os.PathLike) -> Path:
         """Write every sample to a stroke ``.npz`` (the project's format, read
         by :func:`model.load_dataset`), atomically.  ``.npz`` is appended to a
-        name without it.  Returns the path written."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
+        name without it (:func:`export_path`).  Returns the path written."""
+        path = export_path(path)
         data = self.as_dataset()
         inks = [data.ink.ink(i) for i in range(len(data))]
         return save_strokes(path, inks, data.labels, data.writers)
@@ -435,6 +447,17 @@ class SampleStore:
                     added.append(db.execute("INSERT INTO samples (label, created, points, strokes) "
                                             "VALUES (?, ?, ?, ?)", row).lastrowid)
         return added
+
+
+def export_path(path: str | os.PathLike) -> Path:
+    """The file :meth:`SampleStore.export` writes for ``path``: ``.npz``
+    appended to a name without it.  A folder is refused (IsADirectoryError),
+    not turned into a file beside it."""
+    path = Path(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, f"it is a folder; name a file in it, such as "
+                                f"{path / 'my_samples_strokes.npz'}", str(path))
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
 def _to_stroke_set(name: str, samples: list[Sample]) -> StrokeSet:

@@ -1,9 +1,10 @@
 """My samples from the command line: where they are, how many, fixing labels, export and import.
 
-    python -m model.samples [--db FILE] path|count|list|export FILE|import FILE
+    python -m model.samples [--db FILE] path|count|list|export [--force] FILE|import FILE
     python -m model.samples [--db FILE] relabel LETTER ID [ID...]|delete ID [ID...]
 
-``export`` writes a stroke ``.npz`` (the format ``model.load_dataset`` reads);
+``export`` writes a stroke ``.npz`` (the format ``model.load_dataset`` reads),
+replacing an existing file only with ``--force``;
 ``import`` adds a stroke ``.npz``'s drawings, skipping any already there.
 """
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 
 from .data import DatasetError
 from .paths import write_error
-from .runtime import end_quietly_when_the_reader_stops
-from .sample_store import SampleStore, SampleStoreError, default_store_path
+from .runtime import end_quietly_when_the_reader_stops, interruptible
+from .sample_store import SampleStore, SampleStoreError, default_store_path, export_path
 
 
+@interruptible("the samples are as they were (each change is all or nothing)")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m model.samples", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -30,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     relabel.add_argument("letter")
     relabel.add_argument("ids", nargs="+", type=int)
     commands.add_parser("delete", help="remove samples (ids from 'list')").add_argument("ids", nargs="+", type=int)
-    commands.add_parser("export", help="write all samples to a stroke .npz").add_argument("file")
+    export = commands.add_parser("export", help="write all samples to a stroke .npz")
+    export.add_argument("file")
+    export.add_argument("--force", action="store_true", help="replace the file if it exists")
     commands.add_parser("import", help="add the drawings of a stroke .npz").add_argument("file")
     args = parser.parse_args(argv)
     path = Path(args.db) if args.db else default_store_path()
@@ -53,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                 removed = store.delete(args.ids)
                 print(f"deleted {len(removed)} of {len(args.ids)} samples", file=sys.stderr)
             elif args.command == "export":
-                return _export(store, args.file)
+                return _export(store, args.file, args.force)
             elif args.command == "import":
                 added = len(store.import_(args.file))
                 print(f"imported {added} new samples from {args.file} ({store.count()} in all)",
@@ -64,9 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _export(store: SampleStore, file: str) -> int:
+def _export(store: SampleStore, file: str, replace: bool) -> int:
     try:
-        written = store.export(file)
+        target = export_path(file)
+        if target.exists() and not replace:
+            print(f"error: {target} exists; pass --force to replace it", file=sys.stderr)
+            return 2
+        written = store.export(target)
     except OSError as exc:   # a folder, no permission, a full disk: one line, as for bad data
         print(f"error: {write_error(file, exc)}", file=sys.stderr)
         return 2

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +30,12 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .data import DatasetError, find_datasets, load_many
 from .network import ARCHITECTURES, CLASSES
-from .paths import SHIPPED_WEIGHTS, write_problem
+from .paths import SHIPPED_WEIGHTS, write_error, write_problem
 from .personalize import FinetuneConfig, finetune_on_samples
-from .runtime import positive
-from .sample_store import SampleStore, SampleStoreError, default_store_path
-from .training import Progress, ProgressCallback, TrainConfig, run_record, train_network
+from .runtime import interruptible, number_in, positive
+from .sample_store import SampleStore, SampleStoreError, default_home, default_store_path
+from .training import (LR_RANGE, WRITER_BALANCE_RANGE, Progress, ProgressCallback, TrainConfig, TrainingDiverged,
+                       TrainingError, TrainResult, run_record, train_network)
 
 
 def _progress_printer(stream=sys.stderr) -> ProgressCallback:
@@ -57,6 +60,7 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+@interruptible("nothing saved")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m model.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -70,12 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=positive(int), default=defaults.epochs)
     parser.add_argument("--batch-size", type=positive(int), help=f"default: {defaults.batch_size}; "
                                                         f"with --my-samples {FinetuneConfig.batch_size}")
-    parser.add_argument("--lr", type=positive(float), help=f"peak learning rate (default: {defaults.lr}; "
-                                                 f"with --my-samples {FinetuneConfig.lr})")
+    parser.add_argument("--lr", type=positive(float, LR_RANGE),
+                        help=f"peak learning rate, {LR_RANGE[0]:g} to {LR_RANGE[1]:g} (default: {defaults.lr}; "
+                             f"with --my-samples {FinetuneConfig.lr})")
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--writer-balance", type=float, metavar="P",
-                        help="weigh each writer's samples by count ** -P, so prolific writers count less "
-                             f"(default: {defaults.writer_balance})")
+    parser.add_argument("--writer-balance", type=number_in(WRITER_BALANCE_RANGE), metavar="P",
+                        help="weigh each writer's samples by count ** -P, so prolific writers count less: "
+                             f"0 every sample alike, 1 every writer alike (default: {defaults.writer_balance})")
     parser.add_argument("--clean-labels", action="store_true",
                         help="drop samples whose label a model that never saw them confidently contradicts "
                              "(2-fold, writer-disjoint cross-validation)")
@@ -125,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DatasetError, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if problem := _empty_data_problem(args, train_sets, val_sets):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     if start:
         config = dataclasses.replace(config, raster=start.raster, arch=start.arch)
     if teacher and teacher.raster != config.raster:
@@ -136,16 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = train_network(train_sets, config, val_sets=val_sets, model=start and start.model,
                                teacher=teacher and teacher.model, on_progress=_progress_printer())
-    except KeyboardInterrupt:
-        print("\ninterrupted: nothing saved", file=sys.stderr)
-        return 130
+    except TrainingError as exc:
+        return _failed(exc, args.out)
     meta = {**run_record(config, result, train_sets, val_sets),
             "finetuned_from": args.finetune, "teacher": args.teacher}
-    path = save_checkpoint(args.out, result.model, arch=config.arch,
-                           raster=config.raster, meta=meta)
-    val = f", validation accuracy {result.val_accuracy:.2%}" if result.val_accuracy is not None else ""
-    print(f"saved {path} after {_clock(result.seconds)}{val}", file=sys.stderr)
-    return 0
+    return _save_run(args.out, result, arch=config.arch, raster=config.raster, meta=meta)
 
 
 def _finetune_on_my_samples(args: argparse.Namespace) -> int:
@@ -169,6 +172,9 @@ def _finetune_on_my_samples(args: argparse.Namespace) -> int:
     except (DatasetError, CheckpointError, SampleStoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if problem := _empty_data_problem(args, None, val_sets):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     if not len(mine):
         print(f"error: no samples in {args.samples_db or default_store_path()}: draw some in the app, "
               f"or import a stroke file (python -m model.samples import FILE)", file=sys.stderr)
@@ -180,9 +186,8 @@ def _finetune_on_my_samples(args: argparse.Namespace) -> int:
     try:
         result = finetune_on_samples(start, mine, replay_sets, config, val_sets=val_sets,
                                      on_progress=_progress_printer())
-    except KeyboardInterrupt:
-        print("\ninterrupted: nothing saved", file=sys.stderr)
-        return 130
+    except TrainingError as exc:
+        return _failed(exc, out)
     # The run's record as every training writes it (train_data: the replay
     # sets), then what a fine-tune adds; no held-out writers stand in for --val.
     meta = {
@@ -193,10 +198,57 @@ def _finetune_on_my_samples(args: argparse.Namespace) -> int:
         "val_data": {s.name: len(s) for s in val_sets} if val_sets else None,
         "finetune": {k: v for k, v in dataclasses.asdict(config).items() if k != "augment"},
     }
-    path = save_checkpoint(out, result.model, arch=start.arch, raster=start.raster, meta=meta)
+    return _save_run(out, result, arch=start.arch, raster=start.raster, meta=meta)
+
+
+def _empty_data_problem(args: argparse.Namespace, train_sets: list | None, val_sets: list | None) -> str | None:
+    """Why the data given cannot train or validate, or None.  An empty --val
+    file would otherwise leave the run unvalidated without a word."""
+    if train_sets is not None and not sum(map(len, train_sets)):
+        return f"no training samples in {', '.join(args.data)}"
+    if args.val and not sum(map(len, val_sets or [])):
+        return (f"--val {', '.join(args.val)}: holds no samples to validate on "
+                f"(without --val, some training writers are held out instead)")
+    return None
+
+
+def _failed(exc: TrainingError, out: Path) -> int:
+    """A run that could not train (2) or diverged (1): nothing is written."""
+    kept = f"{out} is unchanged" if out.exists() else f"{out} was not written"
+    print(f"error: {exc}; nothing saved, {kept}", file=sys.stderr)
+    return 1 if isinstance(exc, TrainingDiverged) else 2
+
+
+def _save_run(out: Path, result: TrainResult, **checkpoint) -> int:
+    """Write the trained network to ``out``; where that fails (a full disk...),
+    to another place, named, so that the run is not lost."""
+    try:
+        path = save_checkpoint(out, result.model, **checkpoint)
+    except OSError as exc:
+        return _save_elsewhere(out, write_error(out, exc), result, checkpoint)
     val = f", validation accuracy {result.val_accuracy:.2%}" if result.val_accuracy is not None else ""
     print(f"saved {path} after {_clock(result.seconds)}{val}", file=sys.stderr)
     return 0
+
+
+def _save_elsewhere(out: Path, problem: str, result: TrainResult, checkpoint: dict) -> int:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    tried = []
+    for folder in (default_home() / "runs", Path(tempfile.gettempdir())):
+        place = folder / f"{out.stem}-{stamp}{out.suffix}"
+        if folder.absolute() == out.absolute().parent:
+            continue
+        try:
+            kept = save_checkpoint(place, result.model, **checkpoint)
+        except OSError:
+            tried.append(str(folder))
+            continue
+        print(f"error: {problem}. The trained network is kept in {kept} instead: move it where you want it",
+              file=sys.stderr)
+        return 1
+    print(f"error: {problem}, nor in {' or '.join(tried)}: the trained network could not be saved",
+          file=sys.stderr)
+    return 1
 
 
 def _given(value, default):

@@ -8,6 +8,8 @@ each drawing with its own random distortion.
 from __future__ import annotations
 
 import copy
+import math
+import numbers
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -20,7 +22,25 @@ from torch import nn
 from .data import Dataset, split_by_writer
 from .evaluation import StopRequested, confusion_matrix, predict_log_probs
 from .ink import Augment, RasterConfig
-from .network import build_model
+from .network import build_model, non_finite_weight
+
+
+# The learning rates the CLI and the Retrain dialog offer: above 0.1 AdamW
+# diverges within a few batches; below 1e-5 a run learns next to nothing.
+LR_RANGE = (1e-5, 1e-1)
+# Writer balance: 0 draws every sample alike, 1 every writer alike.
+WRITER_BALANCE_RANGE = (0.0, 1.0)
+
+
+class TrainingError(ValueError):
+    """A training run cannot start (nothing to learn from, a setting out of
+    range) or did not end well.  Nothing was changed: the caller's model is
+    never trained in place."""
+
+
+class TrainingDiverged(TrainingError):
+    """The loss or the weights became NaN or infinite: the network learned
+    nothing usable (a learning rate too high?), so there is nothing to save."""
 
 
 @dataclass
@@ -150,6 +170,7 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
     With a ``teacher`` (a trained network), part of the loss follows its soft
     labels, which soften UNIPEN's noisy labels (knowledge distillation)."""
     started = time.perf_counter()
+    check_config(config)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     should_stop = should_stop or (lambda: False)
@@ -160,7 +181,7 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
         train_sets, dropped = clean_labels(train_sets, config, on_progress, should_stop)
     pool = Pool(train_sets)
     if len(pool) == 0:
-        raise ValueError("no training samples")
+        raise TrainingError("no training samples: the data sets given hold no drawings")
     fresh = model is None
     if fresh:
         mean, std = input_stats(pool, config.raster, rng)
@@ -171,9 +192,36 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
                                           should_stop, teacher=teacher)
     if fresh and config.batch_norm:
         model = model.fold_batch_norm()   # the plain network: same function, fewer stages
+    if not stopped:   # a stopped run hands back what it has; a diverged one stopped at its first NaN
+        check_finite(model)
     val_accuracy = history[-1]["val_accuracy"] if history else None
     return TrainResult(model.cpu().eval(), history, val_accuracy, stopped,
                        time.perf_counter() - started, len(pool), dropped, val_confusion)
+
+
+def check_config(config: TrainConfig) -> None:
+    """Refuse settings that cannot train: NaN weights (``writer_balance``)
+    would fail deep in numpy, a NaN learning rate would quietly ruin the run."""
+    for name in ("lr", "writer_balance", "weight_decay", "label_smoothing"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise TrainingError(f"{name} must be a number, got {value!r}")
+    if config.lr <= 0:
+        raise TrainingError(f"lr must be more than 0, got {config.lr!r}")
+    low, high = WRITER_BALANCE_RANGE
+    if not low <= config.writer_balance <= high:
+        raise TrainingError(f"writer_balance must be from {low:g} to {high:g}, got {config.writer_balance!r}")
+    for name in ("epochs", "batch_size"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise TrainingError(f"{name} must be a whole number, at least 1, got {value!r}")
+
+
+def check_finite(model: nn.Module) -> None:
+    """Raise :class:`TrainingDiverged` if any weight is NaN or infinite."""
+    if name := non_finite_weight(model.state_dict()):
+        raise TrainingDiverged(f"training diverged: the network's {name!r} became NaN or infinite "
+                               f"(is the learning rate too high?)")
 
 
 def run_record(config: TrainConfig, result: TrainResult, train_sets: list[Dataset],
@@ -250,13 +298,16 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
             loss = F.cross_entropy(log_probs, labels.to(device), label_smoothing=config.label_smoothing)
             if teacher is not None:
                 loss = _distill(loss, log_probs, teacher, images, config)
+            if not math.isfinite(loss_value := loss.item()):
+                raise TrainingDiverged(f"training diverged in epoch {epoch}, batch {b + 1}: the loss became "
+                                       f"{loss_value} (is the learning rate, {config.lr:g}, too high?)")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             schedule.step()
             step += 1
             _update_average(average, model, step)
-            loss_sum += loss.item()
+            loss_sum += loss_value
             last = b == steps_per_epoch - 1
             val_accuracy = None
             if last:

@@ -3,7 +3,10 @@ import datetime as dt
 import os
 import pickle
 import re
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -13,6 +16,7 @@ import model.checkpoint
 from model import CLASSES, CheckpointError, LetterNet, RasterConfig, load_checkpoint, save_checkpoint
 
 RASTER = RasterConfig(pen_radius=1.2, softness=0.5)
+ROOT = Path(__file__).resolve().parent.parent
 META = {"epochs": 3, "val_accuracy": 0.5, "history": [{"epoch": 1, "loss": 2.5}], "note": "tiny"}
 
 
@@ -210,3 +214,123 @@ def test_malicious_pickle_is_refused_without_running_it(tmp_path, writer):
     else:
         pickle.loads(path.read_bytes())
     assert marker.is_dir()
+
+
+# ----------------------------------------------- weights of the wrong kind (issue 27)
+
+def as_dtype(dtype, names=None):
+    def convert(payload):
+        state = payload["state_dict"]
+        for name in names or list(state):
+            state[name] = state[name].to(dtype)
+    return convert
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.uint8, torch.bool, torch.complex64])
+def test_weights_that_are_not_floating_point_are_refused(saved, dtype):
+    rewrite(saved, _=as_dtype(dtype))
+    with pytest.raises(CheckpointError, match=f"are {str(dtype).removeprefix('torch.')}, not float32") as info:
+        load_checkpoint(saved)
+    assert str(info.value).startswith(f"{saved}: ")
+
+
+def test_one_integer_tensor_among_float_ones_is_refused(saved):
+    rewrite(saved, _=as_dtype(torch.int64, ["stages.fc3.bias"]))
+    with pytest.raises(CheckpointError, match="'stages.fc3.bias' are int64"):
+        load_checkpoint(saved)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+def test_weights_of_another_floating_point_width_load(saved, net, dtype):
+    rewrite(saved, _=as_dtype(dtype))
+    loaded = load_checkpoint(saved).model.state_dict()
+    assert all(t.dtype == torch.float32 for t in loaded.values())
+    torch.testing.assert_close(loaded["stages.fc3.bias"], net.state_dict()["stages.fc3.bias"].to(dtype).float())
+
+
+def beyond_float32(payload):
+    payload["state_dict"]["stages.fc1.weight"] = payload["state_dict"]["stages.fc1.weight"].double()
+    payload["state_dict"]["stages.fc1.weight"][3, 3] = 1e300
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(beyond_float32, id="float64-beyond-float32"),
+    pytest.param(lambda d: d["state_dict"]["stages.conv1.bias"].fill_(float("inf")), id="infinite-bias"),
+    pytest.param(lambda d: d["state_dict"]["input_std"].fill_(float("inf")), id="infinite-input-std"),
+])
+def test_weights_holding_infinity_anywhere_are_refused(saved, damage):
+    rewrite(saved, _=damage)
+    with pytest.raises(CheckpointError, match="NaN or infinity"):
+        load_checkpoint(saved)
+
+
+def test_weights_that_are_not_tensors_are_refused(saved):
+    rewrite(saved, _=lambda d: d["state_dict"].update({"stages.fc3.bias": [0.0] * 26}))
+    with pytest.raises(CheckpointError, match="'stages.fc3.bias' must be a tensor, got a list"):
+        load_checkpoint(saved)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_weights_are_never_written(saved, value):
+    before = saved.read_bytes()
+    diverged = LetterNet()
+    with torch.no_grad():
+        diverged.stages.fc1.weight[0, 0] = value
+    with pytest.raises(CheckpointError, match="not saved: .*'stages.fc1.weight' holds NaN or infinity"):
+        save_checkpoint(saved, diverged)
+    assert saved.read_bytes() == before
+    assert [p.name for p in saved.parent.iterdir()] == [saved.name]
+
+
+# ------------------------------------------------- full disks and killed saves (issue 27)
+
+def run_python(code, **kwargs):
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
+def test_a_save_beyond_the_space_allowed_is_an_oserror_and_keeps_the_old_file(saved):
+    """The file-size limit stands in for a full disk: the write fails in the kernel."""
+    before = saved.read_bytes()
+    done = run_python(f"""
+import errno, resource, signal, torch
+from model import LetterNet, save_checkpoint
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+try:
+    save_checkpoint({str(saved)!r}, LetterNet())
+except OSError as exc:
+    print("OSError", errno.errorcode[exc.errno])
+""")
+    assert done.stdout.strip() == "OSError EFBIG", done.stderr      # not torch's RuntimeError
+    assert saved.read_bytes() == before
+    assert [p.name for p in saved.parent.iterdir()] == [saved.name]
+
+
+def test_a_save_killed_midway_leaves_no_orphan_after_the_next_save(saved, net):
+    writer = subprocess.Popen([sys.executable, "-c", f"""
+import os, time
+from model import LetterNet, save_checkpoint
+def hang(fd):
+    print("writing", flush=True)
+    time.sleep(120)
+os.fsync = hang
+save_checkpoint({str(saved)!r}, LetterNet())
+"""], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+    finally:
+        writer.kill()
+        writer.wait()
+    assert len(list(saved.parent.glob(f".{saved.name}.*.tmp"))) == 1     # the orphan
+    old_build_orphan = saved.parent / f".{saved.name}.k2j4h1q9.tmp"      # a name without a process id
+    old_build_orphan.write_bytes(b"half")
+    save_checkpoint(saved, net)
+    assert [p.name for p in saved.parent.iterdir()] == [saved.name]
+
+
+def test_a_save_in_progress_in_another_process_is_left_alone(saved, net):
+    live = saved.parent / f".{saved.name}.{os.getppid()}.abcd1234.tmp"   # our parent runs
+    live.write_bytes(b"being written")
+    save_checkpoint(saved, net)
+    assert live.exists()

@@ -301,3 +301,109 @@ def test_nothing_to_read_is_an_error_not_a_result(tmp_path, capsys):
     typo = tmp_path / "typo.sqlite"
     assert train_main(["--my-samples", "--samples-db", str(typo), "--no-replay", "--out", str(tmp_path / "me.pt")]) == 2
     assert "no such samples database" in capsys.readouterr().err and not typo.exists()   # none created
+
+
+# ------------------------------------------------------------ faults that lose nothing (issue 27)
+
+def test_evaluate_refuses_a_small_file_claiming_a_huge_array_in_words(files, tmp_path, capsys):
+    from bad_files import huge_points_file
+    path = huge_points_file(tmp_path / "huge_strokes.npz")
+    assert evaluate_main(["--strokes", str(path), "--weights", str(files["weights"])]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: the array 'points' declares shape (100000000000, 2)")
+
+
+def test_train_refuses_a_small_file_claiming_a_huge_array_in_words(tmp_path, capsys):
+    from bad_files import huge_points_file
+    path = huge_points_file(tmp_path / "huge_strokes.npz")
+    assert train_main(["--data", str(path), "--out", str(tmp_path / "out.pt")]) == 2
+    assert "declares shape (100000000000, 2)" in capsys.readouterr().err
+    assert not (tmp_path / "out.pt").exists()
+
+
+def test_a_diverging_run_keeps_the_good_checkpoint_and_exits_non_zero(files, tmp_path, capsys, monkeypatch):
+    import functools
+    import model.train
+    good = save_checkpoint(tmp_path / "good.pt", LetterNet(), meta={"note": "good"})
+    before = good.read_bytes()
+    monkeypatch.setattr(model.train, "TrainConfig", functools.partial(TrainConfig, lr=1e6))   # any run gone NaN
+    code = train_main(["--data", str(files["strokes"]), "--epochs", "3", "--batch-size", "4", "--out", str(good)])
+    err = capsys.readouterr().err
+    assert code == 1 and "training diverged" in err and f"nothing saved, {good} is unchanged" in err
+    assert "saved " + str(good) not in err and "Traceback" not in err
+    assert good.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["good.pt"]
+
+
+@pytest.mark.parametrize("value, message", [("1e6", "must be from 1e-05 to 0.1, got 1e6"),
+                                            ("0.5", "must be from 1e-05 to 0.1, got 0.5"),
+                                            ("1e-9", "must be from 1e-05 to 0.1, got 1e-9")])
+def test_train_takes_a_learning_rate_in_the_dialogs_range(files, capsys, value, message):
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["--data", str(files["strokes"]), "--lr", value])
+    assert exit_.value.code == 2 and f"argument --lr: {message}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "2"])
+def test_train_refuses_a_writer_balance_out_of_range(files, capsys, value):
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["--data", str(files["strokes"]), "--writer-balance", value])
+    assert exit_.value.code == 2
+    assert "argument --writer-balance: must be" in capsys.readouterr().err
+
+
+def test_train_on_zero_samples_says_so(tmp_path, capsys):
+    empty = save_strokes(tmp_path / "empty_strokes.npz", [], [])
+    assert train_main(["--data", str(empty), "--out", str(tmp_path / "out.pt")]) == 2
+    assert capsys.readouterr().err == f"error: no training samples in {empty}\n"
+    assert not (tmp_path / "out.pt").exists()
+
+
+def test_train_refuses_an_empty_validation_file_instead_of_skipping_validation(files, tmp_path, capsys):
+    empty = save_strokes(tmp_path / "empty_strokes.npz", [], [])
+    code = train_main(["--data", str(files["strokes"]), "--val", str(empty), "--epochs", "1",
+                       "--out", str(tmp_path / "out.pt")])
+    assert code == 2 and f"--val {empty}: holds no samples to validate on" in capsys.readouterr().err
+    assert not (tmp_path / "out.pt").exists()
+
+
+@pytest.mark.parametrize("tool, loader, argv", [
+    ("model.train", "load_many", ["--data", "{strokes}", "--out", "{tmp}/out.pt"]),
+    ("model.evaluate", "load_dataset", ["--strokes", "{strokes}", "--weights", "{weights}"]),
+])
+def test_ctrl_c_while_loading_data_ends_in_one_line(files, tmp_path, capsys, monkeypatch, tool, loader, argv):
+    import importlib
+    module = importlib.import_module(tool)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, loader, interrupted)
+    argv = [a.format(strokes=files["strokes"], weights=files["weights"], tmp=tmp_path) for a in argv]
+    assert module.main(argv) == 130
+    assert capsys.readouterr().err.startswith("\ninterrupted")
+    assert not (tmp_path / "out.pt").exists()
+
+
+def test_a_full_disk_at_save_keeps_the_trained_network_elsewhere_and_says_where(files, tmp_path, capsys,
+                                                                                monkeypatch):
+    import errno
+    import model.checkpoint
+    out = save_checkpoint(tmp_path / "full" / "out.pt", LetterNet(), meta={"note": "old"})
+    fsync = os.fsync
+
+    def full_disk(fd):
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out.parent)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        fsync(fd)
+
+    monkeypatch.setattr(model.checkpoint.os, "fsync", full_disk)
+    code = train_main(["--data", str(files["strokes"]), "--epochs", "1", "--batch-size", "8", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"cannot write {out}: the disk is full" in err
+    kept = Path(err.split("is kept in ")[1].split(" instead")[0])
+    assert kept.parent == model.sample_store.default_home() / "runs"
+    assert load_checkpoint(kept).meta["epochs"] == 1           # the trained network, whole
+    assert load_checkpoint(out).meta == {"note": "old"}         # the old file, untouched
+    assert [p.name for p in out.parent.iterdir()] == ["out.pt"]

@@ -362,3 +362,73 @@ def test_a_folder_that_cannot_be_listed_is_a_dataset_error(tmp_path, monkeypatch
 def test_an_upper_case_npz_suffix_loads(tmp_path):
     path = save_strokes(tmp_path / "LETTERS.NPZ", [[np.array([[0.0, 0.0], [1.0, 2.0]])]], [3])
     assert len(load_dataset(path)) == 1
+
+
+# ------------------------------------------------- files claiming huge arrays (issue 27)
+
+@pytest.mark.parametrize("name, shape", [("points", (10 ** 11, 2)), ("labels", (10 ** 12,)),
+                                         ("stroke_offsets", (2 ** 40,)), ("points", (3 * 10 ** 8, 2))])
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED], ids=["deflated", "stored"])
+def test_a_small_stroke_file_declaring_a_huge_array_is_refused_before_allocating(tmp_path, name, shape,
+                                                                                 compression):
+    from bad_files import write_npz_claiming
+    path = write_npz_claiming(tmp_path / "huge_strokes.npz", stroke_arrays(), {name: shape}, compression)
+    assert path.stat().st_size < 4096
+    with pytest.raises(DatasetError, match=f"{re.escape(str(path))}: the array '{name}' declares shape") as info:
+        load_dataset(path)
+    assert "forged header" in str(info.value)
+
+
+def test_a_small_image_file_declaring_a_huge_array_is_refused(tmp_path):
+    from bad_files import write_npz_claiming
+    arrays = {"images": np.zeros((2, 28, 28), np.uint8), "labels": np.array([0, 1])}
+    path = write_npz_claiming(tmp_path / "huge.npz", arrays, {"images": (10 ** 10, 28, 28)})
+    with pytest.raises(DatasetError, match="'images' declares shape"):
+        load_dataset(path)
+
+
+def test_an_array_declaring_fewer_bytes_than_it_holds_is_refused_too(tmp_path):
+    from bad_files import write_npz_claiming
+    path = write_npz_claiming(tmp_path / "short_strokes.npz", stroke_arrays(), {"labels": (2,)})
+    with pytest.raises(DatasetError, match="'labels' declares shape \\(2,\\)"):
+        load_dataset(path)
+
+
+def test_a_file_of_more_arrays_than_loaders_read_is_refused_in_words(tmp_path, monkeypatch):
+    monkeypatch.setattr(model.data, "MAX_DATA_BYTES", 1000)
+    path = write_npz(tmp_path / "big_strokes.npz", **stroke_arrays(), extra=np.zeros(2000, np.uint8))
+    with pytest.raises(DatasetError, match="more than LetterLens reads"):
+        load_dataset(path)
+
+
+def test_an_idx_header_declaring_more_than_the_limit_is_refused_before_reading(tmp_path):
+    raw = struct.pack(">IIII", IDX_IMAGES_MAGIC, 10 ** 9, 28, 28) + bytes(100)
+    path = tmp_path / "emnist-letters-train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(raw))
+    with pytest.raises(DatasetError, match="declares shape \\(1000000000, 28, 28\\)"):
+        read_idx(path, IDX_IMAGES_MAGIC)
+
+
+def test_an_idx_file_longer_than_its_header_is_refused(tmp_path):
+    path = write_idx(tmp_path / "x-labels-idx1-ubyte", np.arange(5), IDX_LABELS_MAGIC, compress=False)
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(DatasetError, match="holds at least 6 data bytes, its header promises 5"):
+        read_idx(path, IDX_LABELS_MAGIC)
+
+
+def test_a_stroke_file_with_a_drawing_too_long_to_draw_is_refused_as_it_loads(tmp_path):
+    from model.ink import MAX_RENDER_POINTS
+    ordinary = [np.array([[0.0, 0.0], [5.0, 9.0], [9.0, 0.0]])]
+    crossings = MAX_RENDER_POINTS // 40        # each crossing takes about 50 points: over half the limit
+    y = np.random.default_rng(0).uniform(0, 100, crossings)
+    scribble = [np.stack([np.where(np.arange(crossings) % 2 == 0, 0.0, 100.0), y], 1)]
+    path = save_strokes(tmp_path / "scribbles_strokes.npz", [ordinary, scribble, ordinary], [0, 1, 2])
+    with pytest.raises(DatasetError, match=f"{re.escape(str(path))}: sample 1 is too long to draw"):
+        load_dataset(path)
+
+
+def test_a_stroke_file_of_many_points_in_one_place_is_refused_as_it_loads(tmp_path):
+    from model.ink import MAX_RENDER_POINTS
+    path = save_strokes(tmp_path / "dots_strokes.npz", [[np.zeros((MAX_RENDER_POINTS + 1, 2))]], [0])
+    with pytest.raises(DatasetError, match="sample 0 is too long to draw: it takes 524,289 points"):
+        load_dataset(path)

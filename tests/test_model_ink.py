@@ -344,3 +344,76 @@ def test_frame_transform_follows_the_config_and_refuses_what_render_refuses():
         frame_transform([])
     with pytest.raises(ValueError):
         frame_transform([np.array([[np.nan, 1.0], [2.0, 3.0]])])
+
+
+# ------------------------------------------------- bad and enormous ink (issue 27)
+
+def scribble(crossings, seed=0):
+    """One stroke whose every segment crosses the whole letter, left edge to right edge."""
+    y = np.random.default_rng(seed).uniform(0, 100, crossings + 1)
+    x = np.where(np.arange(crossings + 1) % 2 == 0, 0.0, 100.0)
+    return [np.stack([x, y], 1)]
+
+
+def test_a_scribble_beyond_the_budget_is_refused_in_words():
+    with pytest.raises(ValueError, match="too long to read"):
+        render(scribble(100_000))       # once 1.5 s and 0.6 GB; 10^6 crossings 16 s and 3.3 GB
+
+
+def test_a_scribble_beyond_the_budget_is_refused_in_training_batches_too():
+    batch = InkBatch.from_inks([L_shape(), scribble(100_000)])
+    with pytest.raises(ValueError, match="drawing 1 is too long"):
+        render_batch(batch, augment=Augment(), rng=np.random.default_rng(0))
+
+
+def test_a_drawing_of_too_many_points_is_refused_before_any_work():
+    from model.ink import MAX_RENDER_POINTS
+    dots = np.zeros((MAX_RENDER_POINTS + 1, 2))     # all on one spot: a short path, but too many points
+    with pytest.raises(ValueError, match="too long to read"):
+        render([dots])
+
+
+def test_a_long_scribble_within_the_budget_is_read_a_bounded_chunk_at_a_time():
+    from model.ink import _DENSIFY_CHUNK, MAX_RENDER_POINTS, _Path, frame_transform
+    ink = scribble(9_000)
+    scale, offset = frame_transform(ink)
+    points = ink[0] * scale + offset
+    path = _Path(points, np.zeros(len(points), dtype=np.int64), np.array([0, len(points)]), RasterConfig())
+    sizes = [dense.shape[1] for dense, _ in path.chunks()]
+    longest_segment = int(path.pieces.max())
+    assert len(sizes) > 1 and max(sizes) <= _DENSIFY_CHUNK + longest_segment
+    assert sum(sizes) <= MAX_RENDER_POINTS
+    assert (render(ink) > 0.5).mean() > 0.5          # read, as a blot
+
+
+@pytest.mark.parametrize("stroke, kind", [
+    pytest.param(np.array([[0.0, 0.0], [3.0, 4.0j]]), "complex", id="complex"),
+    pytest.param(np.array([[True, False], [False, True]]), "bool", id="bool"),
+    pytest.param(np.array([["1", "2"], ["3", "4"]]), "<U1", id="strings"),
+    pytest.param(np.array([[0.0, None], [1.0, 2.0]], dtype=object), "object", id="object-with-None"),
+])
+def test_coordinates_that_are_not_real_numbers_are_refused(stroke, kind):
+    with pytest.raises(ValueError, match=f"real numbers, got {kind}"):
+        render([stroke])
+
+
+def test_complex_points_in_a_batch_are_refused_not_cut_to_their_real_part():
+    batch = InkBatch.from_inks([L_shape()])
+    batch.points = batch.points + 1j
+    with pytest.raises(ValueError, match="real numbers"):
+        render_batch(batch)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.int32, np.uint16, object])
+def test_real_coordinates_of_any_numeric_type_draw_alike(dtype):
+    stroke = np.array([[0, 0], [10, 30], [20, 0]])
+    np.testing.assert_array_equal(render([stroke.astype(dtype)]), render([stroke.astype(np.float64)]))
+
+
+@pytest.mark.parametrize("augment", [None, Augment()], ids=["plain", "augmented"])
+@pytest.mark.parametrize("stroke", [[[0.0, 0.0], [1e308, 1e308]], [[0.0, 0.0], [1e308, 1e307]],
+                                    [[0.0, 0.0], [-4e38, 1.0]]])
+def test_coordinates_near_the_float_limit_get_the_projects_message(stroke, augment):
+    batch = InkBatch.from_inks([[np.array(stroke)]])
+    with pytest.raises(ValueError, match="too large"):
+        render_batch(batch, augment=augment, rng=np.random.default_rng(0))

@@ -371,3 +371,121 @@ def test_a_data_folder_that_is_a_file_is_named_with_the_way_out(tmp_path, monkey
         SampleStore.open()
     assert "is not a folder" in str(caught.value) and "LETTERLENS_HOME" in str(caught.value)
     assert (tmp_path / "afile").read_text() == "not a folder"                  # untouched
+
+
+@pytest.mark.parametrize("stroke", [np.array([[0.0, 0.0], [3.0, 4.0j]]), np.array([["1", "2"], ["3", "4"]]),
+                                    np.array([[True, False], [False, True]])], ids=["complex", "strings", "bool"])
+def test_ink_that_is_not_real_numbers_is_refused_not_stored_changed(store, stroke):
+    with pytest.raises(ValueError, match="real numbers"):
+        store.add([stroke], "a")
+    assert store.count() == 0
+
+
+def test_command_line_import_of_a_small_file_claiming_a_huge_array_says_so(tmp_path, capsys):
+    from bad_files import huge_points_file
+    path = huge_points_file(tmp_path / "huge_strokes.npz")
+    assert samples_main(["--db", str(tmp_path / "a.sqlite"), "import", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {path}: the array 'points' declares shape")
+    with SampleStore.open(tmp_path / "a.sqlite") as store:
+        assert store.count() == 0
+
+
+# --------------------------------------------------- several programs at once (issue 27)
+
+WRITER_PROGRAM = """
+import sys, time
+from pathlib import Path
+import numpy as np
+from model import SampleStore
+path, go, adds = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+while not go.exists():
+    time.sleep(0.001)
+with SampleStore.open(path) as store:          # the default lock timeout, as the app and the CLI use
+    for i in range(adds):
+        store.add([np.array([[0.0, 0.0], [float(i), 10.0 + i]])], "abcdefghij"[i % 10])
+print("done")
+"""
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-store", "existing-store"])
+def test_every_add_from_several_programs_at_once_is_stored(tmp_path, existing):
+    path, go = tmp_path / "samples.sqlite", tmp_path / "go"
+    if existing:
+        SampleStore.open(path).close()
+    writers, adds = 6, 40
+    programs = [subprocess.Popen([sys.executable, "-c", WRITER_PROGRAM, str(path), str(go), str(adds)],
+                                 cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(writers)]
+    time.sleep(2.0)        # all of them started and waiting
+    go.touch()
+    outcomes = [program.communicate(timeout=300) for program in programs]
+    assert all(out.strip() == "done" for out, _ in outcomes), [err[-300:] for _, err in outcomes]
+    with SampleStore.open(path) as store:
+        assert store.count() == writers * adds
+        assert len({info.id for info in store.list()}) == writers * adds
+
+
+def test_opening_a_current_store_takes_no_write_lock(tmp_path):
+    path = tmp_path / "samples.sqlite"
+    SampleStore.open(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")                 # another program in the middle of writing
+    try:
+        with SampleStore.open(path, timeout=0.1) as store:
+            assert store.count() == 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_the_store_waits_several_seconds_for_another_programs_write(tmp_path):
+    from model.sample_store import DEFAULT_TIMEOUT_S
+    assert DEFAULT_TIMEOUT_S >= 5
+    with SampleStore.open(tmp_path / "samples.sqlite") as store:
+        assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == DEFAULT_TIMEOUT_S * 1000
+
+
+def test_command_line_export_to_a_folder_says_so_and_writes_nothing_beside_it(tmp_path, capsys):
+    db, folder = tmp_path / "a.sqlite", tmp_path / "exports"
+    with SampleStore.open(db) as store:
+        store.add(CROSS, "x")
+    folder.mkdir()
+    (tmp_path / "exports.npz").write_bytes(b"someone's file")
+    assert samples_main(["--db", str(db), "export", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write {folder}: it is a folder\n"
+    assert (tmp_path / "exports.npz").read_bytes() == b"someone's file" and not list(folder.iterdir())
+
+
+@pytest.mark.parametrize("name", ["out.npz", "out"])
+def test_command_line_export_replaces_a_file_only_when_told(tmp_path, capsys, name):
+    db, out = tmp_path / "a.sqlite", tmp_path / "out.npz"
+    with SampleStore.open(db) as store:
+        store.add(CROSS, "x")
+    out.write_bytes(b"keep me")
+    assert samples_main(["--db", str(db), "export", str(tmp_path / name)]) == 2
+    assert capsys.readouterr().err == f"error: {out} exists; pass --force to replace it\n"
+    assert out.read_bytes() == b"keep me"
+    assert samples_main(["--db", str(db), "export", "--force", str(tmp_path / name)]) == 0
+    assert len(load_dataset(out)) == 1
+
+
+def test_exporting_to_a_folder_through_the_api_is_an_oserror(store, tmp_path):
+    store.add(CROSS, "x")
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        store.export(tmp_path)
+    assert not (tmp_path.parent / f"{tmp_path.name}.npz").exists()
+
+
+def test_ctrl_c_during_an_import_ends_in_one_line_and_adds_nothing(tmp_path, capsys, monkeypatch):
+    import model.sample_store
+    source = save_strokes(tmp_path / "in_strokes.npz", [CROSS, HOOK], [0, 1])
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model.sample_store, "load_dataset", interrupted)
+    assert samples_main(["--db", str(tmp_path / "a.sqlite"), "import", str(source)]) == 130
+    assert capsys.readouterr().err.startswith("\ninterrupted: the samples are as they were")
+    with SampleStore.open(tmp_path / "a.sqlite") as store:
+        assert store.count() == 0

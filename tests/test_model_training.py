@@ -214,3 +214,52 @@ def test_a_run_that_held_out_letters_of_a_set_without_writers_does_not_claim_new
     assert record([many]) == HELD_OUT_WRITERS
     assert record([one]) == HELD_OUT_LETTERS and record([many, one]) == HELD_OUT_LETTERS
     assert run_record(TINY, tiny_run[0], [one], [many])["val_data"] == {"shapes": 30}   # a set was named
+
+
+# ------------------------------------------------------- runs that diverge (issue 27)
+
+def test_a_run_whose_loss_becomes_nan_stops_with_a_clear_error(one_thread):
+    from model import TrainingDiverged
+    with pytest.raises(TrainingDiverged, match="diverged in epoch 1, batch .*the loss became nan"):
+        train_network([synthetic_shapes(120)], dataclasses.replace(TINY, epochs=1, lr=1e6), val_sets=[])
+
+
+def test_fine_tuning_a_network_with_an_infinite_weight_diverges_and_leaves_it_untouched(one_thread):
+    from model import TrainingDiverged
+    start = LetterNet()
+    with torch.no_grad():
+        start.stages.fc3.bias[3] = float("inf")
+    before = {k: v.clone() for k, v in start.state_dict().items()}
+    with pytest.raises(TrainingDiverged):
+        train_network([synthetic_shapes(64)], dataclasses.replace(TINY, epochs=1), model=start, val_sets=[])
+    assert all(torch.equal(before[k], v) for k, v in start.state_dict().items())
+
+
+def test_a_run_whose_weights_end_non_finite_is_refused(one_thread, monkeypatch):
+    """However the weights got there: here the last step's update is poisoned."""
+    from model import TrainingDiverged
+    import model.training
+    poisoned = model.training._update_average
+
+    def poison(average, current, step):
+        poisoned(average, current, step)
+        with torch.no_grad():
+            next(average.parameters()).view(-1)[0] = float("nan")
+
+    monkeypatch.setattr(model.training, "_update_average", poison)
+    with pytest.raises(TrainingDiverged, match="became NaN or infinite"):
+        train_network([synthetic_shapes(64)], dataclasses.replace(TINY, epochs=1), val_sets=[])
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"writer_balance": float("nan")}, "writer_balance must be a number"),
+    ({"writer_balance": 2.0}, "writer_balance must be from 0 to 1"),
+    ({"lr": float("inf")}, "lr must be a number"),
+    ({"lr": -1e-3}, "lr must be more than 0"),
+    ({"epochs": 0}, "epochs must be a whole number"),
+    ({"batch_size": 2.5}, "batch_size must be a whole number"),
+])
+def test_settings_that_cannot_train_are_refused_before_any_work(change, message):
+    from model import TrainingError
+    with pytest.raises(TrainingError, match=message):
+        train_network([synthetic_shapes(30)], dataclasses.replace(TINY, **change), val_sets=[])
