@@ -2,6 +2,7 @@
 shipped one, and ask before a model that exists only in memory is lost."""
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -10,6 +11,8 @@ from PySide6.QtWidgets import QMessageBox
 import model
 from gui.settings import MODEL_FILE_KEY
 from gui.state import ModelsInUse
+
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 class ModelFiles(QObject):
@@ -82,9 +85,16 @@ class ModelFiles(QObject):
         try:
             model.save_checkpoint(path, recognizer.model, arch=checkpoint.arch, raster=checkpoint.raster,
                                   meta=checkpoint.meta)
+        except model.CheckpointError as exc:
+            self.window.show_error("Can't save the model", f"{exc}\n\nThe model is still in memory.")
+            return False
         except OSError as exc:
-            self.window.show_error("Can't save the model", f"{Path(path).name} could not be written in "
-                                   f"{Path(path).parent}: {exc.strerror or exc}.\n\nThe model is still in memory.")
+            why = f"{Path(path).name} could not be written in {Path(path).parent}: {exc.strerror or exc}."
+            if exc.errno in DISK_FULL:       # another disk may have room: ask again rather than give up
+                answer = QMessageBox.question(self.window, "Can't save the model", f"{why}\n\nThe model is still "
+                                              "in memory. Save it somewhere else?")
+                return answer == QMessageBox.StandardButton.Yes and self.save_model_as(recognizer)
+            self.window.show_error("Can't save the model", f"{why}\n\nThe model is still in memory.")
             return False
         self.files.remember_folder("weights", path)
         recognizer.source = str(path)

@@ -304,7 +304,8 @@ class SamplesDialog(FileDropTarget, QDialog):
             self.main_window.my_samples.error("Can't export the samples", exc)
             return False
         except (OSError, ValueError) as exc:
-            self.main_window.show_error("Can't export the samples", str(exc))
+            said = f"{exc.filename or path}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.main_window.show_error("Can't export the samples", said)
             return False
         shown = "" if self.filter.currentData() is None else " (all of them, whatever is shown)"
         self.summary.setText(self.summary.text() + f"<br>Exported {self._total:,} samples{shown} to {written.name}")

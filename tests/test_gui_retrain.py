@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import model
 from gui.app import start_recognizer
+from gui.state import UNSAVED
 from gui_helpers import LETTERS, drag_events, draw_letter, show_main_window
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -640,3 +642,44 @@ def test_the_form_reads_its_choices_into_one_value_and_fixes_them_during_a_run(q
     assert form.lr.isEnabled() and not form.epochs.isEnabled()       # My samples' fine-tune has a fixed recipe
     form.scratch_radio.setChecked(True)
     assert form.choices().fine_tune is False and form.epochs.isEnabled()
+
+
+def test_a_diverged_run_is_said_in_words_and_the_model_in_use_stays(qtbot, window, monkeypatch):
+    def diverging(*args, **kwargs):
+        raise model.TrainingDiverged("training diverged at batch 3 of epoch 1: the loss is NaN; nothing was kept")
+    in_use = window.recognizer
+    monkeypatch.setattr(model, "train_network", diverging)
+    dialog = open_dialog(window)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: window.last_error_dialog is not None, timeout=10_000)
+    text = window.last_error_dialog.text()
+    assert "training diverged at batch 3" in text and "TrainingDiverged" not in text
+    assert "The current model is unchanged" in text
+    window.last_error_dialog.done(0)
+    assert window.recognizer is in_use and dialog.trained is None
+
+
+def test_the_learning_rate_box_takes_the_training_range(window):
+    dialog = open_dialog(window)
+    assert (dialog.form.lr.minimum(), dialog.form.lr.maximum()) == model.LR_RANGE
+
+
+def test_a_full_disk_keeps_the_model_in_memory_and_offers_another_place(qtbot, window, tmp_path, monkeypatch):
+    import errno
+    trained = model.Recognizer(window.recognizer.checkpoint, UNSAVED)
+    real_save, tries = model.save_checkpoint, []
+
+    def save(path, *args, **kwargs):
+        tries.append(Path(path))
+        if len(tries) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(path, *args, **kwargs)
+    monkeypatch.setattr(model, "save_checkpoint", save)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "elsewhere.pt"), ""))
+    assert window.model_files.save_model_as(trained, str(tmp_path / "full" / "me.pt"))
+    assert "No space left on device" in asked[0] and "still in memory" in asked[0]
+    assert tries == [tmp_path / "full" / "me.pt", tmp_path / "elsewhere.pt"]
+    assert trained.source == str(tmp_path / "elsewhere.pt") and (tmp_path / "elsewhere.pt").is_file()

@@ -93,7 +93,7 @@ class RetrainForm(QWidget):
         self.batch_size.setValue(model.TrainConfig().batch_size)
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(5)
-        self.lr.setRange(1e-5, 1e-1)
+        self.lr.setRange(*model.LR_RANGE)
         self.lr.setSingleStep(1e-4)
         self.recipe_note = QLabel("")
         self.recipe_note.setWordWrap(True)

@@ -74,6 +74,8 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         try:
             self.finished.emit(self._train())
+        except model.TrainingError as exc:      # a run that diverged, or settings that cannot train: said in words
+            self.failed.emit(str(exc))
         except Exception as exc:        # shown to the user; the app carries on
             traceback.print_exc()
             self.failed.emit(f"{type(exc).__name__}: {exc}")
