@@ -434,3 +434,18 @@ def test_export_and_import_dialogs_open_where_the_last_drawing_file_was(qtbot, s
     assert dialog.import_() == 0                       # ...then where the export went
     assert asked[1] == str(tmp_path / "out")
     assert window.files.last_folder("drawings") == str(tmp_path / "out")     # and so does File ▸ Open drawing
+
+
+def test_a_letter_typed_on_an_empty_pad_does_not_label_the_next_drawing(qtbot, settings):
+    window = make_window(qtbot, settings)
+    window.pad.clear()                                             # Esc
+    QTest.keyClick(window.pad, Qt.Key.Key_A)
+    QTest.keyClick(window.pad, Qt.Key.Key_Return)
+    assert "Draw a letter first" in window.statusBar().currentMessage()
+    draw_letter(qtbot, window, LETTERS["x"])                       # the drawing the 'a' was not typed for
+    assert window.drawing.label_edit.text() == ""
+    QTest.keyClick(window.pad, Qt.Key.Key_Return)
+    assert window.samples.count() == 0
+    QTest.keyClick(window.pad, Qt.Key.Key_X)                       # typed after drawing: it labels
+    QTest.keyClick(window.pad, Qt.Key.Key_Return)
+    assert [info.label for info in window.samples.list()] == ["x"]
