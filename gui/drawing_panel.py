@@ -56,7 +56,7 @@ class DrawingPanel(QWidget):
         self.label_edit.textChanged.connect(lambda _: self.label_edit.selectAll())
         self.add_sample_button = QPushButton("Add to my samples")
         self.add_sample_button.setToolTip("Keep this drawing, labelled, to teach the network your handwriting. "
-                                          "Clicking a bar in the chart does the same.")
+                                          "Clicking a letter in the chart puts it in \"This is\".")
 
         self.input_plot = ImagePlot(color_bar=False)
         self.input_plot.image.setColorMap(pg.colormap.get("CET-L1"))   # grey: ink is white on black

@@ -108,7 +108,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.drawing.add_sample_button.clicked.connect(self.add_typed_sample)
 
         self.network = NetworkView()
-        self.network.chart.letter_clicked.connect(lambda letter: self.my_samples.add(letter))
+        self.network.chart.letter_clicked.connect(lambda letter: self.my_samples.propose(letter))
         self.network.channel_clicked.connect(self.enlarge_channel)
         self.network.position_clicked.connect(self.step_through)
         self.network.stage_changed.connect(lambda _stage: self.reading.refresh())

@@ -19,8 +19,8 @@ class ProbabilityChart(pg.PlotWidget):
     Each bar is a plain Qt rectangle in the plot, resized in place on every
     prediction: it is drawn entirely in C++, where a pyqtgraph
     ``BarGraphItem`` re-prepares its arrays and runs Python on every paint.
-    Clicking a bar emits ``letter_clicked`` (used to label a drawing the
-    network got wrong)."""
+    Clicking a letter's column emits ``letter_clicked`` (it proposes that
+    letter as the drawing's label); hovering one says so in its tool tip."""
 
     letter_clicked = Signal(str)
     BAR_WIDTH = 0.75
@@ -62,6 +62,7 @@ class ProbabilityChart(pg.PlotWidget):
         self._heights = np.zeros(len(letters))
         self._top: int | None = None
         self.scene().sigMouseClicked.connect(self._clicked)
+        self.scene().sigMouseMoved.connect(self._hovered)
         self._since_click = QElapsedTimer()            # since the last click that labelled
 
     def _match_window_colour(self) -> None:
@@ -96,17 +97,26 @@ class ProbabilityChart(pg.PlotWidget):
                 self._bars[top].setBrush(QColor(TOP_COLOR))
             self._top = top
 
+    def letter_at(self, scene_position) -> str | None:
+        """The letter whose column holds ``scene_position``, if any."""
+        index = int(round(self.plotItem.vb.mapSceneToView(scene_position).x()))
+        return self.letters[index] if 0 <= index < len(self.letters) else None
+
+    def _hovered(self, scene_position) -> None:
+        letter = self.letter_at(scene_position)
+        self.setToolTip(f"Click: this drawing is '{letter}'. It goes in \"This is\"; "
+                        "Enter then adds it to My samples." if letter else "")
+
     def _clicked(self, event) -> None:
         # A double-click is two clicks to pyqtgraph (not always marked double):
         # the second, inside the double-click interval, must not label again.
         if self._since_click.isValid() and \
                 self._since_click.elapsed() < QApplication.styleHints().mouseDoubleClickInterval():
             return
-        position = self.plotItem.vb.mapSceneToView(event.scenePos())
-        index = int(round(position.x()))
-        if 0 <= index < len(self.letters) and event.button() == Qt.MouseButton.LeftButton:
+        letter = self.letter_at(event.scenePos())
+        if letter is not None and event.button() == Qt.MouseButton.LeftButton:
             self._since_click.start()
-            self.letter_clicked.emit(self.letters[index])
+            self.letter_clicked.emit(letter)
 
 
 class TopLetters(QWidget):

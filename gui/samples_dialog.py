@@ -18,8 +18,8 @@ from gui.dialogs import FileDropTarget, busy_cursor, counted
 THUMB = 56
 MISREAD = "misread"         # the filter that shows the samples the model in use gets wrong
 MISREAD_COLOUR = QColor(190, 40, 30)
-NO_SAMPLES = ("<b>No samples yet.</b><br><br>Draw a letter in the main window, then type that letter and "
-              "press Enter (or click its bar) to keep the drawing here. A few drawings of each letter the "
+NO_SAMPLES = ("<b>No samples yet.</b><br><br>Draw a letter in the main window, then type that letter "
+              "(or click its bar) and press Enter to keep the drawing here. A few drawings of each letter the "
               "network misreads are enough to teach it your handwriting: Model ▸ Retrain…")
 
 
