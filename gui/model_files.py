@@ -42,19 +42,38 @@ class ModelFiles(QObject):
                                             "LetterLens checkpoints (*.pt);;All files (*)")
         if path is None:
             return False
-        # Asked before the file is read: the outgoing model may be saved onto this very file.
+        # Read before asking to save the outgoing model: a file that is no model asks nothing.
+        recognizer = self._load(path)
+        if recognizer is None:
+            return False
+        written = self._written_at(path)
         if not self.may_replace():
             return False
-        try:
-            recognizer = model.Recognizer.load(path)
-        except model.CheckpointError as exc:
-            kept = "The current model stays loaded." if self.models.in_use else "No model is loaded."
-            self.window.show_error("Can't open these weights", f"{exc}\n\n{kept}")
-            return False
+        if self._written_at(path) != written:       # the outgoing model was saved onto this very file
+            recognizer = self._load(path)
+            if recognizer is None:
+                return False
         self.files.remember_folder("weights", path)
         self.use(recognizer)
         self.window.statusBar().showMessage(f"Loaded {Path(path).name}", 4000)
         return True
+
+    def _load(self, path: str):
+        """The checkpoint at ``path``, or None after saying why it can't be used."""
+        try:
+            return model.Recognizer.load(path)
+        except model.CheckpointError as exc:
+            kept = "The current model stays loaded." if self.models.in_use else "No model is loaded."
+            self.window.show_error("Can't open these weights", f"{exc}\n\n{kept}")
+            return None
+
+    @staticmethod
+    def _written_at(path: str) -> tuple | None:
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
     def use_shipped_model(self) -> bool:
         return self.open_weights(str(model.SHIPPED_WEIGHTS))

@@ -15,6 +15,7 @@ from gui.app import start_recognizer
 from gui.dialogs import ModelCardDialog, on_a_keyboard
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad, send_mouse
+from gui.retrain import UNSAVED
 from gui_helpers import LETTERS, drag_events, draw_letter, show_main_window
 
 
@@ -504,6 +505,26 @@ def test_corrupt_weights_show_a_dialog_and_keep_the_model(qtbot, window, tmp_pat
     window.pad.clear()
     draw_letter(qtbot, window, LETTERS["x"])
     assert window.prediction.top(1)[0][0] == "x"
+
+
+def test_open_weights_checks_the_file_before_asking_to_save_the_model_in_use(qtbot, window, tmp_path,
+                                                                            monkeypatch):
+    unsaved = model.Recognizer.load()
+    unsaved.source = UNSAVED                           # as a retrained model in use would be
+    window.model_files.use(unsaved)
+    bad = tmp_path / "notes.pt"
+    bad.write_text("not a model")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.Save)
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: ("", ""))   # then cancelled
+    assert window.model_files.open_weights(str(bad)) is False
+    assert asked == [] and "notes.pt" in window.last_error_dialog.text()     # no "Save it first?" for nothing
+    window.last_error_dialog.done(0)
+    assert window.recognizer is unsaved
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.Discard)
+    assert window.model_files.open_weights(str(model.SHIPPED_WEIGHTS))      # a model: now it asks
+    assert asked == ["Retrained model not saved"] and window.recognizer is not unsaved
 
 
 def test_truncated_weights_are_refused(window, tmp_path):
