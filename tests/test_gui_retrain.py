@@ -640,3 +640,29 @@ def test_the_form_reads_its_choices_into_one_value_and_fixes_them_during_a_run(q
     assert form.lr.isEnabled() and not form.epochs.isEnabled()       # My samples' fine-tune has a fixed recipe
     form.scratch_radio.setChecked(True)
     assert form.choices().fine_tune is False and form.epochs.isEnabled()
+
+
+def test_the_confusion_matrix_names_its_letters_and_its_hover_line_resets(qtbot):
+    from gui.retrain.result_view import CONFUSION_EXPLAINED, ResultView
+    from gui.retrain.training_run import TrainingOutcome
+    view = ResultView()
+    qtbot.addWidget(view)
+    view.resize(520, 260)
+    view.show()
+    qtbot.waitExposed(view)
+    confusion = np.zeros((26, 26), np.int64)
+    confusion[1, 1], confusion[1, 3] = 3, 1                          # b: three read right, one as d
+    result = model.TrainResult(model.LetterNet(), [], 0.9, False, 1.0, 1000)
+    view.show_outcome(TrainingOutcome(result, model.RasterConfig(), confusion, 0.8, {"val_data": "c74k"}))
+    plot = view.confusion_plot
+    for side in ("left", "bottom"):
+        (ticks,) = plot.axes[side]._tickLevels
+        assert [text for _, text in ticks] == list(model.CLASSES)
+    matrix_at, line_height = plot.geometry(), view.hover_line.height()
+    plot.pixel_hovered.emit(1, 3)
+    QApplication.processEvents()
+    assert view.hover_line.text() == "'b' read as 'd': 1 of 4"
+    assert view.confusion_info.text() == CONFUSION_EXPLAINED            # the explanation stays
+    assert plot.geometry() == matrix_at and view.hover_line.height() == line_height   # nothing moves
+    plot.pixel_hovered.emit(-1, -1)                                   # the pointer leaves
+    assert "'b'" not in view.hover_line.text()
