@@ -15,7 +15,7 @@ import torch
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QTableWidget, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QTableWidget, QWidget
 
 import model
 from gui.explain.widgets import ColumnFlow
@@ -625,3 +625,19 @@ def test_focusing_the_refilled_contributions_table_keeps_the_chosen_channel(qtbo
     table.setFocus()
     table.setCurrentCell(0, 0)                                         # what Qt does when it gets the focus
     assert explain.step.contributor == chosen
+
+
+@pytest.mark.parametrize("key, modifier", [(Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+                                           (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+                                           (Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)],
+                         ids=["Esc", "Ctrl+W", "Ctrl+E"])
+def test_the_keyboard_closes_explain_and_ctrl_e_toggles_it(qtbot, window, key, modifier):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    QTest.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)      # opens it
+    explain = window.explain_window
+    qtbot.waitExposed(explain)
+    explain.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is explain, timeout=2000)
+    QTest.keyClick(explain.tabs, key, modifier)
+    assert not explain.isVisible()
