@@ -804,15 +804,34 @@ def test_a_suffix_added_to_a_typed_name_asks_before_replacing_that_file(qtbot, w
     exist; ``keep.npz`` does, and must not be overwritten without a word."""
     kept = model.save_strokes(tmp_path / "keep.npz", [LETTERS["x"]], [model.CLASSES.index("x")])
     before = kept.read_bytes()
-    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "keep"), ""))
+    names = [str(tmp_path / "keep"), "", str(tmp_path / "keep")]     # "" : the file dialog cancelled
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (names.pop(0), ""))
     asked, answers = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
     draw_letter(qtbot, window, LETTERS["o"])
-    window.save_strokes_action.trigger()                 # No: the file stays as it was
+    window.save_strokes_action.trigger()                 # No, then Cancel: the file stays as it was
     assert asked == [f"keep.npz already exists in {tmp_path}. Replace it?"]
     assert kept.read_bytes() == before and not (tmp_path / "keep").exists()
     window.save_strokes_action.trigger()                 # Yes: replaced by the drawing on the pad
     assert len(asked) == 2 and model.CLASSES[model.load_dataset(kept).labels[0]] == "o"
+
+
+def test_no_to_replacing_a_file_goes_back_to_the_file_dialog(qtbot, window, tmp_path, monkeypatch):
+    kept = model.save_strokes(tmp_path / "keep.npz", [LETTERS["x"]], [model.CLASSES.index("x")])
+    before = kept.read_bytes()
+    starts, names = [], [str(tmp_path / "keep"), str(tmp_path / "other")]
+
+    def save_dialog(parent, title, start, file_filter):
+        starts.append(start)
+        return names.pop(0), ""
+
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", save_dialog)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    draw_letter(qtbot, window, LETTERS["o"])
+    window.save_strokes_action.trigger()
+    assert starts[1:] == [str(kept)]                 # asked again, at the name it would have replaced
+    assert kept.read_bytes() == before
+    assert model.CLASSES[model.load_dataset(tmp_path / "other.npz").labels[0]] == "o"
 
 
 def test_copy_puts_the_drawing_on_the_clipboard(qtbot, window):
