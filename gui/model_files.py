@@ -147,7 +147,8 @@ class ModelFiles(QObject):
         if retrain is not None and retrain.is_training():
             answer = QMessageBox.question(self.window, "Training is running",
                                           "A retrain is still running. Stop it and quit?\n"
-                                          "The current model and your samples are kept.")
+                                          "The current model and your samples are kept.",
+                                          defaultButton=QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         asked = []

@@ -666,3 +666,15 @@ def test_the_confusion_matrix_names_its_letters_and_its_hover_line_resets(qtbot)
     assert plot.geometry() == matrix_at and view.hover_line.height() == line_height   # nothing moves
     plot.pixel_hovered.emit(-1, -1)                                   # the pointer leaves
     assert "'b'" not in view.hover_line.text()
+
+
+def test_stopping_a_run_is_never_the_default_answer(qtbot, window, monkeypatch):
+    dialog = open_dialog(window)
+    monkeypatch.setattr(dialog, "is_training", lambda: True)        # as during a run
+    defaults = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: defaults.append(k.get("defaultButton"))
+                        or QMessageBox.StandardButton.No)
+    dialog.reject()                           # "Stop training and close this window?"
+    window.close()                            # "A retrain is still running. Stop it and quit?"
+    assert defaults == [QMessageBox.StandardButton.No] * 2
+    assert dialog.isVisible() and window.isVisible()

@@ -302,8 +302,8 @@ class RetrainDialog(FileDropTarget, QDialog):
         # closeEvent calls reject()), so each asks before stopping a run:
         # plain reject() would hide the dialog with its run still going.
         if self.is_training():
-            answer = QMessageBox.question(self, "Training is running",
-                                          "Stop training and close this window?")
+            answer = QMessageBox.question(self, "Training is running", "Stop training and close this window?",
+                                          defaultButton=QMessageBox.StandardButton.No)   # Enter keeps it running
             if answer != QMessageBox.StandardButton.Yes:
                 return
             self.stop_training()
