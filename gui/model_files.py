@@ -112,6 +112,11 @@ class ModelFiles(QObject):
             self.window.show_model_name()
         return True
 
+    def save_model_in_use(self, path: str | None = None) -> bool:
+        """Model ▸ Save model as…: the model in use, wherever it came from
+        (a run the Retrain dialog no longer holds, too)."""
+        return self.models.in_use is not None and self.save_model_as(self.models.in_use, path)
+
     def may_replace(self) -> bool:
         """Before another model takes over: offer to save the one in use if
         it would be lost.  False: keep it in use."""

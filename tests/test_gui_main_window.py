@@ -527,6 +527,20 @@ def test_open_weights_checks_the_file_before_asking_to_save_the_model_in_use(qtb
     assert asked == ["Retrained model not saved"] and window.recognizer is not unsaved
 
 
+def test_model_save_as_writes_the_model_in_use(qtbot, window, tmp_path, monkeypatch):
+    unsaved = model.Recognizer.load()
+    unsaved.source = UNSAVED                  # a run's model in use, no longer held by Retrain
+    with torch.no_grad():
+        unsaved.model.stages["conv1"].bias += 0.01
+    window.model_files.use(unsaved)
+    assert window.save_model_action in window.model_menu.actions() and window.save_model_action.isEnabled()
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "mine"), ""))
+    window.save_model_action.trigger()
+    saved = model.Recognizer.load(tmp_path / "mine.pt")
+    assert torch.equal(saved.model.stages["conv1"].bias, unsaved.model.stages["conv1"].bias)
+    assert unsaved.source == str(tmp_path / "mine.pt") and window.model_label.text().startswith("mine.pt · ")
+
+
 def test_truncated_weights_are_refused(window, tmp_path):
     good = model.SHIPPED_WEIGHTS.read_bytes()
     cut = tmp_path / "cut.pt"
