@@ -887,6 +887,15 @@ def test_the_reading_is_named_for_screen_readers(qtbot, window):
     assert window.drawing.top_letters.accessibleName().startswith("Read as o, ")
 
 
+def test_the_big_letter_shows_both_cases_and_says_why(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["x"])
+    top = window.drawing.top_letters
+    assert top.letter == "x" and top.shown_letter() == "X x"         # a drawn X is no small x only
+    assert "folds case" in top.toolTip()
+    window.pad.clear()
+    qtbot.waitUntil(lambda: top.shown_letter() == "–", timeout=2000)    # no reading: the dash alone
+
+
 def test_chart_follows_a_palette_change(qtbot, window):
     dark = QPalette(window.network.chart.palette())
     dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
