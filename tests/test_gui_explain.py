@@ -499,6 +499,22 @@ def test_dead_unit_note_counts_this_drawings_zeros(qtbot, window, explain):
     assert tab.summary.rowCount() == 5
 
 
+def test_the_relu_spike_counts_the_zeroed_values_as_the_note_does(qtbot, window, explain):
+    explain.show_tab(explain.activations)
+    draw_letter(qtbot, window, LETTERS["x"])
+    tab = explain.activations
+    tab.layer_box.setCurrentIndex(tab.layer_box.findData("gelu1"))
+    pool1 = window.prediction.activations["pool1"]
+    zeroed = int((pool1 <= 0).sum())
+    edges, relu_bars = tab.bars["relu"].getData()
+    in_zero_bin = int(relu_bars.max())
+    small_positive = in_zero_bin - zeroed
+    assert small_positive > 0                        # the bin holding 0 holds more than the zeroed values
+    spike = tab.spike.toPlainText()
+    assert f"ReLU: {zeroed:,} zeroed" in spike and f"{small_positive:,} small positive" in spike
+    assert f"<b>{zeroed:,}</b>" in tab.dead_note.text()
+
+
 # ------------------------------------------------------------- architecture
 def test_primer_digit_net_parameter_counts_in_the_architecture_tab(explain):
     explain.show_tab(explain.architecture)
