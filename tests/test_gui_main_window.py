@@ -16,6 +16,7 @@ from gui.dialogs import ModelCardDialog, on_a_keyboard
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad, send_mouse
 from gui.retrain import UNSAVED
+from gui.state import MisreadSearch
 from gui_helpers import LETTERS, drag_events, draw_letter, show_main_window
 
 
@@ -700,6 +701,24 @@ def test_next_misread_jumps_to_the_drawings_the_model_gets_wrong(qtbot, window, 
     window.previous_misread_action.trigger()                           # none before it: stays
     assert window.drawing_files.opened_drawing == ("mixed.npz", 3)
     assert "reads all 2 drawings before drawing 3" in window.statusBar().currentMessage()
+
+
+def test_a_search_for_misreads_shows_a_busy_state_while_it_reads(qtbot, window, tmp_path, monkeypatch):
+    path = model.save_strokes(tmp_path / "mixed.npz", [LETTERS[d] for d in "oxz"],
+                              [model.CLASSES.index(c) for c in "oxe"])
+    assert window.drawing_files.open_drawing(str(path), 1)
+    seen, run = [], MisreadSearch.run
+
+    def while_reading(search, *args):
+        seen.append((QApplication.overrideCursor() and QApplication.overrideCursor().shape(),
+                     window.statusBar().currentMessage()))
+        return run(search, *args)
+
+    monkeypatch.setattr(MisreadSearch, "run", while_reading)
+    window.next_misread_action.trigger()
+    assert seen == [(Qt.CursorShape.WaitCursor, "Looking for the next misread drawing in mixed.npz…")]
+    assert QApplication.overrideCursor() is None                       # busy, then not
+    assert "reads as 'z'" in window.statusBar().currentMessage()
 
 
 def test_a_search_for_misreads_reads_fewer_drawings_a_press_when_each_takes_8_views(qtbot, window, tmp_path,
