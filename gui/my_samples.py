@@ -45,6 +45,8 @@ class MySamples(QObject):
             return False
 
     def close(self) -> None:
+        if self.dialog is not None:
+            self.dialog.readings.stop()       # its thread must not outlive the app
         if self.store is not None:
             self.store.close()
             self.store = None

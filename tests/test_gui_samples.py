@@ -476,3 +476,30 @@ def test_a_click_on_the_chart_proposes_the_letter_and_only_enter_stores_it(qtbot
     window.network.chart.letter_clicked.emit("x")                  # changed its mind
     QTest.keyClick(window.pad, Qt.Key.Key_Return)
     assert [info.label for info in window.samples.list()] == ["x"]
+
+
+def test_thousands_of_imported_samples_are_read_for_their_marks_in_the_background(qtbot, settings, tmp_path,
+                                                                                  monkeypatch):
+    import threading
+    from gui import sample_readings
+    window, dialog = samples_dialog_with(qtbot, settings, [("x", "k")])
+    monkeypatch.setattr(sample_readings, "BATCH", 50)
+    many = 3 * sample_readings.READ_AT_ONCE
+    rng = np.random.default_rng(0)
+    inks = [[s * rng.uniform(0.9, 1.1) for s in LETTERS["o"]] for _ in range(many - 1)] + [LETTERS["z"]]
+    path = model.save_strokes(tmp_path / "many_strokes.npz", inks,         # each drawing its own
+                              [model.CLASSES.index("o")] * (many - 1) + [model.CLASSES.index("k")])
+    threads, read_letters = [], model.Recognizer.read_letters
+
+    def reading(recognizer, *args):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return read_letters(recognizer, *args)
+
+    monkeypatch.setattr(model.Recognizer, "read_letters", reading)
+    assert dialog.import_(str(path)) == many
+    assert "Reading" in dialog.summary.text() and "for the misread marks" in dialog.summary.text()
+    assert dialog.grid.count() == many + 1                   # every thumbnail is there while they are read
+    qtbot.waitUntil(lambda: not dialog.readings.waiting, timeout=30_000)
+    assert threads and not any(threads)                      # none read on the window's thread
+    assert "misreads 2 of them" in dialog.summary.text()     # the odd k, and the z labelled k
+    assert f"Imported {many:,} new drawings" in dialog.summary.text()     # still said, once the marks came
