@@ -678,3 +678,29 @@ def test_stopping_a_run_is_never_the_default_answer(qtbot, window, monkeypatch):
     window.close()                            # "A retrain is still running. Stop it and quit?"
     assert defaults == [QMessageBox.StandardButton.No] * 2
     assert dialog.isVisible() and window.isVisible()
+
+
+def test_the_dialog_says_what_a_run_typically_does_before_it_starts(window):
+    dialog = open_dialog(window)
+    assert dialog.form.finetune_radio.isChecked()
+    assert "97.48 → 97.45 %" in dialog.progress_view.status.text()          # a fine-tune on public data
+    dialog.form.lr.setValue(0.01)
+    assert "higher rate" in dialog.progress_view.status.text()
+    dialog.form.scratch_radio.setChecked(True)
+    assert dialog.progress_view.status.text().startswith("From scratch")
+    assert dialog.progress_view.status.toolTip() == dialog.progress_view.status.text()   # whole, if shortened
+
+
+def test_the_validation_chart_is_scaled_to_the_accuracies(qtbot):
+    from gui.retrain.progress_view import ProgressView
+    view = ProgressView()
+    qtbot.addWidget(view)
+    view.begin_run(1)
+    view.show_progress(model.Progress("train", 1, 1, 10, 10, 0.1, 1000.0, 0.0, val_accuracy=0.9745))
+    low, high = view.acc_plot.viewRange()[1]
+    assert low < 97.45 < high and high - low <= 1.0         # not a dot at the top of 0-100 %
+    view.begin_run(2)
+    for epoch, accuracy in ((1, 0.9745), (2, 0.9748)):
+        view.show_progress(model.Progress("train", epoch, 2, 10, 10, 0.1, 1000.0, 0.0, val_accuracy=accuracy))
+    low, high = view.acc_plot.viewRange()[1]
+    assert low < 97.45 and 97.48 < high and high - low <= 1.0

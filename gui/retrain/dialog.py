@@ -66,6 +66,15 @@ class RetrainDialog(FileDropTarget, QDialog):
                 self.main_window.show_error("Can't use this folder", str(exc))
         self.form.add_my_samples_row()
         self.refresh_my_samples()
+        for changed in (self.form.source_list.itemChanged, self.form.mode_group.buttonToggled,
+                        self.form.lr.valueChanged):
+            changed.connect(self._show_expectation)
+        self._show_expectation()
+
+    def _show_expectation(self, *_) -> None:
+        """Before a run, the status line says what such a run typically does."""
+        if not self.is_training():
+            self.progress_view.show_expectation(self.form.expectation())
 
     def _build_buttons(self) -> QHBoxLayout:
         self.start_button = QPushButton("Start")
