@@ -62,17 +62,21 @@ class ConfusionPlot(FlexibleImagePlot):
     def __init__(self, letters, parent=None):
         super().__init__(color_bar=False, parent=parent)
         self.ci.removeItem(self.view)
-        ticks = [[(i + 0.5, letter) for i, letter in enumerate(letters)]]
+        # Every fifth letter first; the others where there is room for them.
+        ticks = [[(i + 0.5, letter) for i, letter in enumerate(letters) if i % 5 == 0 or i == len(letters) - 1],
+                 [(i + 0.5, letter) for i, letter in enumerate(letters) if i % 5 and i != len(letters) - 1]]
         self.axes = {side: pg.AxisItem(side) for side in ("left", "bottom")}
         for side, axis in self.axes.items():
             axis.linkToView(self.view)
             axis.setTicks(ticks)
-            axis.setStyle(tickLength=0, tickTextOffset=2)
+            axis.setStyle(tickLength=0, tickTextOffset=2, hideOverlappingLabels=True)
         self.addItem(self.axes["left"], 0, 0)
         self.addItem(self.view, 0, 1)
         self.addItem(self.axes["bottom"], 1, 1)
         self.axes["left"].setWidth(14)
         self.axes["bottom"].setHeight(18)
+        # Letters in place before the first matrix too, not strays on an empty view.
+        self.view.setRange(xRange=(0, len(letters)), yRange=(0, len(letters)), padding=0)
 
 
 class ResultView(QGroupBox):
