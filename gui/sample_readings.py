@@ -34,10 +34,11 @@ class _ReadingJob(QThread):
 
 class SampleReadings(QObject):
     """``readings``: sample id -> the letter the model in use reads it as,
-    for the model and views last given to :meth:`follow`.  ``changed``
-    fires as background batches arrive, in the GUI thread."""
+    for the model and views last given to :meth:`follow`.  The signals
+    fire in the GUI thread."""
 
-    changed = Signal()
+    changed = Signal()          # a background reading finished: every mark is in
+    progressed = Signal()       # one more batch of it is in (``waiting`` went down)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -63,6 +64,11 @@ class SampleReadings(QObject):
 
     def is_reading(self, sample_id: int) -> bool:
         return self._job is not None and sample_id in self._job_ids
+
+    @property
+    def busy(self) -> bool:
+        """A background thread is reading (its last marks may still be on their way)."""
+        return self._job is not None
 
     @property
     def waiting(self) -> int:
@@ -94,7 +100,7 @@ class SampleReadings(QObject):
             return
         self._store(ids, letters)
         self._waiting = max(0, self._waiting - len(ids))
-        self.changed.emit()
+        self.progressed.emit()
 
     def _finished(self) -> None:
         if self.sender() is self._job:

@@ -44,8 +44,11 @@ class SamplesDialog(FileDropTarget, QDialog):
         # What Undo takes back, newest last: each entry undoes one delete or relabel.
         self.undo_stack: list[Callable[[], object]] = []
         self.readings = SampleReadings(self)    # what the model in use reads each sample as
+        # Each batch read moves the count on; the list is redrawn once, with every mark.
+        self.readings.progressed.connect(lambda: self.isVisible() and self._show_summary())
         self.readings.changed.connect(lambda: self.isVisible() and self.refresh(keep_note=True))
         self._note = ""                          # the last action's line under the summary
+        self._counts, self._misread_shown = "", None     # the summary's first lines, at the last refresh
         self._thumbnails: dict[int, QIcon] = {}   # sample id -> its picture, in ...
         self._drawn_from = None                 # ... this store (a new collection reuses ids)
         self._ids: set[int] = set()             # every sample id, at the last refresh
@@ -181,14 +184,18 @@ class SamplesDialog(FileDropTarget, QDialog):
         else:
             self.pages.setCurrentWidget(self.grid)
         per_letter = ", ".join(f"{k} {v}" for k, v in counts.items())
-        read = f"<br>The model in use misreads {misread} of them." if total and self.readings.read_with[0] else ""
-        if self.readings.waiting:
-            read = (f"<br>Reading {counted(self.readings.waiting, 'more sample')} for the misread marks "
-                    f"(so far {misread} misread)…")
-        self.summary.setText(f"<b>{total} sample{'s' if total != 1 else ''}</b>"
-                             + (f": {per_letter}" if per_letter else " yet") + read
-                             + f"<br>Stored in {self.store.path}" + self._note)
+        self._counts = (f"<b>{total} sample{'s' if total != 1 else ''}</b>"
+                        + (f": {per_letter}" if per_letter else " yet"))
+        self._misread_shown = misread if total and self.readings.read_with[0] else None
+        self._show_summary()
         self._update_buttons()
+
+    def _show_summary(self) -> None:
+        """The counts, the misread marks (or how many are still being read), the file, the last action."""
+        read = "" if self._misread_shown is None else f"<br>The model in use misreads {self._misread_shown} of them."
+        if self.readings.waiting:
+            read = f"<br>Reading {counted(self.readings.waiting, 'more sample')} for the misread marks…"
+        self.summary.setText(self._counts + read + f"<br>Stored in {self.store.path}" + self._note)
 
     def _catch_up(self, infos) -> None:
         """Draw the thumbnails of new samples, and read every sample the

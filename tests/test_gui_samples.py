@@ -499,7 +499,7 @@ def test_thousands_of_imported_samples_are_read_for_their_marks_in_the_backgroun
     assert dialog.import_(str(path)) == many
     assert "Reading" in dialog.summary.text() and "for the misread marks" in dialog.summary.text()
     assert dialog.grid.count() == many + 1                   # every thumbnail is there while they are read
-    qtbot.waitUntil(lambda: not dialog.readings.waiting, timeout=30_000)
+    qtbot.waitUntil(lambda: not dialog.readings.busy, timeout=30_000)
     assert threads and not any(threads)                      # none read on the window's thread
     assert "misreads 2 of them" in dialog.summary.text()     # the odd k, and the z labelled k
     assert f"Imported {many:,} new drawings" in dialog.summary.text()     # still said, once the marks came
