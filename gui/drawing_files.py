@@ -8,6 +8,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 import model
+from gui.dialogs import busy_cursor
 from gui.state import MisreadSearch, OpenedDrawing
 
 
@@ -86,13 +87,20 @@ class DrawingFiles(QObject):
         recognizer = self.window.recognizer
         if self.opened is None or recognizer is None:
             return
-        search = MisreadSearch(self.opened, step).run(recognizer, self.window.reading_views())
+        status = self.window.statusBar()
+        # Reading up to a couple of thousand views takes a second or more: say so before the pause.
+        status.showMessage(f"Looking for the {'next' if step > 0 else 'previous'} misread drawing in "
+                           f"{self.opened.name}…")
+        status.repaint()
+        with busy_cursor():
+            search = MisreadSearch(self.opened, step).run(recognizer, self.window.reading_views())
+        status.clearMessage()
         if not search.searched:
             return
         landing = search.found or search.stopped_at     # stand on the last one read, to search on from there
         if landing is not None:
             self.show(landing)
-        self.window.statusBar().showMessage(search.message(), 8000)
+        status.showMessage(search.message(), 8000)
 
     def _follow_pad(self) -> None:
         """A drawing opened from a file is on the pad again (just opened, or

@@ -30,7 +30,8 @@ class DrawingPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.pad = DrawingPad()
-        self.pad.ink_changed.connect(self._forget_label_of_cleared_drawing)
+        self._pad_was_empty = True
+        self.pad.ink_changed.connect(self._forget_label_of_another_drawing)
         self.undo_button = QPushButton("Undo")
         self.redo_button = QPushButton("Redo")
         self.clear_button = QPushButton("Clear")
@@ -55,7 +56,7 @@ class DrawingPanel(QWidget):
         self.label_edit.textChanged.connect(lambda _: self.label_edit.selectAll())
         self.add_sample_button = QPushButton("Add to my samples")
         self.add_sample_button.setToolTip("Keep this drawing, labelled, to teach the network your handwriting. "
-                                          "Clicking a bar in the chart does the same.")
+                                          "Clicking a letter in the chart puts it in \"This is\".")
 
         self.input_plot = ImagePlot(color_bar=False)
         self.input_plot.image.setColorMap(pg.colormap.get("CET-L1"))   # grey: ink is white on black
@@ -79,8 +80,11 @@ class DrawingPanel(QWidget):
             self.input_plot.show_image(prediction.image if prediction is not None
                                        else np.zeros((28, 28), np.float32), (0.0, 1.0))
 
-    def _forget_label_of_cleared_drawing(self) -> None:
+    def _forget_label_of_another_drawing(self) -> None:
         """The letter typed in "This is" names the drawing on the pad: once the
-        pad is empty, it must not label the next drawing by mistake."""
-        if self.pad.is_empty() and self.label_edit.text():
+        pad is empty, and when ink lands on an empty pad (a letter typed
+        before it was drawn), it must not label the new drawing by mistake."""
+        empty = self.pad.is_empty()
+        if (empty or self._pad_was_empty) and self.label_edit.text():
             self.label_edit.clear()
+        self._pad_was_empty = empty

@@ -13,6 +13,7 @@ is picked).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from gui.dialogs import resize_within_screen
@@ -90,6 +91,11 @@ class ExplainWindow(QWidget):
         self._follow_soon = QTimer(self, singleShot=True, interval=100, timeout=self.follow)
         main_window.prediction_shown.connect(self._prediction_shown)
         self.tabs.currentChanged.connect(lambda _: self.follow())
+        # Closed from the keyboard as a dialog is; Ctrl+E, which opened it, toggles it.
+        self.close_keys = [QKeySequence("Esc"), *QKeySequence.keyBindings(QKeySequence.StandardKey.Close),
+                           QKeySequence("Ctrl+W"), QKeySequence("Ctrl+E")]
+        for keys in dict.fromkeys(self.close_keys):
+            QShortcut(keys, self, self.close)
 
     # --------------------------------------------------------------- following
     def _prediction_shown(self) -> None:

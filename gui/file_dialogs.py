@@ -35,17 +35,20 @@ class FileDialogs:
         """Where to save, asked in the last folder used for ``kind``, or None
         if cancelled.  A name typed without the suffix of ``name`` gets it, or
         the file could not be opened again by its type."""
-        path, _ = QFileDialog.getSaveFileName(self.parent, title, str(Path(self.last_folder(kind)) / name),
-                                              file_filter)
         suffix = Path(name).suffix
-        if not path or path.lower().endswith(suffix):
-            return path or None
-        # The dialog asked about replacing the name as typed, not this one.
-        path += suffix
-        if Path(path).exists():
-            answer = QMessageBox.question(self.parent, title, f"{Path(path).name} already exists in "
-                                          f"{Path(path).parent}. Replace it?",
-                                          defaultButton=QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
-                return None
-        return path
+        start = str(Path(self.last_folder(kind)) / name)
+        while True:
+            path, _ = QFileDialog.getSaveFileName(self.parent, title, start, file_filter)
+            if not path or path.lower().endswith(suffix):
+                return path or None
+            # The dialog asked about replacing the name as typed, not this one.
+            path += suffix
+            if not Path(path).exists() or self._may_replace(title, path):
+                return path
+            start = path           # "No": back to the file dialog, to choose another name
+
+    def _may_replace(self, title: str, path: str) -> bool:
+        answer = QMessageBox.question(self.parent, title, f"{Path(path).name} already exists in "
+                                      f"{Path(path).parent}. Replace it?",
+                                      defaultButton=QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes

@@ -110,7 +110,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.drawing.add_sample_button.clicked.connect(self.add_typed_sample)
 
         self.network = NetworkView()
-        self.network.chart.letter_clicked.connect(lambda letter: self.my_samples.add(letter))
+        self.network.chart.letter_clicked.connect(lambda letter: self.my_samples.propose(letter))
         self.network.channel_clicked.connect(self.enlarge_channel)
         self.network.position_clicked.connect(self.step_through)
         self.network.stage_changed.connect(lambda _stage: self.reading.refresh())
@@ -178,6 +178,8 @@ class MainWindow(FileDropTarget, QMainWindow):
                                 "Go back to the network that comes with LetterLens")
         self.model_info_action = a("Model &info…", self._dialog("model_info_dialog",
                                    lambda: ModelInfoDialog(self.recognizer, self)), "Ctrl+I")
+        self.save_model_action = a("Save model &as…", models.save_model_in_use, None,
+                                   "Write the model in use to a checkpoint file, e.g. one from an earlier retrain")
         self.samples_action = a("My &samples…", self.my_samples.show_dialog, "Ctrl+M",
                                 "Browse, delete, export and import the drawings you labelled")
         self.retrain_action = a("&Retrain…", self.show_retrain, "Ctrl+R",
@@ -218,7 +220,7 @@ class MainWindow(FileDropTarget, QMainWindow):
                  "edit": [self.undo_action, self.redo_action, self.clear_action, self.copy_action, None,
                           self.pen_wider_action, self.pen_thinner_action],
                  "model": [self.retrain_action, self.samples_action, None, self.shipped_action,
-                           self.model_info_action, None, self.views_action],
+                           self.save_model_action, self.model_info_action, None, self.views_action],
                  "view": [],
                  "help": [self.getting_started_action, self.shortcuts_action, self.model_card_action,
                           self.about_action]}
@@ -261,7 +263,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         else:
             error = self._load_error
             self.model_label.setText(f"No model loaded: {error}" if error else "No model loaded")
-        self.model_info_action.setEnabled(recognizer is not None)
+        for action in (self.model_info_action, self.save_model_action):
+            action.setEnabled(recognizer is not None)
         if self.retrain_dialog is not None:
             self.retrain_dialog.follow_model()      # fine-tuning needs a model to start from
         self.shipped_action.setEnabled(recognizer is None or not self.models.is_shipped(recognizer))

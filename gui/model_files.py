@@ -45,19 +45,38 @@ class ModelFiles(QObject):
                                             "LetterLens checkpoints (*.pt);;All files (*)")
         if path is None:
             return False
-        # Asked before the file is read: the outgoing model may be saved onto this very file.
+        # Read before asking to save the outgoing model: a file that is no model asks nothing.
+        recognizer = self._load(path)
+        if recognizer is None:
+            return False
+        written = self._written_at(path)
         if not self.may_replace():
             return False
-        try:
-            recognizer = model.Recognizer.load(path)
-        except model.CheckpointError as exc:
-            kept = "The current model stays loaded." if self.models.in_use else "No model is loaded."
-            self.window.show_error("Can't open these weights", f"{exc}\n\n{kept}")
-            return False
+        if self._written_at(path) != written:       # the outgoing model was saved onto this very file
+            recognizer = self._load(path)
+            if recognizer is None:
+                return False
         self.files.remember_folder("weights", path)
         self.use(recognizer)
         self.window.statusBar().showMessage(f"Loaded {Path(path).name}", 4000)
         return True
+
+    def _load(self, path: str):
+        """The checkpoint at ``path``, or None after saying why it can't be used."""
+        try:
+            return model.Recognizer.load(path)
+        except model.CheckpointError as exc:
+            kept = "The current model stays loaded." if self.models.in_use else "No model is loaded."
+            self.window.show_error("Can't open these weights", f"{exc}\n\n{kept}")
+            return None
+
+    @staticmethod
+    def _written_at(path: str) -> tuple | None:
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
     def use_shipped_model(self) -> bool:
         return self.open_weights(str(model.SHIPPED_WEIGHTS))
@@ -103,6 +122,11 @@ class ModelFiles(QObject):
             self.window.show_model_name()
         return True
 
+    def save_model_in_use(self, path: str | None = None) -> bool:
+        """Model ▸ Save model as…: the model in use, wherever it came from
+        (a run the Retrain dialog no longer holds, too)."""
+        return self.models.in_use is not None and self.save_model_as(self.models.in_use, path)
+
     def may_replace(self) -> bool:
         """Before another model takes over: offer to save the one in use if
         it would be lost.  False: keep it in use."""
@@ -138,7 +162,8 @@ class ModelFiles(QObject):
         if retrain is not None and retrain.is_training():
             answer = QMessageBox.question(self.window, "Training is running",
                                           "A retrain is still running. Stop it and quit?\n"
-                                          "The current model and your samples are kept.")
+                                          "The current model and your samples are kept.",
+                                          defaultButton=QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         asked = []

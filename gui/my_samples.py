@@ -45,6 +45,8 @@ class MySamples(QObject):
             return False
 
     def close(self) -> None:
+        if self.dialog is not None:
+            self.dialog.readings.stop()       # its thread must not outlive the app
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -71,6 +73,19 @@ class MySamples(QObject):
         self.changed()
         if moved is not None:
             self.window.statusBar().showMessage(f"The old samples file was kept as {moved.name}", 8000)
+
+    def propose(self, letter: str) -> bool:
+        """A click on a letter's column: that letter goes in "This is", and
+        only Enter (or Add) stores the drawing, so a stray click stores nothing."""
+        window = self.window
+        if window.pad.is_empty():
+            window.statusBar().showMessage("Draw a letter first, then label it", 4000)
+            return False
+        window.drawing.label_edit.setText(letter.lower())
+        window.pad.setFocus()          # Enter on the pad stores it (MainWindow.keyPressEvent)
+        window.statusBar().showMessage(f"This is '{letter.lower()}'? Press Enter (or Add to my samples) "
+                                       "to keep it in My samples", 8000)
+        return True
 
     def add(self, letter: str) -> bool:
         """Label the drawing on the pad and keep it, then clear the pad for the next one."""

@@ -19,8 +19,8 @@ class ProbabilityChart(pg.PlotWidget):
     Each bar is a plain Qt rectangle in the plot, resized in place on every
     prediction: it is drawn entirely in C++, where a pyqtgraph
     ``BarGraphItem`` re-prepares its arrays and runs Python on every paint.
-    Clicking a bar emits ``letter_clicked`` (used to label a drawing the
-    network got wrong)."""
+    Clicking a letter's column emits ``letter_clicked`` (it proposes that
+    letter as the drawing's label); hovering one says so in its tool tip."""
 
     letter_clicked = Signal(str)
     BAR_WIDTH = 0.75
@@ -62,6 +62,7 @@ class ProbabilityChart(pg.PlotWidget):
         self._heights = np.zeros(len(letters))
         self._top: int | None = None
         self.scene().sigMouseClicked.connect(self._clicked)
+        self.scene().sigMouseMoved.connect(self._hovered)
         self._since_click = QElapsedTimer()            # since the last click that labelled
 
     def _match_window_colour(self) -> None:
@@ -96,21 +97,35 @@ class ProbabilityChart(pg.PlotWidget):
                 self._bars[top].setBrush(QColor(TOP_COLOR))
             self._top = top
 
+    def letter_at(self, scene_position) -> str | None:
+        """The letter whose column holds ``scene_position``, if any."""
+        index = int(round(self.plotItem.vb.mapSceneToView(scene_position).x()))
+        return self.letters[index] if 0 <= index < len(self.letters) else None
+
+    def _hovered(self, scene_position) -> None:
+        letter = self.letter_at(scene_position)
+        self.setToolTip(f"Click: this drawing is '{letter}'. It goes in \"This is\"; "
+                        "Enter then adds it to My samples." if letter else "")
+
     def _clicked(self, event) -> None:
         # A double-click is two clicks to pyqtgraph (not always marked double):
         # the second, inside the double-click interval, must not label again.
         if self._since_click.isValid() and \
                 self._since_click.elapsed() < QApplication.styleHints().mouseDoubleClickInterval():
             return
-        position = self.plotItem.vb.mapSceneToView(event.scenePos())
-        index = int(round(position.x()))
-        if 0 <= index < len(self.letters) and event.button() == Qt.MouseButton.LeftButton:
+        letter = self.letter_at(event.scenePos())
+        if letter is not None and event.button() == Qt.MouseButton.LeftButton:
             self._since_click.start()
-            self.letter_clicked.emit(self.letters[index])
+            self.letter_clicked.emit(letter)
+
+
+def both_cases(letter: str) -> str:
+    """The network folds case: a letter is shown as both ("B b"), since either was drawn."""
+    return f"{letter.upper()} {letter.lower()}" if letter.isalpha() else letter
 
 
 class TopLetters(QWidget):
-    """The best guess in large type with its probability, and the next two.
+    """The best guess in large type, in both cases, with its probability, and the next two.
 
     Painted here rather than by three QLabels: a label whose text changes
     asks the whole window to lay itself out again, and this text changes on
@@ -119,7 +134,7 @@ class TopLetters(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.letter_font = QFont()
-        self.letter_font.setPointSize(54)
+        self.letter_font.setPointSize(40)     # two glyphs, "W w", in about the room one took at 54 pt
         self.letter_font.setBold(True)
         self.line_font = QFont()
         self.line_font.setPointSize(15)
@@ -132,7 +147,7 @@ class TopLetters(QWidget):
         self.show_top([])
 
     def _letter_width(self) -> int:
-        return max(96, QFontMetrics(self.letter_font).horizontalAdvance("W") + 16)
+        return max(96, QFontMetrics(self.letter_font).horizontalAdvance(both_cases("w")) + 16)
 
     def sizeHint(self) -> QSize:
         line, runners = QFontMetrics(self.line_font), self.fontMetrics()
@@ -157,8 +172,13 @@ class TopLetters(QWidget):
         self._runners_up_text.setText(self.runners_up)
         # Painted text is invisible to screen readers: name the reading instead.
         self.setAccessibleName(f"Read as {self.letter}, {self.confidence}" if top else self.confidence)
-        self.setToolTip("" if top else self.confidence)     # a long message may not fit the box
+        # A long message may not fit the box; a reading says why it shows two letters.
+        self.setToolTip(f"Read as {both_cases(self.letter)}: the network folds case, so it reads "
+                        f"{self.letter.upper()} and {self.letter} as one letter." if top else self.confidence)
         self.update()
+
+    def shown_letter(self) -> str:
+        return both_cases(self.letter)
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -168,7 +188,7 @@ class TopLetters(QWidget):
         # With no reading, the dash is a placeholder: faint, so it does not
         # pass for a letter (a bold black dash looks like ink).
         painter.setPen(text_colour if self.runners_up else self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(letter_box, Qt.AlignmentFlag.AlignCenter, self.letter)
+        painter.drawText(letter_box, Qt.AlignmentFlag.AlignCenter, self.shown_letter())
         painter.setPen(text_colour)
         text_box = QRect(letter_box.right() + 4, 0, max(1, self.width() - letter_box.width() - 4), self.height())
         if not self.runners_up:          # a message ("Draw a letter", "Can't read this: ..."), wrapped

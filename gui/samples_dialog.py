@@ -14,12 +14,13 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QIn
 
 import model
 from gui.dialogs import FileDropTarget, busy_cursor, counted
+from gui.sample_readings import SampleReadings
 
 THUMB = 56
 MISREAD = "misread"         # the filter that shows the samples the model in use gets wrong
 MISREAD_COLOUR = QColor(190, 40, 30)
-NO_SAMPLES = ("<b>No samples yet.</b><br><br>Draw a letter in the main window, then type that letter and "
-              "press Enter (or click its bar) to keep the drawing here. A few drawings of each letter the "
+NO_SAMPLES = ("<b>No samples yet.</b><br><br>Draw a letter in the main window, then type that letter "
+              "(or click its bar) and press Enter to keep the drawing here. A few drawings of each letter the "
               "network misreads are enough to teach it your handwriting: Model ▸ Retrain…")
 
 
@@ -42,8 +43,12 @@ class SamplesDialog(FileDropTarget, QDialog):
         self._total = 0                         # samples in the store, at the last refresh
         # What Undo takes back, newest last: each entry undoes one delete or relabel.
         self.undo_stack: list[Callable[[], object]] = []
-        self._readings: dict[int, str] = {}     # sample id -> letter read by ...
-        self._read_with = (None, None)          # ... this recognizer, reading so many views
+        self.readings = SampleReadings(self)    # what the model in use reads each sample as
+        # Each batch read moves the count on; the list is redrawn once, with every mark.
+        self.readings.progressed.connect(lambda: self.isVisible() and self._show_summary())
+        self.readings.changed.connect(lambda: self.isVisible() and self.refresh(keep_note=True))
+        self._note = ""                          # the last action's line under the summary
+        self._counts, self._misread_shown = "", None     # the summary's first lines, at the last refresh
         self._thumbnails: dict[int, QIcon] = {}   # sample id -> its picture, in ...
         self._drawn_from = None                 # ... this store (a new collection reuses ids)
         self._ids: set[int] = set()             # every sample id, at the last refresh
@@ -116,8 +121,8 @@ class SamplesDialog(FileDropTarget, QDialog):
         layout.addLayout(top)
         layout.addWidget(self.pages, 1)
         hint = QLabel("Double-click a sample to put it on the pad; select samples and type a letter to change "
-                      "theirs. Label new drawings in the main window: type the letter and press Enter, or click "
-                      "its bar.")
+                      "theirs. Label new drawings in the main window: type the letter (or click its bar) and "
+                      "press Enter.")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         layout.addLayout(buttons)
@@ -129,9 +134,11 @@ class SamplesDialog(FileDropTarget, QDialog):
         """The main window's store: it may start a new one (or have none)."""
         return self.main_window.samples
 
-    def refresh(self) -> None:
+    def refresh(self, keep_note: bool = False) -> None:
         """Re-read the store (it is small: thumbnails are 28×28 renders).
-        The selection is kept, so a second typed letter fixes a first one."""
+        The selection is kept, so a second typed letter fixes a first one;
+        ``keep_note`` keeps the last action's line (marks read meanwhile)."""
+        self._note = self._note if keep_note else ""
         selected = set(self.selected_ids())
         self.grid.clear()
         self._total, self._ids = 0, set()
@@ -150,7 +157,7 @@ class SamplesDialog(FileDropTarget, QDialog):
         letter = self.filter.currentData()
         misread = 0
         for info in infos:
-            reading = self._readings.get(info.id)
+            reading = self.readings.readings.get(info.id)
             wrong = reading not in (None, info.label)
             misread += wrong
             if (letter == MISREAD and not wrong) or letter not in (None, MISREAD, info.label):
@@ -177,34 +184,50 @@ class SamplesDialog(FileDropTarget, QDialog):
         else:
             self.pages.setCurrentWidget(self.grid)
         per_letter = ", ".join(f"{k} {v}" for k, v in counts.items())
-        read = f"<br>The model in use misreads {misread} of them." if total and self._read_with[0] else ""
-        self.summary.setText(f"<b>{total} sample{'s' if total != 1 else ''}</b>"
-                             + (f": {per_letter}" if per_letter else " yet") + read
-                             + f"<br>Stored in {self.store.path}")
+        self._counts = (f"<b>{total} sample{'s' if total != 1 else ''}</b>"
+                        + (f": {per_letter}" if per_letter else " yet"))
+        self._misread_shown = misread if total and self.readings.read_with[0] else None
+        self._show_summary()
         self._update_buttons()
+
+    def _show_summary(self) -> None:
+        """The counts, the misread marks (or how many are still being read), the file, the last action."""
+        read = "" if self._misread_shown is None else f"<br>The model in use misreads {self._misread_shown} of them."
+        if self.readings.waiting:
+            read = f"<br>Reading {counted(self.readings.waiting, 'more sample')} for the misread marks…"
+        self.summary.setText(self._counts + read + f"<br>Stored in {self.store.path}" + self._note)
 
     def _catch_up(self, infos) -> None:
         """Draw the thumbnails of new samples, and read every sample the
         main window's model has not read yet: one pass over the store, one
         batch through the network.  Both are kept (readings until the model
         changes), so adding a sample costs one of each, not one per sample."""
-        recognizer, views = self.main_window.recognizer, self.main_window.reading_views()
-        if (recognizer, views) != self._read_with or self.store is not self._drawn_from:
-            self._readings, self._read_with = {}, (recognizer, views)
+        recognizer = self.main_window.recognizer
+        self.readings.follow(recognizer, self.main_window.reading_views())
         if self.store is not self._drawn_from:
+            self.readings.forget()
             self._thumbnails, self._drawn_from = {}, self.store
             self.undo_stack.clear()         # its steps name the old store's ids: never apply them here
-        new = sorted(info.id for info in infos if info.id not in self._thumbnails
-                     or (recognizer is not None and info.id not in self._readings))
+        unread = self.readings.unread(info.id for info in infos) if recognizer is not None else []
+        new = sorted({info.id for info in infos if info.id not in self._thumbnails} | set(unread))
         if not new:
             return
         drawings = self.store.as_dataset(ids=new)           # in id order, as ``new`` is
         for k, sample_id in enumerate(new):
             if sample_id not in self._thumbnails:          # a sample's ink never changes: draw it once
                 self._thumbnails[sample_id] = thumbnail(drawings.ink.ink(k))
-        if recognizer is not None:
-            letters = recognizer.read_letters(drawings, np.arange(len(new)), views)
-            self._readings.update((i, model.CLASSES[letter]) for i, letter in zip(new, letters))
+        if unread:         # many are read in the background: the marks appear as they come
+            positions = {sample_id: k for k, sample_id in enumerate(new)}
+            self.readings.read(drawings.subset(np.array([positions[i] for i in sorted(unread)])), sorted(unread))
+
+    def _add_note(self, line: str) -> None:
+        self._note += f"<br>{line}"
+        self.summary.setText(self.summary.text() + f"<br>{line}")
+
+    def hideEvent(self, event) -> None:
+        # No thread outlives the dialog's view: shown again, it reads on from where it stopped.
+        self.readings.stop()
+        super().hideEvent(event)
 
     def _changed(self) -> None:
         """After a write: this list and the counts elsewhere (Retrain) follow."""
@@ -308,7 +331,7 @@ class SamplesDialog(FileDropTarget, QDialog):
             self.main_window.show_error("Can't export the samples", said)
             return False
         shown = "" if self.filter.currentData() is None else " (all of them, whatever is shown)"
-        self.summary.setText(self.summary.text() + f"<br>Exported {self._total:,} samples{shown} to {written.name}")
+        self._add_note(f"Exported {self._total:,} samples{shown} to {written.name}")
         return True
 
     def import_(self, path: str | None = None) -> int:
@@ -317,7 +340,7 @@ class SamplesDialog(FileDropTarget, QDialog):
                                                   "Stroke data (*.npz)")
             if not path:
                 return 0
-        with busy_cursor():           # a file of thousands takes seconds, most of it reading them for misread marks
+        with busy_cursor():           # the store takes a moment; the marks are read later, in the background
             try:
                 new = self.store.import_(path)
             except model.SampleStoreError as exc:
@@ -333,9 +356,8 @@ class SamplesDialog(FileDropTarget, QDialog):
             self.undo_stack.append(lambda: self.store.delete(new))
             self._update_buttons()
         name = Path(path).name
-        self.summary.setText(self.summary.text() + (
-            f"<br>Imported {counted(added, 'new drawing')} from {name}" if added
-            else f"<br>Nothing new in {name}: its drawings are here already"))
+        self._add_note(f"Imported {counted(added, 'new drawing')} from {name}" if added
+                       else f"Nothing new in {name}: its drawings are here already")
         return added
 
     def drop_action(self, paths):
@@ -353,7 +375,7 @@ class SamplesDialog(FileDropTarget, QDialog):
             ink = self.store.ink(sample_id)
         except (KeyError, model.SampleStoreError):     # deleted meanwhile, by another window or the CLI
             self.refresh()
-            self.summary.setText(self.summary.text() + f"<br>Sample #{sample_id} is no longer in the store")
+            self._add_note(f"Sample #{sample_id} is no longer in the store")
             return
         self.main_window.show_drawing(ink)
 

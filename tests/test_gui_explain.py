@@ -16,7 +16,7 @@ import torch
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QTableWidget, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QTableWidget, QWidget
 
 import model
 from gui.explain.widgets import ColumnFlow
@@ -504,6 +504,22 @@ def test_dead_unit_note_counts_this_drawings_zeros(qtbot, window, explain):
     assert tab.summary.rowCount() == 5
 
 
+def test_the_relu_spike_counts_the_zeroed_values_as_the_note_does(qtbot, window, explain):
+    explain.show_tab(explain.activations)
+    draw_letter(qtbot, window, LETTERS["x"])
+    tab = explain.activations
+    tab.layer_box.setCurrentIndex(tab.layer_box.findData("gelu1"))
+    pool1 = window.prediction.activations["pool1"]
+    zeroed = int((pool1 <= 0).sum())
+    edges, relu_bars = tab.bars["relu"].getData()
+    in_zero_bin = int(relu_bars.max())
+    small_positive = in_zero_bin - zeroed
+    assert small_positive > 0                        # the bin holding 0 holds more than the zeroed values
+    spike = tab.spike.toPlainText()
+    assert f"ReLU: {zeroed:,} zeroed" in spike and f"{small_positive:,} small positive" in spike
+    assert f"<b>{zeroed:,}</b>" in tab.dead_note.text()
+
+
 # ------------------------------------------------------------- architecture
 def test_primer_digit_net_parameter_counts_in_the_architecture_tab(explain):
     explain.show_tab(explain.architecture)
@@ -738,3 +754,19 @@ def test_backward_tab_without_a_model_says_so(qtbot, settings):
     assert "No model is loaded" in explain.backward.weight.formula.text()
     assert not explain.backward.step_button.isEnabled()
     assert not explain.backward.weight.stage_box.isEnabled()
+
+
+@pytest.mark.parametrize("key, modifier", [(Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+                                           (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+                                           (Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)],
+                         ids=["Esc", "Ctrl+W", "Ctrl+E"])
+def test_the_keyboard_closes_explain_and_ctrl_e_toggles_it(qtbot, window, key, modifier):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    QTest.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)      # opens it
+    explain = window.explain_window
+    qtbot.waitExposed(explain)
+    explain.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is explain, timeout=2000)
+    QTest.keyClick(explain.tabs, key, modifier)
+    assert not explain.isVisible()

@@ -15,6 +15,8 @@ from gui.app import start_recognizer
 from gui.dialogs import ModelCardDialog, on_a_keyboard
 from gui.main_window import MainWindow
 from gui.replay import draw, fit_to_pad, send_mouse
+from gui.retrain import UNSAVED
+from gui.state import MisreadSearch
 from gui_helpers import LETTERS, drag_events, draw_letter, show_main_window
 
 
@@ -506,6 +508,40 @@ def test_corrupt_weights_show_a_dialog_and_keep_the_model(qtbot, window, tmp_pat
     assert window.prediction.top(1)[0][0] == "x"
 
 
+def test_open_weights_checks_the_file_before_asking_to_save_the_model_in_use(qtbot, window, tmp_path,
+                                                                            monkeypatch):
+    unsaved = model.Recognizer.load()
+    unsaved.source = UNSAVED                           # as a retrained model in use would be
+    window.model_files.use(unsaved)
+    bad = tmp_path / "notes.pt"
+    bad.write_text("not a model")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.Save)
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: ("", ""))   # then cancelled
+    assert window.model_files.open_weights(str(bad)) is False
+    assert asked == [] and "notes.pt" in window.last_error_dialog.text()     # no "Save it first?" for nothing
+    window.last_error_dialog.done(0)
+    assert window.recognizer is unsaved
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.Discard)
+    assert window.model_files.open_weights(str(model.SHIPPED_WEIGHTS))      # a model: now it asks
+    assert asked == ["Retrained model not saved"] and window.recognizer is not unsaved
+
+
+def test_model_save_as_writes_the_model_in_use(qtbot, window, tmp_path, monkeypatch):
+    unsaved = model.Recognizer.load()
+    unsaved.source = UNSAVED                  # a run's model in use, no longer held by Retrain
+    with torch.no_grad():
+        unsaved.model.stages["conv1"].bias += 0.01
+    window.model_files.use(unsaved)
+    assert window.save_model_action in window.model_menu.actions() and window.save_model_action.isEnabled()
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "mine"), ""))
+    window.save_model_action.trigger()
+    saved = model.Recognizer.load(tmp_path / "mine.pt")
+    assert torch.equal(saved.model.stages["conv1"].bias, unsaved.model.stages["conv1"].bias)
+    assert unsaved.source == str(tmp_path / "mine.pt") and window.model_label.text().startswith("mine.pt · ")
+
+
 def test_truncated_weights_are_refused(window, tmp_path):
     good = model.SHIPPED_WEIGHTS.read_bytes()
     cut = tmp_path / "cut.pt"
@@ -667,6 +703,24 @@ def test_next_misread_jumps_to_the_drawings_the_model_gets_wrong(qtbot, window, 
     assert "reads all 2 drawings before drawing 3" in window.statusBar().currentMessage()
 
 
+def test_a_search_for_misreads_shows_a_busy_state_while_it_reads(qtbot, window, tmp_path, monkeypatch):
+    path = model.save_strokes(tmp_path / "mixed.npz", [LETTERS[d] for d in "oxz"],
+                              [model.CLASSES.index(c) for c in "oxe"])
+    assert window.drawing_files.open_drawing(str(path), 1)
+    seen, run = [], MisreadSearch.run
+
+    def while_reading(search, *args):
+        seen.append((QApplication.overrideCursor() and QApplication.overrideCursor().shape(),
+                     window.statusBar().currentMessage()))
+        return run(search, *args)
+
+    monkeypatch.setattr(MisreadSearch, "run", while_reading)
+    window.next_misread_action.trigger()
+    assert seen == [(Qt.CursorShape.WaitCursor, "Looking for the next misread drawing in mixed.npz…")]
+    assert QApplication.overrideCursor() is None                       # busy, then not
+    assert "reads as 'z'" in window.statusBar().currentMessage()
+
+
 def test_a_search_for_misreads_reads_fewer_drawings_a_press_when_each_takes_8_views(qtbot, window, tmp_path,
                                                                                     monkeypatch):
     drawn = ["o", "x", "o", "z"]
@@ -783,15 +837,34 @@ def test_a_suffix_added_to_a_typed_name_asks_before_replacing_that_file(qtbot, w
     exist; ``keep.npz`` does, and must not be overwritten without a word."""
     kept = model.save_strokes(tmp_path / "keep.npz", [LETTERS["x"]], [model.CLASSES.index("x")])
     before = kept.read_bytes()
-    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "keep"), ""))
+    names = [str(tmp_path / "keep"), "", str(tmp_path / "keep")]     # "" : the file dialog cancelled
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (names.pop(0), ""))
     asked, answers = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
     draw_letter(qtbot, window, LETTERS["o"])
-    window.save_strokes_action.trigger()                 # No: the file stays as it was
+    window.save_strokes_action.trigger()                 # No, then Cancel: the file stays as it was
     assert asked == [f"keep.npz already exists in {tmp_path}. Replace it?"]
     assert kept.read_bytes() == before and not (tmp_path / "keep").exists()
     window.save_strokes_action.trigger()                 # Yes: replaced by the drawing on the pad
     assert len(asked) == 2 and model.CLASSES[model.load_dataset(kept).labels[0]] == "o"
+
+
+def test_no_to_replacing_a_file_goes_back_to_the_file_dialog(qtbot, window, tmp_path, monkeypatch):
+    kept = model.save_strokes(tmp_path / "keep.npz", [LETTERS["x"]], [model.CLASSES.index("x")])
+    before = kept.read_bytes()
+    starts, names = [], [str(tmp_path / "keep"), str(tmp_path / "other")]
+
+    def save_dialog(parent, title, start, file_filter):
+        starts.append(start)
+        return names.pop(0), ""
+
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", save_dialog)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    draw_letter(qtbot, window, LETTERS["o"])
+    window.save_strokes_action.trigger()
+    assert starts[1:] == [str(kept)]                 # asked again, at the name it would have replaced
+    assert kept.read_bytes() == before
+    assert model.CLASSES[model.load_dataset(tmp_path / "other.npz").labels[0]] == "o"
 
 
 def test_copy_puts_the_drawing_on_the_clipboard(qtbot, window):
@@ -831,6 +904,15 @@ def test_the_reading_is_named_for_screen_readers(qtbot, window):
     assert window.drawing.top_letters.accessibleName() == "Draw a letter"
     draw_letter(qtbot, window, LETTERS["o"])
     assert window.drawing.top_letters.accessibleName().startswith("Read as o, ")
+
+
+def test_the_big_letter_shows_both_cases_and_says_why(qtbot, window):
+    draw_letter(qtbot, window, LETTERS["x"])
+    top = window.drawing.top_letters
+    assert top.letter == "x" and top.shown_letter() == "X x"         # a drawn X is no small x only
+    assert "folds case" in top.toolTip()
+    window.pad.clear()
+    qtbot.waitUntil(lambda: top.shown_letter() == "–", timeout=2000)    # no reading: the dash alone
 
 
 def test_chart_follows_a_palette_change(qtbot, window):

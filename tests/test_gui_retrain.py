@@ -683,3 +683,67 @@ def test_a_full_disk_keeps_the_model_in_memory_and_offers_another_place(qtbot, w
     assert "No space left on device" in asked[0] and "still in memory" in asked[0]
     assert tries == [tmp_path / "full" / "me.pt", tmp_path / "elsewhere.pt"]
     assert trained.source == str(tmp_path / "elsewhere.pt") and (tmp_path / "elsewhere.pt").is_file()
+
+
+def test_the_confusion_matrix_names_its_letters_and_its_hover_line_resets(qtbot):
+    from gui.retrain.result_view import CONFUSION_EXPLAINED, ResultView
+    from gui.retrain.training_run import TrainingOutcome
+    view = ResultView()
+    qtbot.addWidget(view)
+    view.resize(520, 260)
+    view.show()
+    qtbot.waitExposed(view)
+    confusion = np.zeros((26, 26), np.int64)
+    confusion[1, 1], confusion[1, 3] = 3, 1                          # b: three read right, one as d
+    result = model.TrainResult(model.LetterNet(), [], 0.9, False, 1.0, 1000)
+    view.show_outcome(TrainingOutcome(result, model.RasterConfig(), confusion, 0.8, {"val_data": "c74k"}))
+    plot = view.confusion_plot
+    for side in ("left", "bottom"):
+        ticks = sorted(tick for level in plot.axes[side]._tickLevels for tick in level)
+        assert [text for _, text in ticks] == list(model.CLASSES)
+    matrix_at, line_height = plot.geometry(), view.hover_line.height()
+    plot.pixel_hovered.emit(1, 3)
+    QApplication.processEvents()
+    assert view.hover_line.text() == "'b' read as 'd': 1 of 4"
+    assert view.confusion_info.text() == CONFUSION_EXPLAINED            # the explanation stays
+    assert plot.geometry() == matrix_at and view.hover_line.height() == line_height   # nothing moves
+    plot.pixel_hovered.emit(-1, -1)                                   # the pointer leaves
+    assert "'b'" not in view.hover_line.text()
+
+
+def test_stopping_a_run_is_never_the_default_answer(qtbot, window, monkeypatch):
+    dialog = open_dialog(window)
+    monkeypatch.setattr(dialog, "is_training", lambda: True)        # as during a run
+    defaults = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: defaults.append(k.get("defaultButton"))
+                        or QMessageBox.StandardButton.No)
+    dialog.reject()                           # "Stop training and close this window?"
+    window.close()                            # "A retrain is still running. Stop it and quit?"
+    assert defaults == [QMessageBox.StandardButton.No] * 2
+    assert dialog.isVisible() and window.isVisible()
+
+
+def test_the_dialog_says_what_a_run_typically_does_before_it_starts(window):
+    dialog = open_dialog(window)
+    assert dialog.form.finetune_radio.isChecked()
+    assert "97.48 → 97.45 %" in dialog.progress_view.status.text()          # a fine-tune on public data
+    dialog.form.lr.setValue(0.01)
+    assert "higher rate" in dialog.progress_view.status.text()
+    dialog.form.scratch_radio.setChecked(True)
+    assert dialog.progress_view.status.text().startswith("From scratch")
+    assert dialog.progress_view.status.toolTip() == dialog.progress_view.status.text()   # whole, if shortened
+
+
+def test_the_validation_chart_is_scaled_to_the_accuracies(qtbot):
+    from gui.retrain.progress_view import ProgressView
+    view = ProgressView()
+    qtbot.addWidget(view)
+    view.begin_run(1)
+    view.show_progress(model.Progress("train", 1, 1, 10, 10, 0.1, 1000.0, 0.0, val_accuracy=0.9745))
+    low, high = view.acc_plot.viewRange()[1]
+    assert low < 97.45 < high and high - low <= 1.0         # not a dot at the top of 0-100 %
+    view.begin_run(2)
+    for epoch, accuracy in ((1, 0.9745), (2, 0.9748)):
+        view.show_progress(model.Progress("train", epoch, 2, 10, 10, 0.1, 1000.0, 0.0, val_accuracy=accuracy))
+    low, high = view.acc_plot.viewRange()[1]
+    assert low < 97.45 and 97.48 < high and high - low <= 1.0

@@ -79,10 +79,16 @@ def test_a_letter_typed_on_the_pad_goes_to_the_label_field(qtbot, settings):
     assert len(window.pad.strokes()) == 3                    # Ctrl+Z brings the drawing back, as the status bar says
 
 
+def click_then_enter(window, letter):
+    """A click on ``letter``'s column proposes it; Enter on the pad stores it."""
+    window.network.chart.letter_clicked.emit(letter)
+    QTest.keyClick(window.pad, Qt.Key.Key_Return)
+
+
 def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
     window = make_window(qtbot, settings)
     draw_letter(qtbot, window, LETTERS["x"])
-    window.network.chart.letter_clicked.emit("y")
+    click_then_enter(window, "y")
     assert window.samples.counts_by_label()["y"] == 1
     stored = window.samples.list()[0]
     window.undo_action.trigger()                        # a stray click: the drawing comes back...
@@ -96,7 +102,7 @@ def test_clicking_a_bar_labels_the_drawing_with_that_letter(qtbot, settings):
     assert not window.pad.can_redo() and window.samples.count() == 0
     window.pad.clear()
     draw_letter(qtbot, window, LETTERS["x"])
-    window.network.chart.letter_clicked.emit("x")
+    click_then_enter(window, "x")
     window.samples.delete([info.id for info in window.samples.list()])     # deleted in My samples meanwhile
     window.statusBar().clearMessage()
     window.undo_action.trigger()                        # the drawing comes back; there is nothing to take out
@@ -371,8 +377,11 @@ def test_a_double_click_on_a_bar_labels_the_drawing_once(qtbot, settings):
         QApplication.sendEvent(view, QMouseEvent(kind, at, view.mapToGlobal(at), button, held,
                                                  Qt.KeyboardModifier.NoModifier))
     qtbot.wait(100)
+    assert window.samples.count() == 0 and window.drawing.label_edit.text() == "y"    # proposed, not stored
+    assert window.statusBar().currentMessage().startswith("This is 'y'?")    # not "Draw a letter first"
+    window.drawing.add_sample_button.click()
     assert window.samples.count() == 1
-    assert window.statusBar().currentMessage().startswith("Added as 'y'")    # not "Draw a letter first"
+    assert window.statusBar().currentMessage().startswith("Added as 'y'")
 
 
 def test_the_typed_letter_goes_with_its_drawing(qtbot, settings):
@@ -434,3 +443,63 @@ def test_export_and_import_dialogs_open_where_the_last_drawing_file_was(qtbot, s
     assert dialog.import_() == 0                       # ...then where the export went
     assert asked[1] == str(tmp_path / "out")
     assert window.files.last_folder("drawings") == str(tmp_path / "out")     # and so does File ▸ Open drawing
+
+
+def test_a_letter_typed_on_an_empty_pad_does_not_label_the_next_drawing(qtbot, settings):
+    window = make_window(qtbot, settings)
+    window.pad.clear()                                             # Esc
+    QTest.keyClick(window.pad, Qt.Key.Key_A)
+    QTest.keyClick(window.pad, Qt.Key.Key_Return)
+    assert "Draw a letter first" in window.statusBar().currentMessage()
+    draw_letter(qtbot, window, LETTERS["x"])                       # the drawing the 'a' was not typed for
+    assert window.drawing.label_edit.text() == ""
+    QTest.keyClick(window.pad, Qt.Key.Key_Return)
+    assert window.samples.count() == 0
+    QTest.keyClick(window.pad, Qt.Key.Key_X)                       # typed after drawing: it labels
+    QTest.keyClick(window.pad, Qt.Key.Key_Return)
+    assert [info.label for info in window.samples.list()] == ["x"]
+
+
+def test_a_click_on_the_chart_proposes_the_letter_and_only_enter_stores_it(qtbot, settings):
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    window = make_window(qtbot, settings)
+    draw_letter(qtbot, window, LETTERS["x"])
+    chart, view = window.network.chart, window.network.chart.viewport()
+    at = QPointF(chart.mapFromScene(chart.plotItem.vb.mapViewToScene(QPointF(chart.letters.index("k"), 0.5))))
+    QApplication.sendEvent(view, QMouseEvent(QEvent.Type.MouseMove, at, view.mapToGlobal(at), Qt.MouseButton.NoButton,
+                                             Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+    assert "Click: this drawing is 'k'" in chart.toolTip()          # what a click will do, before it
+    window.network.chart.letter_clicked.emit("k")                  # the reading was right: x, not k
+    assert window.samples.count() == 0 and not window.pad.is_empty()
+    assert window.drawing.label_edit.text() == "k"
+    window.network.chart.letter_clicked.emit("x")                  # changed its mind
+    QTest.keyClick(window.pad, Qt.Key.Key_Return)
+    assert [info.label for info in window.samples.list()] == ["x"]
+
+
+def test_thousands_of_imported_samples_are_read_for_their_marks_in_the_background(qtbot, settings, tmp_path,
+                                                                                  monkeypatch):
+    import threading
+    from gui import sample_readings
+    window, dialog = samples_dialog_with(qtbot, settings, [("x", "k")])
+    monkeypatch.setattr(sample_readings, "BATCH", 50)
+    many = 3 * sample_readings.READ_AT_ONCE
+    rng = np.random.default_rng(0)
+    inks = [[s * rng.uniform(0.9, 1.1) for s in LETTERS["o"]] for _ in range(many - 1)] + [LETTERS["z"]]
+    path = model.save_strokes(tmp_path / "many_strokes.npz", inks,         # each drawing its own
+                              [model.CLASSES.index("o")] * (many - 1) + [model.CLASSES.index("k")])
+    threads, read_letters = [], model.Recognizer.read_letters
+
+    def reading(recognizer, *args):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return read_letters(recognizer, *args)
+
+    monkeypatch.setattr(model.Recognizer, "read_letters", reading)
+    assert dialog.import_(str(path)) == many
+    assert "Reading" in dialog.summary.text() and "for the misread marks" in dialog.summary.text()
+    assert dialog.grid.count() == many + 1                   # every thumbnail is there while they are read
+    qtbot.waitUntil(lambda: not dialog.readings.busy, timeout=30_000)
+    assert threads and not any(threads)                      # none read on the window's thread
+    assert "misreads 2 of them" in dialog.summary.text()     # the odd k, and the z labelled k
+    assert f"Imported {many:,} new drawings" in dialog.summary.text()     # still said, once the marks came

@@ -178,11 +178,19 @@ class ActivationsTab(QWidget):
         spike = int(histograms["relu"].max())
         if spike > top:
             zero_bin = int(np.clip(np.searchsorted(edges, 0.0, side="right") - 1, 0, len(edges) - 2))
-            self.spike.setText(f"◀ ReLU: {spike:,} here\n    (off the scale)")
+            self.spike.setText(self._spike_text(spike, stats["relu_zero"]))
             self.spike.setPos(edges[zero_bin + 1], top)
         else:
             self.spike.setText("")
         self.dead_note.setText(self._dead_text(stage, stats))
+
+    @staticmethod
+    def _spike_text(spike: int, zeroed: int) -> str:
+        """The ReLU bar holding 0: the zeroed values, counted as the note
+        counts them, apart from the small positive ones that share the bin."""
+        small = spike - zeroed
+        shared = f"\n    + {small:,} small positive values" if small > 0 else ""
+        return f"◀ ReLU: {zeroed:,} zeroed here{shared}\n    (off the scale)"
 
     @staticmethod
     def _dead_text(stage: str, s: dict) -> str:

@@ -63,6 +63,15 @@ class RetrainDialog(FileDropTarget, QDialog):
                 self.main_window.show_error("Can't use this folder", str(exc))
         self.form.add_my_samples_row()
         self.refresh_my_samples()
+        for changed in (self.form.source_list.itemChanged, self.form.mode_group.buttonToggled,
+                        self.form.lr.valueChanged):
+            changed.connect(self._show_expectation)
+        self._show_expectation()
+
+    def _show_expectation(self, *_) -> None:
+        """Before a run, the status line says what such a run typically does."""
+        if not self.is_training():
+            self.progress_view.show_expectation(self.form.expectation())
 
     def _build_columns(self) -> QHBoxLayout:
         """The choices on the left, the run and its result on the right: side
@@ -310,8 +319,8 @@ class RetrainDialog(FileDropTarget, QDialog):
         # closeEvent calls reject()), so each asks before stopping a run:
         # plain reject() would hide the dialog with its run still going.
         if self.is_training():
-            answer = QMessageBox.question(self, "Training is running",
-                                          "Stop training and close this window?")
+            answer = QMessageBox.question(self, "Training is running", "Stop training and close this window?",
+                                          defaultButton=QMessageBox.StandardButton.No)   # Enter keeps it running
             if answer != QMessageBox.StandardButton.Yes:
                 return
             self.stop_training()

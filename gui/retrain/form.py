@@ -141,6 +141,21 @@ class RetrainForm(QWidget):
                                  + ("" if public_ticked else " Tick a public set too.") if fixed else "")
         self.recipe_note.setHidden(not fixed)      # an empty line would cost the dialog a row of height
 
+    def expectation(self) -> str:
+        """What a run with these choices typically does, said before it starts
+        (measured on Chars74K, each letter read once)."""
+        if self.personalising():
+            return ("Expect your own letters to read better; in trials Chars74K accuracy moved by "
+                    "−0.35 to +0.18 points.")
+        if self.scratch_radio.isChecked():
+            return (f"From scratch: the shipped model, trained {model.TrainConfig().epochs} epochs this way, "
+                    "reads about 97.5 % of Chars74K; fewer epochs read worse.")
+        gentle = self.lr.value() <= model.FinetuneConfig().lr
+        return ("Expect little change: 1 epoch on UNIPEN at this rate moved Chars74K 97.48 → 97.45 %. "
+                "It helps most on new data." if gentle else
+                "Expect little change, or a loss: 1 epoch on UNIPEN at 0.0005 moved Chars74K 97.48 → 97.45 %; "
+                "a higher rate shakes the model more.")
+
     def _mode_defaults(self) -> None:
         """A fine-tune wants few epochs and a gentle learning rate; from scratch, the shipped recipe."""
         if self.finetune_radio.isChecked():

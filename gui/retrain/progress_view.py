@@ -7,14 +7,23 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QProgressBar, QSizePolicy, QVBoxLayout
 
-from gui.feature_maps import FlexiblePlotWidget
+from gui.feature_maps import ElidedLabel, FlexiblePlotWidget
 
 
 def clock(seconds: float) -> str:
     seconds = int(max(0, seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def accuracy_range(percents: np.ndarray) -> tuple[float, float]:
+    """The validation chart's y range: the accuracies with room around them,
+    at least half a point, so 97.45 and 97.48 % are told apart (on 0-100 %
+    both are one dot at the top)."""
+    low, high = float(percents.min()), float(percents.max())
+    margin = max(0.25, (high - low) * 0.15)
+    return max(0.0, low - margin), min(100.0, high + margin)
 
 
 class ProgressView(QGroupBox):
@@ -33,7 +42,9 @@ class ProgressView(QGroupBox):
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("not started")
-        self.status = QLabel(" ")
+        # One line whatever its text: a long one is shortened ("…"), whole in its tool tip.
+        self.status = ElidedLabel(" ")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._build_charts()
         plots = QHBoxLayout()
         plots.addWidget(self.loss_plot)
@@ -64,12 +75,18 @@ class ProgressView(QGroupBox):
         self.acc_curve.setData([], [])
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("preparing the data…")
+        self.status.setToolTip("")
         every = max(1, round(epochs / 8))          # whole epochs only, about eight labels
         self.acc_plot.getAxis("bottom").setTickSpacing(every, every)
         # An empty chart keeps the last run's scale unless given this run's: its epochs, 0-100 %.
         # (A one-epoch run's single point sits in the middle, not at the left edge of 1 to 2.)
         self.acc_plot.setRange(xRange=(1, epochs) if epochs > 1 else (0.5, 1.5), yRange=(0, 100))
         self._started = time.perf_counter()
+
+    def show_expectation(self, text: str) -> None:
+        """Before a run: what such a run typically does."""
+        self.status.setText(text)
+        self.status.setToolTip(text)
 
     def set_clock_running(self, running: bool) -> None:
         if running:
@@ -100,8 +117,9 @@ class ProgressView(QGroupBox):
         if p.val_accuracy is not None:
             self.accuracies.append((p.epoch, p.val_accuracy))
             epochs, accuracies = zip(*self.accuracies)
-            self.acc_curve.setData(np.array(epochs), 100 * np.array(accuracies))
-            self.acc_plot.enableAutoRange(axis=pg.ViewBox.YAxis)   # the accuracies; the x axis spans the run
+            percents = 100 * np.array(accuracies)
+            self.acc_curve.setData(np.array(epochs), percents)
+            self.acc_plot.setYRange(*accuracy_range(percents), padding=0)   # the x axis spans the run
 
     def show_done(self, seconds: float) -> None:
         self.progress_bar.setValue(1000)
@@ -116,3 +134,4 @@ class ProgressView(QGroupBox):
     def show_failed(self, message: str) -> None:
         self.progress_bar.setFormat("failed")
         self.status.setText(message)
+        self.status.setToolTip(message)

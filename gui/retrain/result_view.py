@@ -52,6 +52,34 @@ def result_text(outcome) -> str:
             + worse + trained_on)
 
 
+CONFUSION_EXPLAINED = "Confusion matrix: rows are the true letters, columns the readings."
+HOVER_HINT = "Point at a cell for its count."
+
+
+class ConfusionPlot(FlexibleImagePlot):
+    """The matrix with a letter on each row and each column: the true
+    letters down the left, the readings along the bottom."""
+
+    def __init__(self, letters, parent=None):
+        super().__init__(color_bar=False, parent=parent)
+        self.ci.removeItem(self.view)
+        # Every fifth letter first; the others where there is room for them.
+        ticks = [[(i + 0.5, letter) for i, letter in enumerate(letters) if i % 5 == 0 or i == len(letters) - 1],
+                 [(i + 0.5, letter) for i, letter in enumerate(letters) if i % 5 and i != len(letters) - 1]]
+        self.axes = {side: pg.AxisItem(side) for side in ("left", "bottom")}
+        for side, axis in self.axes.items():
+            axis.linkToView(self.view)
+            axis.setTicks(ticks)
+            axis.setStyle(tickLength=0, tickTextOffset=2, hideOverlappingLabels=True)
+        self.addItem(self.axes["left"], 0, 0)
+        self.addItem(self.view, 0, 1)
+        self.addItem(self.axes["bottom"], 1, 1)
+        self.axes["left"].setWidth(14)
+        self.axes["bottom"].setHeight(18)
+        # Letters in place before the first matrix too, not strays on an empty view.
+        self.view.setRange(xRange=(0, len(letters)), yRange=(0, len(letters)), padding=0)
+
+
 class ResultView(QGroupBox):
     """The last finished run's result, or a line saying there is none yet."""
 
@@ -60,20 +88,25 @@ class ResultView(QGroupBox):
         self._confusion: np.ndarray | None = None     # counts, for the hovered cell's line
         self.result_label = QLabel(NO_RESULT)
         self.result_label.setWordWrap(True)
-        self.confusion_plot = FlexibleImagePlot(color_bar=False)
+        self.confusion_plot = ConfusionPlot(model.CLASSES)
         self.confusion_plot.image.setColorMap(pg.colormap.get("CET-L17"))
         self.confusion_plot.setMinimumSize(140, 140)
         self.confusion_plot.pixel_hovered.connect(self._confusion_hovered)
-        self.confusion_info = QLabel("Confusion matrix: rows are the true letters, columns the readings.")
+        self.confusion_info = QLabel(CONFUSION_EXPLAINED)
         self.confusion_info.setWordWrap(True)
+        # The hovered cell gets a line of its own, one line high: a text of
+        # another height would move the matrix under the pointer.
+        self.hover_line = QLabel(HOVER_HINT)
+        self.hover_line.setFixedHeight(self.hover_line.sizeHint().height())
         row = QHBoxLayout(self)
-        row.addWidget(scrolling_column([self.result_label, self.confusion_info]), 1)
+        row.addWidget(scrolling_column([self.result_label, self.confusion_info, self.hover_line]), 1)
         row.addWidget(self.confusion_plot, 1)
 
     def clear(self) -> None:
         """Nothing of the last run may pass for the next one's."""
         self._confusion = None
         self.result_label.setText(NO_RESULT)
+        self.hover_line.setText(HOVER_HINT)
         self.confusion_plot.image.clear()
 
     def show_outcome(self, outcome) -> None:
@@ -87,7 +120,8 @@ class ResultView(QGroupBox):
 
     def _confusion_hovered(self, row: int, col: int) -> None:
         if row < 0 or self._confusion is None:
+            self.hover_line.setText(HOVER_HINT)
             return
         matrix = self._confusion
-        self.confusion_info.setText(f"'{model.CLASSES[row]}' read as '{model.CLASSES[col]}': "
+        self.hover_line.setText(f"'{model.CLASSES[row]}' read as '{model.CLASSES[col]}': "
                                     f"{matrix[row, col]} of {matrix[row].sum()}")
