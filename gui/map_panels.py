@@ -286,7 +286,11 @@ class DenseStrips(PanelFrame):
             return
         name, names = named[-1]
         cell = columns / self.widths[name]
-        self.plot.getAxis("bottom").setTicks([[((i + 0.5) * cell, text) for i, text in enumerate(names)]])
+        bottom = self.plot.getAxis("bottom")
+        bottom.setTicks([[((i + 0.5) * cell, text) for i, text in enumerate(names)]])
+        small = bottom.font()
+        small.setPointSizeF(small.pointSizeF() * 0.85)     # 26 letters still apart in a narrow window
+        bottom.setStyle(tickFont=small)
 
     def show_activations(self, activations: dict[str, np.ndarray] | None) -> None:
         for row, (name, index) in enumerate(self.cell_index.items()):
