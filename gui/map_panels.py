@@ -291,6 +291,9 @@ class DenseStrips(PanelFrame):
         small = bottom.font()
         small.setPointSizeF(small.pointSizeF() * 0.85)     # 26 letters still apart in a narrow window
         bottom.setStyle(tickFont=small)
+        # A few pixels below the strips: a frame repaints the strips and a pixel
+        # or two around them, and touching them, the letters were painted again each time.
+        self.plot.plotItem.layout.setRowSpacing(2, 4)      # row 2: the strips' view
 
     def show_activations(self, activations: dict[str, np.ndarray] | None) -> None:
         for row, (name, index) in enumerate(self.cell_index.items()):

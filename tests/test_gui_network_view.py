@@ -186,3 +186,17 @@ def test_captions_meet_wcag_aa_in_a_dark_palette_too(qtbot):
     label.setPalette(dark_palette())
     assert contrast(label.text_color(), dark_palette().color(QPalette.ColorRole.Window)) >= 4.5
     assert caption_color(dark_palette()) != dark_palette().color(QPalette.ColorRole.WindowText)   # still muted
+
+
+def test_a_reading_does_not_repaint_the_letters_under_the_strips(qtbot, window, monkeypatch):
+    letters = window.network.dense_panel.plot.getAxis("bottom")
+    paints = []
+    real_paint = type(letters).paint
+    monkeypatch.setattr(type(letters), "paint",
+                        lambda axis, *args: (paints.append(axis) if axis is letters else None, real_paint(axis, *args)))
+    draw_letter(qtbot, window, LETTERS["o"])
+    qtbot.wait(50)
+    paints.clear()
+    draw_letter(qtbot, window, LETTERS["x"])        # dozens of frames of new strips
+    qtbot.wait(50)
+    assert window.network.dense_panel.image.image is not None and paints == []
