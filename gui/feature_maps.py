@@ -1,4 +1,7 @@
-"""Live views of the network's insides: feature maps, kernels, dense layers.
+"""The pieces every view of the network's insides is built from: mosaics of
+channels, heat-map images, their colour levels (one scale per tensor,
+:func:`map_levels`), markers and captions.  The main window's panels are in
+:mod:`gui.map_panels`.
 
 Every view owns a fixed set of pyqtgraph ``ImageItem``s created once; a new
 prediction only replaces their pixel data (``setImage``), the fast path that
@@ -16,14 +19,15 @@ import math
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QImage, QPainter
-from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.theme import DARK_MAP_BACKGROUND, FollowsColourScheme, map_background, map_text
+from gui.theme import DARK_MAP_BACKGROUND, FollowsColourScheme, map_background
 
 COLOR_MAP = pg.colormap.get("CET-D4")      # blue - black - red, perceptually even
 GAP_COLOR = DARK_MAP_BACKGROUND.name()     # shows between tiles (NaN pixels); plots use their scheme's
+MARK_COLOR = "#ffd24a"                     # a selected position, the pooling winner
 
 STAGE_TITLES = {"conv": "convolution", "pool": "max-pool", "gelu": "GELU"}
 
@@ -34,12 +38,30 @@ def mosaic_shape(channels: int, tile_h: int, tile_w: int) -> tuple[int, int]:
     return math.ceil(channels / columns), columns
 
 
-class Mosaic:
-    """Where each channel's tile lies in the tiled image (1 px gaps)."""
+def columns_to_fill(channels: int, tile_h: int, tile_w: int, width: float, height: float) -> int:
+    """The number of columns whose mosaic, scaled to fit ``width`` × ``height``
+    pixels, draws each tile largest; of equal sizes, the one with fewest empty cells."""
+    if width <= 0 or height <= 0:
+        return mosaic_shape(channels, tile_h, tile_w)[1]
 
-    def __init__(self, channels: int, tile_h: int, tile_w: int):
+    def fit(columns: int) -> tuple[float, int]:
+        rows = math.ceil(channels / columns)
+        scale = min(width / (columns * (tile_w + 1) - 1), height / (rows * (tile_h + 1) - 1))
+        return scale, -(rows * columns - channels)
+    return max(range(1, channels + 1), key=fit)
+
+
+class Mosaic:
+    """Where each channel's tile lies in the tiled image (1 px gaps).
+    ``columns``: how many tiles a row (default: a near-square mosaic)."""
+
+    def __init__(self, channels: int, tile_h: int, tile_w: int, columns: int | None = None):
         self.channels, self.tile_h, self.tile_w = channels, tile_h, tile_w
-        self.rows, self.columns = mosaic_shape(channels, tile_h, tile_w)
+        if columns is None:
+            self.rows, self.columns = mosaic_shape(channels, tile_h, tile_w)
+        else:
+            self.columns = max(1, min(columns, channels))
+            self.rows = math.ceil(channels / self.columns)
         # One tile + gap per cell; the last gap row and column are cut off in `buffer`.
         self._cells = np.full((self.rows, tile_h + 1, self.columns, tile_w + 1), np.nan, dtype=np.float32)
         self._tiles = np.full((self.rows * self.columns, tile_h, tile_w), np.nan, dtype=np.float32)
@@ -63,6 +85,11 @@ class Mosaic:
             return None
         channel = r * self.columns + k
         return channel if channel < self.channels else None
+
+    def tile_rect(self, channel: int) -> tuple[int, int, int, int]:
+        """(top, left, height, width) of ``channel``'s tile, in mosaic pixels."""
+        row, col = divmod(channel, self.columns)
+        return row * (self.tile_h + 1), col * (self.tile_w + 1), self.tile_h, self.tile_w
 
 
 NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0)
@@ -112,6 +139,49 @@ def steady_levels(new: tuple[float, float], shown: tuple[float, float]) -> tuple
     laid out again several times a second."""
     fits = shown[0] <= new[0] and new[1] <= shown[1]
     return shown if fits and 3 * (new[1] - new[0]) >= shown[1] - shown[0] else new
+
+
+def scale_source(stage: str) -> str:
+    """The tensor whose values set ``stage``'s colour scale: a block's
+    convolution for all of its stages (conv3, pool3, gelu3 -> conv3).  A
+    max-pool only picks among its convolution's values and GELU barely
+    changes the positive ones, so a value keeps its colour along the block."""
+    kind, block = stage.rstrip("0123456789"), stage[len(stage.rstrip("0123456789")):]
+    return f"conv{block}" if kind in STAGE_TITLES and block else stage
+
+
+class MapScales:
+    """The one colour scale of each tensor, for every view that shows it: a
+    block, the enlarged channel, the Explain window.  Levels hold still while
+    the drawing is read live (:func:`steady_levels`), per tensor, so two views
+    of one tensor never drift apart; :meth:`forget` when the drawing is gone."""
+
+    def __init__(self):
+        self._shown: dict[str, tuple[float, float]] = {}
+        self._seen: dict[str, np.ndarray] = {}         # the activations each scale was last set from
+
+    def levels(self, stage: str, activations: dict[str, np.ndarray]) -> tuple[float, float]:
+        source = scale_source(stage)
+        values = activations.get(source, activations[stage])
+        if self._seen.get(source) is values:           # a second view of the same reading: no rescan
+            return self._shown[source]
+        new = symmetric_levels(values)
+        shown = self._shown.get(source)
+        self._shown[source] = steady_levels(new, shown) if shown is not None else new
+        self._seen[source] = values
+        return self._shown[source]
+
+    def forget(self) -> None:
+        self._shown.clear()
+        self._seen.clear()
+
+
+MAP_SCALES = MapScales()
+
+
+def map_levels(stage: str, activations: dict[str, np.ndarray]) -> tuple[float, float]:
+    """The colour levels of ``stage``'s maps in ``activations``, the same in every view."""
+    return MAP_SCALES.levels(stage, activations)
 
 
 class HeatmapItem(pg.ImageItem):
@@ -171,6 +241,7 @@ class ImagePlot(FollowsColourScheme, pg.GraphicsLayoutWidget):
 
     pixel_hovered = Signal(int, int)
     pixel_clicked = Signal(int, int)
+    view_resized = Signal()           # the image's room changed (a mosaic may re-flow to fill it)
 
     def __init__(self, color_bar: bool = True, parent=None):
         super().__init__(parent)
@@ -186,9 +257,14 @@ class ImagePlot(FollowsColourScheme, pg.GraphicsLayoutWidget):
                                              width=12, rounding=1e-9)
             self.color_bar.setImageItem(self.image)
             self.addItem(self.color_bar)
+            self.ci.layout.setContentsMargins(2, 8, 2, 8)     # room for the bar's end labels, half above and below it
+            # Labels without tick lines: a line on a half pixel was cached one
+            # pixel off a fresh paint of it.
+            self.color_bar.axis.setStyle(tickLength=0)
             cache_as_pixmap(self.color_bar.axis)   # the bar's scale: redrawn only when the levels change
         self.scene().sigMouseMoved.connect(self._moved)
         self.scene().sigMouseClicked.connect(self._clicked)
+        self.view.sigResized.connect(self.view_resized)
         self._shape = (0, 0)
         self._levels = (-1.0, 1.0)
         self._live = False
@@ -216,6 +292,10 @@ class ImagePlot(FollowsColourScheme, pg.GraphicsLayoutWidget):
             self._shape = data.shape
             self.view.setRange(xRange=(0, data.shape[1]), yRange=(0, data.shape[0]), padding=0)
 
+    def view_size(self) -> tuple[float, float]:
+        """The image's room, in screen pixels (width, height)."""
+        return self.view.width(), self.view.height()
+
     def _pixel(self, scene_pos) -> tuple[int, int] | None:
         if not self.view.sceneBoundingRect().contains(scene_pos) or self.image.image is None:
             return None
@@ -238,6 +318,24 @@ class ImagePlot(FollowsColourScheme, pg.GraphicsLayoutWidget):
         super().leaveEvent(event)
 
 
+def add_marker(plot: ImagePlot, color: str = MARK_COLOR, width: float = 2.0) -> QGraphicsRectItem:
+    """A rectangle drawn over ``plot``'s image, in image pixels (hidden until placed)."""
+    rect = QGraphicsRectItem(0, 0, 1, 1)
+    pen = QPen(QColor(color))
+    pen.setCosmetic(True)           # the same width at any zoom
+    pen.setWidthF(width)
+    rect.setPen(pen)
+    rect.setZValue(10)
+    plot.view.addItem(rect, ignoreBounds=True)
+    rect.hide()
+    return rect
+
+
+def place_marker(marker: QGraphicsRectItem, row: float, col: float, height: float = 1, width: float = 1) -> None:
+    marker.setRect(QRectF(col, row, width, height))
+    marker.show()
+
+
 class _AsksForItsMinimum:
     """Mixed into a pyqtgraph view: it asks its layout for no more than its
     minimum size, then takes the room its layout's stretch gives it.  Left
@@ -256,9 +354,29 @@ class FlexiblePlotWidget(_AsksForItsMinimum, pg.PlotWidget):
     pass
 
 
+def caption_color(palette: QPalette) -> QColor:
+    """Muted caption text that still reads: three parts the palette's text, one
+    part its window colour.  That keeps a contrast of at least 4.5:1 (WCAG AA)
+    wherever the text itself has about 7:1, in light and dark palettes alike;
+    palette(mid), used before, had 2.3:1."""
+    text, window = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
+    return QColor.fromRgbF(*(0.75 * t + 0.25 * w for t, w in zip(text.getRgbF()[:3], window.getRgbF()[:3])))
+
+
 class ElidedLabel(QLabel):
     """A one-line plain-text label that ends in "…" where its text does not
-    fit, instead of being cut off mid-word in a narrow window."""
+    fit, instead of being cut off mid-word in a narrow window.  ``muted``: in
+    the caption colour (:func:`caption_color`), taken from the palette at
+    each paint, so it follows a change of colour scheme."""
+
+    def __init__(self, text: str = "", parent=None, muted: bool = False):
+        super().__init__(text, parent)
+        self.muted = muted
+
+    def text_color(self) -> QColor:
+        """The colour the text is painted in."""
+        palette = self.palette()
+        return caption_color(palette) if self.muted else palette.color(self.foregroundRole())
 
     def shown_text(self) -> str:
         """The text as painted: shortened to the label's width."""
@@ -266,8 +384,8 @@ class ElidedLabel(QLabel):
 
     def paintEvent(self, event):
         painter = QPainter(self)
-        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()), self.palette(),
-                                  self.isEnabled(), self.shown_text(), self.foregroundRole())
+        painter.setPen(self.text_color())
+        painter.drawText(self.contentsRect(), int(self.alignment()), self.shown_text())
         painter.end()      # explicitly: not left to when Python happens to collect it
 
 
@@ -277,9 +395,8 @@ class PanelFrame(QWidget):
     def __init__(self, title: str, body: QWidget, parent=None):
         super().__init__(parent)
         self.title = QLabel(f"<b>{title}</b>")
-        self.info = ElidedLabel(" ")
+        self.info = ElidedLabel(" ", muted=True)
         self.info.setMinimumWidth(40)          # long hover texts must not widen the window
-        self.info.setStyleSheet("color: palette(mid);")
         self.header = QHBoxLayout()
         self.header.setContentsMargins(0, 0, 0, 0)
         self.header.addWidget(self.title)
@@ -290,201 +407,3 @@ class PanelFrame(QWidget):
         layout.addLayout(self.header)
         layout.addWidget(body, 1)
         layout.addWidget(self.info)
-
-
-class ConvBlockPanel(PanelFrame):
-    """Every channel of one conv block, at the chosen stage (conv, pool or GELU).
-
-    Hover a tile for its channel and value range; click it to enlarge it."""
-
-    channel_clicked = Signal(str, int)      # stage name, channel
-    stage_changed = Signal(str)
-
-    def __init__(self, block: int, stages: dict[str, tuple[int, int, int]], parent=None):
-        self.plot = ImagePlot()
-        super().__init__(f"Block {block}", self.plot, parent)
-        self.block = block
-        self.stage_shapes = stages                          # name -> (C, H, W)
-        self.mosaics = {name: Mosaic(*shape) for name, shape in stages.items()}
-        self.stage_box = QComboBox()
-        for name in stages:
-            self.stage_box.addItem(self._stage_label(name), name)
-        self.stage_box.setToolTip("Which output of this block to show")
-        # Not a keyboard stop: a letter typed after a pick would choose a stage
-        # by its first letter instead of labelling the drawing (View ▸ Block N has them too).
-        self.stage_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.header.addWidget(self.stage_box)
-        self.stage_box.currentIndexChanged.connect(lambda _: self._stage_switched())
-        self.plot.pixel_hovered.connect(self._hovered)
-        self.plot.pixel_clicked.connect(self._clicked)
-        self._maps: np.ndarray | None = None
-        self._stage_switched(emit=False)
-
-    @staticmethod
-    def _stage_label(name: str) -> str:
-        kind = name.rstrip("0123456789")
-        return STAGE_TITLES.get(kind, kind)
-
-    def stage(self) -> str:
-        return self._stage
-
-    def set_stage(self, name: str) -> None:
-        index = self.stage_box.findData(name)
-        if index >= 0:
-            self.stage_box.setCurrentIndex(index)
-
-    def _stage_switched(self, emit: bool = True) -> None:
-        self._stage = self.stage_box.currentData()     # read once here, not on every frame
-        c, h, w = self.stage_shapes[self.stage()]
-        self.summary = f"{c} channels of {h}×{w} · hover or click a tile"
-        self.info.setText(self.summary)
-        self.show_activations(None)
-        if emit:
-            self.stage_changed.emit(self.stage())
-
-    def show_activations(self, activations: dict[str, np.ndarray] | None) -> None:
-        """Show this block's chosen stage from a prediction (None: blank)."""
-        name = self.stage()
-        mosaic = self.mosaics[name]
-        if activations is None:
-            self._maps = None
-            maps = np.zeros(self.stage_shapes[name], np.float32)
-        else:
-            self._maps = maps = activations[name]
-        self.plot.show_image(mosaic.fill(maps), symmetric_levels(maps), live=activations is not None)
-
-    def _hovered(self, row: int, col: int) -> None:
-        channel = self.mosaics[self.stage()].channel_at(row, col) if row >= 0 else None
-        if channel is None:
-            self.info.setText(self.summary)
-            return
-        text = f"channel {channel}"
-        if self._maps is not None:
-            values = self._maps[channel]
-            text += f": {values.min():.3g} … {values.max():.3g}"
-        self.info.setText(text + " · click to enlarge")
-        QToolTip.showText(QCursor.pos(), text, self.plot)
-
-    def _clicked(self, row: int, col: int) -> None:
-        channel = self.mosaics[self.stage()].channel_at(row, col)
-        if channel is not None:
-            self.channel_clicked.emit(self.stage(), channel)
-
-
-class ChannelPanel(PanelFrame):
-    """One channel enlarged; it follows the drawing live.  Clicking a pixel
-    emits ``position_clicked(stage, channel, row, col)``."""
-
-    position_clicked = Signal(str, int, int, int)
-
-    def __init__(self, parent=None):
-        self.plot = ImagePlot()
-        super().__init__("Enlarged channel", self.plot, parent)
-        self.stage, self.channel = "", -1
-        self._map: np.ndarray | None = None
-        self._pointer: tuple[int, int] | None = None      # the pixel under the mouse, if any
-        self.plot.pixel_hovered.connect(self._hovered)
-        self.plot.pixel_clicked.connect(
-            lambda r, c: self.position_clicked.emit(self.stage, self.channel, r, c) if self.stage else None)
-        self.info.setText("click a tile to enlarge it")
-
-    def select(self, stage: str, channel: int, activations: dict | None) -> None:
-        self.stage, self.channel = stage, channel
-        self.title.setText(f"<b>{stage}</b> · channel {channel}")
-        self.show_activations(activations)
-
-    def show_activations(self, activations: dict[str, np.ndarray] | None) -> None:
-        if not self.stage:
-            return
-        if activations is None or self.stage not in activations:
-            self._map = None
-            self.plot.show_image(np.zeros((1, 1), np.float32), (-1, 1))
-        else:
-            self._map = activations[self.stage][self.channel]
-            self.plot.show_image(self._map, symmetric_levels(self._map), live=True)
-        self._show_pointer()        # the value under the mouse changes with the map
-
-    def _hovered(self, row: int, col: int) -> None:
-        self._pointer = (row, col) if row >= 0 else None
-        self._show_pointer()
-
-    def _show_pointer(self) -> None:
-        """The caption: the value under the mouse, or what a click does.
-        Never a value of another map, or of a drawing no longer there."""
-        inside = self._map is not None and self._pointer is not None \
-            and self._pointer[0] < self._map.shape[0] and self._pointer[1] < self._map.shape[1]
-        if inside:
-            row, col = self._pointer
-            self.info.setText(f"row {row}, column {col}: {self._map[row, col]:.4g}")
-        else:
-            self.info.setText("click a value to see it computed" if self._map is not None
-                              else "click a tile to enlarge it")
-
-
-class KernelPanel(PanelFrame):
-    """The first layer's learned 3×3 kernels: what each conv1 channel looks for."""
-
-    def __init__(self, parent=None):
-        self.plot = ImagePlot()
-        super().__init__("Learned conv1 kernels", self.plot, parent)
-        self.plot.pixel_hovered.connect(self._hovered)
-        self._kernels: np.ndarray | None = None
-        self._mosaic: Mosaic | None = None
-        self.summary = " "
-
-    def set_kernels(self, kernels: np.ndarray) -> None:
-        """kernels: (C, k, k); shown once per model, not per drawing."""
-        self._kernels = kernels
-        self._mosaic = Mosaic(*kernels.shape)
-        self.summary = f"{kernels.shape[0]} kernels of {kernels.shape[1]}×{kernels.shape[2]}"
-        self.info.setText(self.summary)
-        self.plot.show_image(self._mosaic.fill(kernels), symmetric_levels(kernels))
-
-    def _hovered(self, row: int, col: int) -> None:
-        channel = self._mosaic.channel_at(row, col) if self._mosaic and row >= 0 else None
-        if channel is None:
-            self.info.setText(self.summary)
-            return
-        kernel = self._kernels[channel]
-        self.info.setText(f"kernel {channel}: {kernel.min():.2f} … {kernel.max():.2f}")
-
-
-class DenseStrips(FollowsColourScheme, PanelFrame):
-    """The fully connected layers as colour strips, one row per layer.
-
-    All rows are one image (shorter layers padded with transparent NaN), so a
-    new drawing costs a single ``setImage``."""
-
-    def __init__(self, stages: dict[str, int], parent=None):
-        """stages: activation name -> width, top to bottom."""
-        self.plot = pg.PlotWidget()
-        super().__init__("Fully connected layers", self.plot, parent)
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
-        self.plot.hideAxis("bottom")
-        self.plot.invertY(True)
-        self.widths = dict(stages)
-        left = self.plot.getAxis("left")
-        left.setTicks([[(row + 0.5, f"{name} ({width})") for row, (name, width) in enumerate(stages.items())]])
-        left.setStyle(tickLength=0)
-        cache_as_pixmap(left)
-        self.buffer = np.full((len(stages), max(stages.values())), np.nan, np.float32)
-        self.image = HeatmapItem(image=self.buffer, levels=(-1.0, 1.0))
-        self.plot.addItem(self.image)
-        self.plot.setRange(xRange=(0, self.buffer.shape[1]), yRange=(0, len(stages)), padding=0)
-        self.setMinimumHeight(110)
-        self.info.setText("one cell per unit; colours as in the blocks")
-        self.follow_colour_scheme()
-
-    def _match_colour_scheme(self) -> None:
-        """The background, the padding and the layer names: light or dark, as the window is."""
-        background = map_background(self.palette())
-        self.plot.setBackground(background)
-        self.image.set_gap_color(background)
-        self.plot.getAxis("left").setTextPen(map_text(self.palette()))
-
-    def show_activations(self, activations: dict[str, np.ndarray] | None) -> None:
-        for row, (name, width) in enumerate(self.widths.items()):
-            self.buffer[row, :width] = 0.0 if activations is None else activations[name].reshape(-1)
-        self.image.setImage(self.buffer, autoLevels=False, levels=symmetric_levels(self.buffer))

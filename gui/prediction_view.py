@@ -7,7 +7,7 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QStaticText
 from PySide6.QtWidgets import QApplication, QGraphicsLineItem, QGraphicsRectItem, QGraphicsScene, QSizePolicy, QWidget
 
-from gui.feature_maps import cache_as_pixmap
+from gui.feature_maps import cache_as_pixmap, caption_color
 
 BAR_COLOR = "#8fa8c8"
 TOP_COLOR = "#e0662b"
@@ -28,7 +28,6 @@ class ProbabilityChart(pg.PlotWidget):
     def __init__(self, letters: list[str], parent=None):
         super().__init__(parent)
         self.letters = list(letters)
-        self._match_window_colour()
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.hideButtons()
@@ -50,6 +49,7 @@ class ProbabilityChart(pg.PlotWidget):
             line = QGraphicsLineItem(-0.6, level, len(letters) - 0.4, level)
             line.setPen(grid_pen)
             self.addItem(line)
+        self._match_window_colour()
         cache_as_pixmap(self.getAxis("left"), self.getAxis("bottom"))   # static: a frame is then ~1 ms cheaper
         self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)   # bars move every frame
         self._bars = []
@@ -67,8 +67,11 @@ class ProbabilityChart(pg.PlotWidget):
 
     def _match_window_colour(self) -> None:
         # Opaque, in the window's colour: a transparent view makes Qt repaint
-        # the widgets behind it on every frame.
+        # the widgets behind it on every frame.  Labels in the captions' colour.
         self.setBackground(self.palette().color(QPalette.ColorRole.Window))
+        if self.plotItem is not None:      # Qt reports a palette change before pyqtgraph made the axes
+            for side in ("left", "bottom"):
+                self.getAxis(side).setTextPen(caption_color(self.palette()))
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.PaletteChange:       # e.g. the desktop turned dark

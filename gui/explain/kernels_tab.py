@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import model
-from gui.explain.widgets import CELL_VALUE, NumberGrid, add_marker, heading, note, place_marker, tab_layout
-from gui.feature_maps import FlexibleImagePlot, ImagePlot, Mosaic, symmetric_levels
+from gui.explain.widgets import CELL_VALUE, NumberGrid, heading, note, tab_layout
+from gui.feature_maps import (FlexibleImagePlot, ImagePlot, Mosaic, add_marker, map_levels, place_marker,
+                              symmetric_levels)
 
 MAP_SIZE = 132          # px for one kernel's map
 CUSTOM_START = [[0, 0, 0], [0, 1, 0], [0, 0, 0]]     # the identity: the map is the input itself
@@ -197,7 +198,7 @@ class KernelsTab(QWidget):
                 if self._maps_mosaic is None or (self._maps_mosaic.channels, self._maps_mosaic.tile_h,
                                                  self._maps_mosaic.tile_w) != conv1.shape:
                     self._maps_mosaic = Mosaic(*conv1.shape)
-                self.maps_plot.show_image(self._maps_mosaic.fill(conv1), symmetric_levels(conv1))
+                self.maps_plot.show_image(self._maps_mosaic.fill(conv1), map_levels("conv1", {"conv1": conv1}))
             self._show_learned()
 
     # ----------------------------------------------------------------- custom

@@ -10,9 +10,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxL
                                QWidget)
 
 import model
-from gui.explain.widgets import (NumberGrid, add_marker, cell_colors, fmt, heading, note, place_marker, tab_layout,
-                                 table_item)
-from gui.feature_maps import FlexibleImagePlot, ImagePlot, symmetric_levels
+from gui.explain.widgets import NumberGrid, cell_colors, fmt, heading, note, tab_layout, table_item
+from gui.feature_maps import FlexibleImagePlot, ImagePlot, add_marker, map_levels, place_marker, symmetric_levels
 
 TOP_CHANNELS = 12
 TOP_COLUMNS = ["channel", "patch", "kernel", "sum", ""]
@@ -311,7 +310,7 @@ class StepTab(QWidget):
         kind = self.stages[stage][0]
         self.map_title.setText(f"<b>{stage}</b>, channel {channel}: click a value")
         feature_map = activations[stage][channel]
-        self.map_plot.show_image(feature_map, symmetric_levels(feature_map))
+        self.map_plot.show_image(feature_map, map_levels(stage, activations))
         place_marker(self.map_marker, row, col)
         if kind == "Conv2d":
             self.step = model.conv_step(self.net, activations, stage, channel, row, col)
@@ -343,7 +342,7 @@ class StepTab(QWidget):
                      what: str) -> None:
         source = self.prediction.activations[input_stage][channel]
         self.source_title.setText(f"<b>{input_stage}</b>, channel {channel}: {what}")
-        self.source_plot.show_image(source, symmetric_levels(source))
+        self.source_plot.show_image(source, map_levels(input_stage, self.prediction.activations))
         place_marker(self.source_marker, top, left, height, width)
 
     def _show_conv(self, step: model.ConvStep) -> None:
@@ -364,7 +363,7 @@ class StepTab(QWidget):
         self.patch_title.setText(f"<b>Patch</b> of {step.input_stage}" + ("" if one else f" ch. {k}"))
         self.kernel_title.setText(f"<b>Kernel</b> {step.stage}[{step.channel}]" + ("" if one else f", slice {k}"))
         self.products_title.setText("<b>Products</b>, cell by cell")
-        self.patch_grid.set_values(step.patch[k])
+        self.patch_grid.set_values(step.patch[k], map_levels(step.input_stage, self.prediction.activations))
         self.kernel_grid.set_values(step.kernel[k])
         self.products_grid.set_values(step.products[k])
         # Each number rounded on its own would not always add up in the last
@@ -420,7 +419,7 @@ class StepTab(QWidget):
             table.setMinimumHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
                                    + sum(table.rowHeight(r) for r in range(len(top))))
         channels = [channel for channel, _ in top]
-        patch_levels = symmetric_levels(step.patch[channels])       # one scale for all rows
+        patch_levels = map_levels(step.input_stage, self.prediction.activations)   # as in the maps
         kernel_levels = symmetric_levels(step.kernel[channels])
         # Same rows, new values: update quietly and repaint once, rather than
         # have the view react to each of the 70-odd changes (~10 ms).
@@ -460,7 +459,8 @@ class StepTab(QWidget):
         winner = (step.winner[0] - top, step.winner[1] - left)
         self.patch_title.setText(f"<b>Window</b> of {step.input_stage}, {_span('row', top, height)}, "
                                  f"{_span('column', left, width)}")
-        self.patch_grid.set_values(step.window, highlight=winner)
+        self.patch_grid.set_values(step.window, map_levels(step.input_stage, self.prediction.activations),
+                                   highlight=winner)
         ties = int((step.window == step.winner_value).sum())
         self.channel_sum.setText(
             f"The largest of the {step.window.size} values wins (highlighted), at {step.input_stage} "

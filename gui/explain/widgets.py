@@ -1,15 +1,14 @@
-"""Small widgets shared by the Explain tabs: number grids, markers, notes."""
+"""Small widgets shared by the Explain tabs: number grids, notes (markers are in gui.feature_maps)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPen
-from PySide6.QtWidgets import (QAbstractItemView, QGraphicsRectItem, QGridLayout, QHeaderView, QLabel, QTableWidget,
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from gui.feature_maps import COLOR_MAP, ImagePlot, symmetric_levels
+from gui.feature_maps import COLOR_MAP, MARK_COLOR, symmetric_levels
 
-MARK_COLOR = "#ffd24a"          # the selected position, the pooling winner
 TEXT_ON_COLOR = QBrush(QColor("#f4f6f8"))
 MARK_BRUSH, MARK_TEXT = QBrush(QColor(MARK_COLOR)), QBrush(QColor("#111111"))
 CELL_VALUE = Qt.ItemDataRole.UserRole      # a NumberGrid cell's full value: its text may be rounded
@@ -229,21 +228,3 @@ class NumberGrid(QTableWidget):
 
     def texts(self) -> list[list[str]]:
         return [[self.item(r, c).text() for c in range(self.columnCount())] for r in range(self.rowCount())]
-
-
-def add_marker(plot: ImagePlot, color: str = MARK_COLOR, width: float = 2.0) -> QGraphicsRectItem:
-    """A rectangle drawn over ``plot``'s image, in image pixels (hidden until placed)."""
-    rect = QGraphicsRectItem(0, 0, 1, 1)
-    pen = QPen(QColor(color))
-    pen.setCosmetic(True)           # the same width at any zoom
-    pen.setWidthF(width)
-    rect.setPen(pen)
-    rect.setZValue(10)
-    plot.view.addItem(rect, ignoreBounds=True)
-    rect.hide()
-    return rect
-
-
-def place_marker(marker: QGraphicsRectItem, row: float, col: float, height: float = 1, width: float = 1) -> None:
-    marker.setRect(QRectF(col, row, width, height))
-    marker.show()
