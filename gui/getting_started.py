@@ -28,7 +28,7 @@ STEPS = [
      "reads it while you draw, and once more when you lift the pen. Esc clears the pad; Ctrl+Z undoes a "
      "stroke."),
     ("Read the bars",
-     "The bars (top right) are the network's answer: one bar per letter, a to z, each the probability that "
+     "The bars (bottom right, under the maps) are the network's answer: one bar per letter, a to z, each the probability that "
      "the last layer's softmax gives that letter. Together they make 100 %. The tallest is its guess, also "
      "shown large under the pad with the runners-up."),
     ("Watch each block's maps",
@@ -42,8 +42,8 @@ STEPS = [
      "through opens and recomputes it by hand, the input patch times the kernel's weights, summed, plus the "
      "bias (or, for a max-pool, the largest value in its window)."),
     ("Teach it your letters",
-     "When it misreads you, type the letter you meant (it lands in “This is”) and press Enter, or click "
-     "that letter's bar: the drawing is kept in My samples. With a few of each letter, Model ▸ My samples… "
+     "When it misreads you, type the letter you meant (or click its bar: it lands in “This is”) and press "
+     "Enter: the drawing is kept in My samples. With a few of each letter, Model ▸ My samples… "
      "then Teach the model… fine-tunes the network on them in the background; Model ▸ Retrain… trains on "
      "public handwriting too."),
 ]
