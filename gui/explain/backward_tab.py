@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDoubleSpinBox, QGridLay
                                QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 import model
-from gui.explain.widgets import add_marker, fmt, heading, note, place_marker, tab_layout
-from gui.feature_maps import FlexiblePlotWidget, ImagePlot, Mosaic, cache_as_pixmap, symmetric_levels
+from gui.explain.widgets import fmt, heading, note, tab_layout
+from gui.feature_maps import (FlexiblePlotWidget, ImagePlot, Mosaic, add_marker, cache_as_pixmap, place_marker,
+                              symmetric_levels)
 
 BEFORE_COLOR, AFTER_COLOR = "#8fa8c8", "#e0662b"
 PICKED_STYLE = f"QToolButton:checked {{ background: {AFTER_COLOR}; color: white; font-weight: bold; }}"

@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 import model
-from gui.explain.widgets import add_marker, heading, note, place_marker, tab_layout
-from gui.feature_maps import FlexiblePlotWidget, ImagePlot, cache_as_pixmap, symmetric_levels
+from gui.explain.widgets import heading, note, tab_layout
+from gui.feature_maps import FlexiblePlotWidget, ImagePlot, add_marker, cache_as_pixmap, place_marker, symmetric_levels
 
 CNN_COLOR, FLAT_COLOR = "#5aa0ff", "#ff8a3d"
 INPUT_SIZE, MAP_SIZE = 168, 150          # px on screen
