@@ -137,7 +137,7 @@ class TopLetters(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.letter_font = QFont()
-        self.letter_font.setPointSize(40)     # two glyphs, "W w", in about the room one took at 54 pt
+        self.letter_font.setPointSize(34)     # two glyphs, "W w", in less room than one took at 54 pt
         self.letter_font.setBold(True)
         self.line_font = QFont()
         self.line_font.setPointSize(15)
