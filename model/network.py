@@ -78,25 +78,32 @@ class LetterNet(nn.Module):
             activations[name] = x
         return x, activations
 
-    @torch.no_grad()
     def fold_batch_norm(self) -> "LetterNet":
         """The plain network computing the same function (in eval mode): each
         BatchNorm's scale and shift folded into the conv before it."""
         plain = LetterNet(float(self.input_mean), float(self.input_std), self.stages["fc3"].out_features)
-        for name, target in plain.stages.items():
-            if not isinstance(target, (nn.Conv2d, nn.Linear)):
+        plain.load_state_dict(self.plain_state_dict())
+        return plain.eval()
+
+    @torch.no_grad()
+    def plain_state_dict(self) -> dict[str, torch.Tensor]:
+        """The weights of :meth:`fold_batch_norm`'s network, as new tensors
+        (never views of this network's): what training would hand back now.
+        Without BatchNorm, a copy of this network's own."""
+        state = {"input_mean": self.input_mean.detach().clone(), "input_std": self.input_std.detach().clone()}
+        for name, source in self.stages.items():
+            if not isinstance(source, (nn.Conv2d, nn.Linear)):
                 continue
-            source = self.stages[name]
-            weight, bias = source.weight.clone(), source.bias.clone()
+            weight, bias = source.weight.detach().clone(), source.bias.detach().clone()
             norm_name = "norm" + name.removeprefix("conv")
             if isinstance(source, nn.Conv2d) and norm_name in self.stages:
                 norm = self.stages[norm_name]
                 scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
                 weight *= scale[:, None, None, None]
                 bias = (bias - norm.running_mean) * scale + norm.bias
-            target.weight.copy_(weight)
-            target.bias.copy_(bias)
-        return plain.eval()
+            state[f"stages.{name}.weight"] = weight
+            state[f"stages.{name}.bias"] = bias
+        return state
 
 
 # Checkpoints name their architecture; new ones register here.  (A 1.5x wider
