@@ -17,8 +17,12 @@ _SUBMODULE_NAMES = {
     # data sets
     "data": ["DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes"],
     # training and evaluation
-    "training": ["HELD_OUT_LETTERS", "Progress", "TrainConfig", "TrainResult", "hold_out_writers", "run_record",
-                 "train_network"],
+    "training": ["HELD_OUT_LETTERS", "Progress", "TrainConfig", "TrainResult", "TrainingMoment", "hold_out_writers",
+                 "run_record", "train_network"],
+    # a run's time-lapse: snapshots of the weights, and the newest for watching it live
+    "timelapse": ["LatestSnapshot", "Snapshot", "TimeLapse", "is_snapshot_batch", "snapshot_batches",
+                  "snapshot_taker"],
+    "timelapse_file": ["TimeLapseError", "load_timelapse", "save_timelapse"],
     "evaluation": ["confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views"],
     # checkpoints, and the reader the app uses
     "checkpoint": ["Checkpoint", "CheckpointError", "load_checkpoint", "save_checkpoint"],
