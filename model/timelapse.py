@@ -123,10 +123,11 @@ class LatestSnapshot:
 
 
 class TimeLapse:
-    """A run's snapshots, in batch order, within ``budget_bytes``: when a new
-    one would go over, every other one is dropped, evenly, keeping the first
-    and the last.  Snapshots are added on the training thread and read on
-    another, so the list is guarded by a lock."""
+    """A run's snapshots, in batch order, within ``budget_bytes``.  When a
+    new one would go over, every other one is dropped, and from then on only
+    every other one added is kept, so those kept stay evenly spread over the
+    snapshots taken; the first and the newest are always kept.  Snapshots are
+    added on the training thread and read on another: a lock guards them."""
 
     def __init__(self, arch: str = "letternet", raster: RasterConfig = RasterConfig(),
                  budget_bytes: int = DEFAULT_BUDGET_BYTES, batches: int = 0):
@@ -138,7 +139,10 @@ class TimeLapse:
         if budget_bytes < 2 * self.snapshot_bytes:
             raise ValueError(f"a time-lapse budget of {budget_bytes:,} bytes cannot hold two snapshots "
                              f"of {self.snapshot_bytes:,} bytes (the first and the last)")
-        self._snapshots: list[Snapshot] = []
+        self._kept: list[tuple[int, Snapshot]] = []   # (order added, snapshot): every stride-th one
+        self._newest: tuple[int, Snapshot] | None = None  # the newest, when not one of those
+        self._added, self._stride = 0, 1
+        self._snapshots: list[Snapshot] = []          # what is shown: the kept ones and the newest
         self._lock = threading.Lock()
         self._network: nn.Module | None = None   # one module, reloaded for each reading
 
@@ -153,9 +157,21 @@ class TimeLapse:
                                  f"{self._snapshots[-1].batch}: snapshots are added in order")
             if batches is not None:
                 self.batches = batches
-            self._snapshots.append(snapshot)
-            while self._nbytes() > self.budget_bytes and len(self._snapshots) > 2:
-                self._snapshots = self._snapshots[:-1:2] + self._snapshots[-1:]
+            entry, self._added = (self._added, snapshot), self._added + 1
+            if entry[0] % self._stride == 0:
+                self._kept.append(entry)
+                self._newest = None
+            else:
+                self._newest = entry
+            self._snapshots = self._shown()
+            while self._nbytes() > self.budget_bytes and len(self._kept) > 1:
+                self._stride *= 2
+                self._kept = [(order, kept) for order, kept in self._kept if order % self._stride == 0]
+                self._newest = None if self._kept[-1][0] == entry[0] else entry
+                self._snapshots = self._shown()
+
+    def _shown(self) -> list[Snapshot]:
+        return [kept for _, kept in self._kept] + ([self._newest[1]] if self._newest else [])
 
     def _nbytes(self) -> int:
         return sum(s.nbytes for s in self._snapshots)
