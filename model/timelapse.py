@@ -52,8 +52,11 @@ def is_snapshot_batch(batch: int, batches: int) -> bool:
 
 
 def snapshot_batches(batches: int) -> list[int]:
-    """Every batch a run of ``batches`` batches takes a snapshot after."""
-    return [b for b in range(batches + 1) if is_snapshot_batch(b, batches)]
+    """Every batch a run of ``batches`` batches takes a snapshot after, in order."""
+    interval = snapshot_interval(batches)
+    log_steps = {m * 10 ** k for k in range(len(str(interval))) for m in (1, 2, 5)}
+    candidates = {0, batches, *range(interval, batches + 1, interval), *log_steps}
+    return sorted(b for b in candidates if b <= batches and is_snapshot_batch(b, batches))
 
 
 def _one_two_five(batch: int) -> bool:
@@ -77,7 +80,7 @@ def snapshot_bytes(arch: str) -> int:
     return 4 * sum(math.prod(shape) for shape in state_shapes(arch).values())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # by identity: == on dicts of tensors would raise
 class Snapshot:
     """The network a run would save after ``batch`` batches, and how it stood."""
     batch: int

@@ -34,6 +34,11 @@ def test_a_short_run_takes_a_snapshot_after_every_batch_and_an_odd_length_ends_w
     assert is_snapshot_batch(1234, 1234) and not is_snapshot_batch(1233, 1234)
 
 
+@pytest.mark.parametrize("batches", [0, 1, 7, 99, 100, 101, 999, 4321, 20_000])
+def test_the_listed_schedule_is_every_batch_that_takes_a_snapshot(batches):
+    assert snapshot_batches(batches) == [b for b in range(batches + 1) if is_snapshot_batch(b, batches)]
+
+
 @pytest.mark.parametrize("batch, batches", [(-1, 10), (11, 10)])
 def test_a_batch_outside_the_run_is_refused(batch, batches):
     with pytest.raises(ValueError, match=f"batch {batch} is not within a run of {batches}"):
