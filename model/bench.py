@@ -11,8 +11,8 @@
 * ``train_samples_per_s``: training throughput, rendering included;
 * ``train_samples_per_s_watched``: the same while snapshots are taken as the
   app takes them, for the time-lapse's schedule and every 250 ms to watch
-  (the two are timed in turn, twice, in both orders, and each is the best
-  of its two, so that a busy machine's noise hardly enters their ratio);
+  (the two are timed in turn, three times each, and each is the best of
+  its three, so that a busy machine's bursts of load hardly enter their ratio);
 * ``finetune_50_samples_s``: teaching the network (``--weights``) a new
   shape from 50 drawings, with replay (``personalize.finetune_on_samples``),
   from loading the replay set to the finished model; ``finetune_replay``
@@ -126,8 +126,8 @@ def bench_training(samples: int) -> dict:
 
     train()   # warm-up: first calls allocate and pick kernels
     best = {"plain": math.inf, "watched": math.inf}
-    for order in (("plain", "watched"), ("watched", "plain")):
-        for kind in order:
+    for _ in range(3):
+        for kind in ("plain", "watched"):
             on_batch = snapshot_taker(TimeLapse(), LatestSnapshot()) if kind == "watched" else None
             best[kind] = min(best[kind], train(on_batch))
     trained = max(1, samples // config.batch_size) * min(samples, config.batch_size)   # as fit() counts them
