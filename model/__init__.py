@@ -20,8 +20,12 @@ _SUBMODULE_NAMES = {
     "data": ["DatasetError", "ImageSet", "StrokeSet", "find_datasets", "load_dataset", "load_many", "save_strokes"],
     # training and evaluation
     "training": ["HELD_OUT_LETTERS", "LR_RANGE", "WRITER_BALANCE_RANGE", "Progress", "TrainConfig",
-                 "TrainingDiverged", "TrainingError", "TrainResult", "hold_out_writers", "run_record",
-                 "train_network"],
+                 "TrainingDiverged", "TrainingError", "TrainingMoment", "TrainResult", "hold_out_writers",
+                 "run_record", "train_network"],
+    # a run's time-lapse: snapshots of the weights, and the newest for watching it live
+    "timelapse": ["LatestSnapshot", "Snapshot", "TimeLapse", "is_snapshot_batch", "snapshot_batches",
+                  "snapshot_taker"],
+    "timelapse_file": ["TimeLapseError", "load_timelapse", "save_timelapse"],
     "evaluation": ["confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views"],
     # checkpoints, and the reader the app uses
     "checkpoint": ["Checkpoint", "CheckpointError", "load_checkpoint", "save_checkpoint"],

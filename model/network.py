@@ -16,6 +16,7 @@ from __future__ import annotations
 import string
 from typing import Callable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -87,25 +88,35 @@ class LetterNet(StagedNet):
             stages = with_norm
         self.stages = nn.ModuleDict(stages)
 
-    @torch.no_grad()
     def fold_batch_norm(self) -> "LetterNet":
         """The plain network computing the same function (in eval mode): each
         BatchNorm's scale and shift folded into the conv before it."""
         plain = LetterNet(float(self.input_mean), float(self.input_std), self.stages["fc3"].out_features)
-        for name, target in plain.stages.items():
-            if not isinstance(target, (nn.Conv2d, nn.Linear)):
-                continue
-            source = self.stages[name]
-            weight, bias = source.weight.clone(), source.bias.clone()
-            norm_name = "norm" + name.removeprefix("conv")
-            if isinstance(source, nn.Conv2d) and norm_name in self.stages:
-                norm = self.stages[norm_name]
-                scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
-                weight *= scale[:, None, None, None]
-                bias = (bias - norm.running_mean) * scale + norm.bias
-            target.weight.copy_(weight)
-            target.bias.copy_(bias)
+        plain.load_state_dict(self.plain_state_dict())
         return plain.eval()
+
+    @torch.no_grad()
+    def plain_state_dict(self) -> dict[str, torch.Tensor]:
+        """The weights of :meth:`fold_batch_norm`'s network, as new tensors
+        (never views of this network's): what training would hand back now.
+        Without BatchNorm, a copy of this network's own.  Computed in NumPy,
+        on one thread: a snapshot taken on a busy machine's training thread
+        must not wait for torch's worker threads (tens of ms each time)."""
+        state = {name: tensor.detach().cpu().numpy() for name, tensor in self.state_dict().items()}
+        plain = {"input_mean": state["input_mean"], "input_std": state["input_std"]}
+        for name, stage in self.stages.items():
+            if not isinstance(stage, (nn.Conv2d, nn.Linear)):
+                continue
+            weight, bias = state[f"stages.{name}.weight"], state[f"stages.{name}.bias"]
+            norm_name = "norm" + name.removeprefix("conv")
+            if isinstance(stage, nn.Conv2d) and norm_name in self.stages:
+                norm = f"stages.{norm_name}"
+                scale = state[f"{norm}.weight"] / np.sqrt(state[f"{norm}.running_var"]
+                                                          + np.float32(self.stages[norm_name].eps))
+                weight = weight * scale[:, None, None, None]
+                bias = (bias - state[f"{norm}.running_mean"]) * scale + state[f"{norm}.bias"]
+            plain[f"stages.{name}.weight"], plain[f"stages.{name}.bias"] = weight, bias
+        return {name: torch.from_numpy(np.array(array, order="C")) for name, array in plain.items()}
 
 
 class FlatNet(StagedNet):

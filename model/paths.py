@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_WEIGHTS = PROJECT_ROOT / "weights" / "letternet.pt"
@@ -64,3 +66,23 @@ def zip_problem(path: str | os.PathLike, kind: str) -> str | None:
     if head != b"PK":
         return f"not {kind}: those are zip archives, and this file is not one"
     return None
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """Write ``path`` by ``write(file)`` into a temporary file beside it, then
+    rename that: a crash or a full disk never leaves a half-written file
+    under the real name, nor replaces a good one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(tmp, 0o644)   # mkstemp makes it owner-only; these files are no secret
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

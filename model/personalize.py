@@ -19,7 +19,7 @@ from torch import nn
 from .checkpoint import Checkpoint, load_checkpoint
 from .data import Dataset, StrokeSet
 from .ink import Augment, RasterConfig
-from .training import ProgressCallback, TrainConfig, TrainingError, TrainResult, train_network
+from .training import BatchCallback, ProgressCallback, TrainConfig, TrainingError, TrainResult, train_network
 
 
 @dataclass
@@ -54,15 +54,16 @@ def finetune_on_samples(start: Checkpoint | nn.Module | str | os.PathLike, my_sa
                         replay_sets: Sequence[Dataset] = (), config: FinetuneConfig = FinetuneConfig(), *,
                         val_sets: Sequence[Dataset] = (), raster: RasterConfig | None = None,
                         on_progress: ProgressCallback | None = None,
-                        should_stop: Callable[[], bool] | None = None) -> TrainResult:
+                        should_stop: Callable[[], bool] | None = None,
+                        on_batch: BatchCallback | None = None) -> TrainResult:
     """Fine-tune a *copy* of ``start`` (a checkpoint, its path, or a model)
     on ``my_samples`` mixed with ``replay_sets`` (the base training data).
 
     Without replay the network drifts towards the user's few letters; it
     still works, but expect other letters to suffer.  ``raster`` defaults to
     the checkpoint's (a bare model: ``RasterConfig()``).  ``val_sets`` are
-    scored once, at the end (``result.val_accuracy``).  Progress and stopping
-    work as in :func:`train_network`; a stopped run returns the model so far.
+    scored once, at the end (``result.val_accuracy``).  Progress, stopping and
+    ``on_batch`` work as in :func:`train_network`; a stopped run returns the model so far.
     """
     if len(my_samples) == 0:
         raise TrainingError("no samples of your own to learn from")
@@ -74,7 +75,7 @@ def finetune_on_samples(start: Checkpoint | nn.Module | str | os.PathLike, my_sa
     train_sets = mixed_sets(my_samples, replay_sets, config, rng)
     return train_network(train_sets, config.train_config(raster or RasterConfig()),
                          val_sets=list(val_sets), model=start,
-                         on_progress=on_progress, should_stop=should_stop)
+                         on_progress=on_progress, should_stop=should_stop, on_batch=on_batch)
 
 
 def mixed_sets(my_samples: StrokeSet, replay_sets: Sequence[Dataset], config: FinetuneConfig,

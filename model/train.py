@@ -14,6 +14,9 @@ your own drawings (``python -m model.samples``), mixed with a replay of
 letters.  Files also given as --val are left out of the replay.  Without
 --data, pass --no-replay to accept that other letters will suffer.  The
 result goes to runs/ (never onto the shipped weights).
+
+With --timelapse FILE, the run's time-lapse goes to FILE too: snapshots of
+the weights from the first batch to the last, which the app can scrub through.
 """
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ from .paths import SHIPPED_WEIGHTS, write_error, write_problem
 from .personalize import FinetuneConfig, finetune_on_samples
 from .runtime import interruptible, number_in, positive
 from .sample_store import SampleStore, SampleStoreError, default_home, default_store_path
+from .timelapse import TimeLapse, snapshot_taker
+from .timelapse_file import save_timelapse
 from .training import (LR_RANGE, WRITER_BALANCE_RANGE, Progress, ProgressCallback, TrainConfig, TrainingDiverged,
                        TrainingError, TrainResult, run_record, train_network)
 
@@ -91,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=positive(int), help="CPU threads (default: torch's choice)")
     parser.add_argument("--out", help="checkpoint to write (default: runs/ARCH.pt, e.g. runs/letternet.pt; "
                                       "with --my-samples runs/letternet-me.pt)")
+    parser.add_argument("--timelapse", metavar="FILE", type=Path,
+                        help="also write the run's time-lapse (snapshots of the weights) to FILE")
     mine = parser.add_argument_group("fine-tuning on your own drawings")
     mine.add_argument("--my-samples", action="store_true",
                       help="fine-tune on the samples database, replaying --data")
@@ -105,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--data is required (with --my-samples: the replay set, or pass --no-replay)")
     # Each architecture its own default file: a flat run must not overwrite a LetterNet run.
     args.out = Path(args.out or ("runs/letternet-me.pt" if args.my_samples else f"runs/{args.arch}.pt"))
-    if problem := write_problem(args.out):   # now, not after the whole run
+    # Now, not after the whole run.
+    if problem := write_problem(args.out) or (args.timelapse and write_problem(args.timelapse)):
         print(f"error: {problem}", file=sys.stderr)
         return 2
     if args.threads is not None:
@@ -142,13 +150,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"training on {', '.join(f'{s.name} ({len(s):,})' for s in train_sets)}", file=sys.stderr)
     try:
+        timelapse = TimeLapse(config.arch, config.raster)
         result = train_network(train_sets, config, val_sets=val_sets, model=start and start.model,
-                               teacher=teacher and teacher.model, on_progress=_progress_printer())
+                               teacher=teacher and teacher.model, on_progress=_progress_printer(),
+                               on_batch=snapshot_taker(timelapse) if args.timelapse else None)
     except TrainingError as exc:
         return _failed(exc, args.out)
     meta = {**run_record(config, result, train_sets, val_sets),
             "finetuned_from": args.finetune, "teacher": args.teacher}
-    return _save_run(args.out, result, arch=config.arch, raster=config.raster, meta=meta)
+    return (_save_run(args.out, result, arch=config.arch, raster=config.raster, meta=meta)
+            or _save_timelapse(args.timelapse, timelapse))
 
 
 def _finetune_on_my_samples(args: argparse.Namespace) -> int:
@@ -184,8 +195,10 @@ def _finetune_on_my_samples(args: argparse.Namespace) -> int:
     replayed = ", ".join(f"{s.name} ({len(s):,})" for s in replay_sets) or "nothing (--no-replay)"
     print(f"fine-tuning {start_path} on {len(mine)} samples of yours, replaying {replayed}", file=sys.stderr)
     try:
+        timelapse = TimeLapse(start.arch, start.raster)
         result = finetune_on_samples(start, mine, replay_sets, config, val_sets=val_sets,
-                                     on_progress=_progress_printer())
+                                     on_progress=_progress_printer(),
+                                     on_batch=snapshot_taker(timelapse) if args.timelapse else None)
     except TrainingError as exc:
         return _failed(exc, out)
     # The run's record as every training writes it (train_data: the replay
@@ -198,7 +211,8 @@ def _finetune_on_my_samples(args: argparse.Namespace) -> int:
         "val_data": {s.name: len(s) for s in val_sets} if val_sets else None,
         "finetune": {k: v for k, v in dataclasses.asdict(config).items() if k != "augment"},
     }
-    return _save_run(out, result, arch=start.arch, raster=start.raster, meta=meta)
+    return (_save_run(out, result, arch=start.arch, raster=start.raster, meta=meta)
+            or _save_timelapse(args.timelapse, timelapse))
 
 
 def _empty_data_problem(args: argparse.Namespace, train_sets: list | None, val_sets: list | None) -> str | None:
@@ -228,6 +242,21 @@ def _save_run(out: Path, result: TrainResult, **checkpoint) -> int:
         return _save_elsewhere(out, write_error(out, exc), result, checkpoint)
     val = f", validation accuracy {result.val_accuracy:.2%}" if result.val_accuracy is not None else ""
     print(f"saved {path} after {_clock(result.seconds)}{val}", file=sys.stderr)
+    return 0
+
+
+def _save_timelapse(path: Path | None, timelapse: TimeLapse) -> int:
+    """Write the run's time-lapse where --timelapse asked (after the checkpoint,
+    which a failure here leaves saved); the exit status."""
+    if path is None:
+        return 0
+    try:
+        save_timelapse(path, timelapse)
+    except (OSError, ValueError) as exc:
+        print(f"error: the time-lapse was not saved: {exc}", file=sys.stderr)
+        return 1
+    print(f"saved the time-lapse {path}: {len(timelapse)} snapshots of batches 0 to "
+          f"{timelapse[-1].batch}", file=sys.stderr)
     return 0
 
 

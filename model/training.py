@@ -99,6 +99,22 @@ class TrainResult:
 ProgressCallback = Callable[[Progress], None]
 
 
+@dataclass
+class TrainingMoment:
+    """Where a run stands after ``batch`` of its ``batches`` batches (0: before the first)."""
+    batch: int
+    batches: int
+    epoch: int                   # 1-based; 0 before the first batch
+    loss: float | None           # running mean of this epoch's training loss
+    val_accuracy: float | None   # set on the last batch of an epoch
+    network: nn.Module           # what the run would hand back now (the average, BatchNorm unfolded): read only
+
+
+# Called on the training thread after every batch, and once before the first:
+# it must be quick (see model.timelapse for snapshots taken at a schedule).
+BatchCallback = Callable[[TrainingMoment], None]
+
+
 class Pool:
     """Several data sets seen as one index space, for mixed batches."""
 
@@ -163,12 +179,14 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
                   val_sets: list[Dataset] | None = None, model: nn.Module | None = None,
                   teacher: nn.Module | None = None,
                   on_progress: ProgressCallback | None = None,
-                  should_stop: Callable[[], bool] | None = None) -> TrainResult:
+                  should_stop: Callable[[], bool] | None = None,
+                  on_batch: BatchCallback | None = None) -> TrainResult:
     """Train from scratch, or fine-tune a *copy* of ``model`` (the caller's
     model is never changed, so a cancelled run leaves it as it was).
     Without ``val_sets``, a writer-disjoint part of the training data validates.
     With a ``teacher`` (a trained network), part of the loss follows its soft
-    labels, which soften UNIPEN's noisy labels (knowledge distillation)."""
+    labels, which soften UNIPEN's noisy labels (knowledge distillation).
+    ``on_batch`` sees the network the run would save, batch by batch."""
     started = time.perf_counter()
     check_config(config)
     torch.manual_seed(config.seed)
@@ -189,7 +207,7 @@ def train_network(train_sets: list[Dataset], config: TrainConfig = TrainConfig()
     else:
         model = copy.deepcopy(model)
     history, stopped, val_confusion = fit(model, pool, config, rng, val_sets, "train", on_progress,
-                                          should_stop, teacher=teacher)
+                                          should_stop, teacher=teacher, on_batch=on_batch)
     if fresh and config.batch_norm:
         model = model.fold_batch_norm()   # the plain network: same function, fewer stages
     if not stopped:   # a stopped run hands back what it has; a diverged one stopped at its first NaN
@@ -258,7 +276,8 @@ def held_out_from(train_sets: list[Dataset]) -> str:
 def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Generator,
         val_sets: list[Dataset], phase: str, on_progress: ProgressCallback | None,
         should_stop: Callable[[], bool], epochs: int | None = None,
-        teacher: nn.Module | None = None) -> tuple[list[dict], bool, np.ndarray | None]:
+        teacher: nn.Module | None = None,
+        on_batch: BatchCallback | None = None) -> tuple[list[dict], bool, np.ndarray | None]:
     """The loop itself: AdamW with a one-cycle learning rate, channels-last
     tensors (much faster convolutions on the CPU), mixed batches from the pool.
     Returns the history, whether it stopped early, and the last validation's
@@ -276,6 +295,8 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
     history, step, phase_start, confusion = [], 0, time.perf_counter(), None
     stopped = False
     val_size = sum(map(len, val_sets))
+    if on_batch:
+        on_batch(TrainingMoment(0, total, 0, None, None, average))
 
     def report(b: int, val_accuracy: float | None = None, activity: str = "") -> None:
         elapsed = time.perf_counter() - phase_start
@@ -323,6 +344,8 @@ def fit(model: nn.Module, pool: Pool, config: TrainConfig, rng: np.random.Genera
                 model.train()
             if on_progress and (last or step % 10 == 0):
                 report(b, val_accuracy)
+            if on_batch:
+                on_batch(TrainingMoment(step, total, epoch, loss_sum / (b + 1), val_accuracy, average))
     model.load_state_dict(average.state_dict())   # hand back the averaged weights
     model.eval()
     return history, stopped, confusion

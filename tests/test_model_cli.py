@@ -12,7 +12,7 @@ import torch
 
 import model
 from model import (CLASSES, LetterNet, RasterConfig, SampleStore, SampleStoreError, TrainConfig, load_checkpoint,
-                   load_dataset, save_checkpoint, save_strokes)
+                   load_dataset, load_timelapse, save_checkpoint, save_strokes)
 from model.evaluate import main as evaluate_main
 from model.rastercheck import main as rastercheck_main
 from model.split import main as split_main
@@ -272,7 +272,8 @@ def test_bench_json_reports_positive_numbers(files):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     for key in ("predict_ms_1thread_median", "predict_ms_1thread_p90", "predict_ms_median",
-                "read_ms_1thread_median", "read_ms_1thread_p90", "train_samples_per_s", "peak_rss_mb"):
+                "read_ms_1thread_median", "read_ms_1thread_p90", "train_samples_per_s",
+                "train_samples_per_s_watched", "peak_rss_mb"):
         value = result[key]
         assert isinstance(value, (int, float)) and not isinstance(value, bool), key
         assert value > 0, key
@@ -407,3 +408,45 @@ def test_a_full_disk_at_save_keeps_the_trained_network_elsewhere_and_says_where(
     assert load_checkpoint(kept).meta["epochs"] == 1           # the trained network, whole
     assert load_checkpoint(out).meta == {"note": "old"}         # the old file, untouched
     assert [p.name for p in out.parent.iterdir()] == ["out.pt"]
+
+
+@pytest.fixture
+def one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_train_writes_the_runs_time_lapse(files, tmp_path, capsys, one_torch_thread):
+    data = write_strokes(tmp_path / "lapse_strokes.npz", 40, seed=3)
+    out, lapse = tmp_path / "net.pt", tmp_path / "run" / "lapse.npz"
+    assert train_main(["--data", str(data), "--epochs", "1", "--batch-size", "8", "--out", str(out),
+                       "--timelapse", str(lapse)]) == 0
+    assert f"saved the time-lapse {lapse}" in capsys.readouterr().err
+    timelapse, saved = load_timelapse(lapse), load_checkpoint(out).model.state_dict()
+    assert [s.batch for s in timelapse.snapshots] == list(range(timelapse.batches + 1))
+    assert timelapse.batches >= 2
+    assert all(torch.equal(timelapse[-1].state[name], saved[name]) for name in saved)
+
+
+def test_fine_tuning_on_my_samples_writes_its_time_lapse_from_the_start_weights(files, tmp_path, capsys,
+                                                                                 one_torch_thread):
+    database, lapse = tmp_path / "samples.sqlite", tmp_path / "lapse.npz"
+    with SampleStore.open(database) as store:
+        for i in range(4):
+            store.add([np.array([[0.0, 0.0], [3.0 * i, 50.0]])], "l")
+    assert train_main(["--my-samples", "--samples-db", str(database), "--no-replay", "--steps", "3",
+                       "--batch-size", "4", "--finetune", str(files["weights"]), "--out", str(tmp_path / "me.pt"),
+                       "--timelapse", str(lapse)]) == 0
+    timelapse, start = load_timelapse(lapse), load_checkpoint(files["weights"]).model.state_dict()
+    assert [s.batch for s in timelapse.snapshots] == [0, 1, 2, 3]
+    assert all(torch.equal(timelapse[0].state[name], start[name]) for name in start)
+
+
+def test_train_refuses_an_unwritable_time_lapse_before_training(files, tmp_path, capsys):
+    (tmp_path / "a_folder").mkdir()
+    out = tmp_path / "net.pt"
+    code = train_main(["--data", str(files["strokes"]), "--out", str(out), "--timelapse", str(tmp_path / "a_folder")])
+    assert code == 2 and capsys.readouterr().err == f"error: cannot write {tmp_path}/a_folder: it is a folder\n"
+    assert not out.exists()
