@@ -15,6 +15,7 @@ LETTERLENS_TORCH=cuda chooses either way.
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,16 @@ def pip_index_args(build):
     return ["--extra-index-url", CPU_INDEX] if build == "cpu" else []
 
 
+def cpu_index_reachable(timeout=3.0):
+    """Whether PyTorch's CPU index answers at all: behind a closed network pip
+    would retry it for every package (about 8 s each) and then not use it."""
+    try:
+        socket.create_connection(("download.pytorch.org", 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def has_pip(python):
     return subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True).returncode == 0
 
@@ -100,6 +111,8 @@ def ensure_venv():
 def ensure_deps(reqs, torch_build):
     build, why = torch_build
     index_args = pip_index_args(build)
+    if index_args and not cpu_index_reachable():
+        index_args, why = [], f"{why}; its index cannot be reached, so pip chooses from the ones it knows"
     # The index is part of what was installed: choosing another build runs pip again.
     digest = hashlib.sha256("\n".join([*reqs, *index_args]).encode()).hexdigest()
     done = STAMP.read_text().split() if STAMP.exists() else []

@@ -17,6 +17,7 @@ def dev(tmp_path, monkeypatch):
     monkeypatch.setattr(module, "STAMP", tmp_path / "stamp")
     module.pip_calls = []
     monkeypatch.setattr(module.subprocess, "run", lambda cmd, **kwargs: module.pip_calls.append(cmd))
+    monkeypatch.setattr(module, "cpu_index_reachable", lambda: True)
     return module
 
 
@@ -84,3 +85,10 @@ def test_without_proc_entries_nvidia_smi_decides(dev, tmp_path, monkeypatch, smi
     monkeypatch.setattr(dev.shutil, "which", lambda name: None if smi_says is None else "/usr/bin/nvidia-smi")
     monkeypatch.setattr(dev.subprocess, "run", lambda cmd, **kwargs: smi_says)
     assert dev.has_nvidia_gpu() is found
+
+
+def test_an_unreachable_cpu_index_is_left_out_and_said(dev, monkeypatch, capsys):
+    monkeypatch.setattr(dev, "cpu_index_reachable", lambda: False)
+    dev.ensure_deps(["torch>=2.13,<2.14"], ("cpu", "no NVIDIA GPU found"))
+    assert dev.CPU_INDEX not in dev.pip_calls[-1]
+    assert "its index cannot be reached" in capsys.readouterr().out
