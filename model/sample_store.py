@@ -52,7 +52,6 @@ CREATE TABLE samples (
 )
 """
 
-_SQLITE_HEADER = b"SQLite format 3\x00"     # the first bytes of every SQLite database
 _POINT = np.dtype("<f4")
 _OFFSET = np.dtype("<i4")
 
@@ -189,7 +188,6 @@ class SampleStore:
         self.path = path
         self._db = connection
         self._lock = threading.RLock()
-        self._file_id: tuple[int, int] | None = None   # the file opened, to tell when it is gone
 
     # ------------------------------------------------------------- opening
 
@@ -277,19 +275,6 @@ class SampleStore:
             problems = [row[0] for row in db.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
             raise _corrupt(self.path, problems[0])
-        self._use_write_ahead_log()
-        self._file_id = _file_id(self.path)
-
-    def _use_write_ahead_log(self) -> None:
-        """WAL: readers never wait for a writer, nor a writer for readers.
-        Kept in the file, so this changes it once; where it cannot (a
-        read-only folder), the store works as before, with its journal."""
-        with self._lock:
-            try:
-                if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    self._db.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.Error:
-                pass
 
     # ------------------------------------------------------------- plumbing
 
@@ -298,7 +283,6 @@ class SampleStore:
         """Statements outside a transaction (reads), errors translated."""
         with self._lock:
             self._check_open()
-            self._check_same_file()
             try:
                 yield self._db
             except sqlite3.Error as exc:
@@ -314,7 +298,6 @@ class SampleStore:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    self._check_same_file()
                     yield self._db
                     self._db.execute("COMMIT")
                 except BaseException:
@@ -323,25 +306,6 @@ class SampleStore:
                     raise
             except sqlite3.Error as exc:
                 raise _translate(self.path, exc) from exc
-
-    def _check_same_file(self) -> None:
-        """In WAL mode SQLite goes on using a database file that was deleted,
-        moved away or overwritten (writing into its log, where nothing would
-        find the samples, and reading its cached pages): check that the file
-        is still there and still a database."""
-        if self._file_id is None:
-            return
-        try:
-            with open(self.path, "rb") as file:
-                header, found = file.read(len(_SQLITE_HEADER)), os.fstat(file.fileno())
-        except FileNotFoundError:
-            raise _missing(self.path) from None
-        except OSError:
-            return              # unreadable now: SQLite's own error will say why
-        if (found.st_dev, found.st_ino) != self._file_id:
-            raise _missing(self.path)
-        if header != _SQLITE_HEADER:
-            raise _corrupt(self.path, "its first bytes were overwritten")
 
     def _check_open(self) -> None:
         if self._db is None:
@@ -511,26 +475,13 @@ def _corrupt(path: Path, detail: str) -> SampleStoreError:
                             f"(the damaged file is kept under a new name)")
 
 
-def _missing(path: Path) -> SampleStoreError:
-    return SampleStoreError(path, "missing", "the samples database was moved or deleted while LetterLens "
-                            "was using it; put it back, or start a new collection")
-
-
-def _file_id(path: Path) -> tuple[int, int] | None:
-    """Which file is at ``path`` (device, inode), or None where there is none."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino
-
-
 def _translate(path: Path, exc: sqlite3.Error) -> SampleStoreError:
     """sqlite3's exception -> our error with the file name and what to do."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
     if not path.exists():       # sqlite then says "attempt to write a readonly database"
-        return _missing(path)
+        return SampleStoreError(path, "missing", "the samples database was moved or deleted while LetterLens "
+                                "was using it; put it back, or start a new collection")
     if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text or "malformed" in text:
         return _corrupt(path, text)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
