@@ -15,7 +15,6 @@ import json
 import numbers
 import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from torch import nn
 
 from .ink import RasterConfig
 from .network import CLASSES, build_model, count_parameters, non_finite_weight
-from .paths import file_problem, zip_problem
+from .paths import file_problem, write_atomically, zip_problem
 
 FORMAT = "letterlens-checkpoint"
 VERSION = 1
@@ -80,18 +79,7 @@ def _write_atomically(path: Path, payload: dict) -> Path:
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     _remove_orphans(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(buffer.getbuffer())
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a checkpoint is no secret
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda file: file.write(buffer.getbuffer()))
 
 
 def _remove_orphans(path: Path) -> None:

@@ -74,7 +74,8 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None])
     under the real name, nor replaces a good one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The process id in the name: a later save can tell a killed save's leftover from a live one.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as file:
             write(file)
