@@ -153,7 +153,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if list(payload.get("classes", [])) != list(CLASSES):
         raise CheckpointError(f"{path}: the network was trained for other classes "
                               f"({''.join(map(str, payload.get('classes', [])))!r})")
-    raster = _raster(path, payload.get("raster"))
+    raster = raster_from_settings(path, payload.get("raster"))
     _check_meta(path, payload.get("meta", {}))
     try:
         model = build_model(payload["arch"])
@@ -216,14 +216,14 @@ def _damaged_entry(path: Path) -> str | None:
         return f"its archive ({_first_line(exc)})"
 
 
-def _raster(path: Path, settings) -> RasterConfig:
-    """The checkpoint's rasterizer settings, checked by RasterConfig itself."""
+def raster_from_settings(path: Path, settings, error: type[CheckpointError] = CheckpointError) -> RasterConfig:
+    """A file's rasterizer settings, checked by RasterConfig itself; ``error`` names the kind of file."""
     if not isinstance(settings, dict):
-        raise CheckpointError(f"{path}: 'raster' must be a dict of rasterizer settings, got {_kind(settings)}")
+        raise error(f"{path}: 'raster' must be a dict of rasterizer settings, got {_kind(settings)}")
     try:
         return RasterConfig(**settings)
     except (TypeError, ValueError) as exc:   # TypeError: a setting this build does not know
-        raise CheckpointError(f"{path}: bad 'raster' settings: {_first_line(exc)}") from exc
+        raise error(f"{path}: bad 'raster' settings: {_first_line(exc)}") from exc
 
 
 def _check_meta(path: Path, meta) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .checkpoint import CheckpointError
+from .checkpoint import CheckpointError, raster_from_settings
 from .ink import RasterConfig
 from .network import ARCHITECTURES, CLASSES
 from .paths import file_problem, write_atomically, zip_problem
@@ -116,16 +116,7 @@ def _header(path: Path, sizes: dict[str, int], arrays) -> tuple[dict, RasterConf
     if not _is_count(header.get("batches")):
         raise TimeLapseError(f"{path}: 'batches' must be a count, got {header.get('batches')!r}")
     _check_snapshot_facts(path, header.get("snapshots"), header["batches"])
-    return header, _raster(path, header.get("raster"))
-
-
-def _raster(path: Path, settings) -> RasterConfig:
-    if not isinstance(settings, dict):
-        raise TimeLapseError(f"{path}: 'raster' must be a dict of rasterizer settings, got {settings!r}")
-    try:
-        return RasterConfig(**settings)
-    except (TypeError, ValueError) as exc:   # TypeError: a setting this build does not know
-        raise TimeLapseError(f"{path}: bad 'raster' settings: {_first_line(exc)}") from exc
+    return header, raster_from_settings(path, header.get("raster"), TimeLapseError)
 
 
 def _check_snapshot_facts(path: Path, snapshots, batches: int) -> None:
