@@ -93,11 +93,15 @@ class StartWatcher(QObject):
         QTimer.singleShot(int(PROBE_TIMEOUT_S * 1000), lambda: self._finish("no first drawing read in time"))
 
     def eventFilter(self, watched, event) -> bool:
+        # Every event of the app's start passes here: the cheapest test first,
+        # and the filter goes once it has seen the paint, so the watching
+        # costs the start as little as it can.
+        if event.type() != QEvent.Type.Paint or not isinstance(watched, QWidget):
+            return False
         from gui.main_window import MainWindow      # the app has imported it by the time it paints
-
-        if (self.window is None and event.type() == QEvent.Type.Paint and isinstance(watched, QWidget)
-                and isinstance(watched.window(), MainWindow)):
+        if self.window is None and isinstance(watched.window(), MainWindow):
             self.window = watched.window()
+            QApplication.instance().removeEventFilter(self)
             QTimer.singleShot(0, self._painted)      # after this paint pass has run
         return False
 
