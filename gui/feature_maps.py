@@ -267,7 +267,6 @@ class ImagePlot(FollowsColourScheme, pg.GraphicsLayoutWidget):
         self.view.sigResized.connect(self.view_resized)
         self._shape = (0, 0)
         self._levels = (-1.0, 1.0)
-        self._live = False
 
     def _match_colour_scheme(self) -> None:
         """The background and the gaps between tiles: light or dark, as the window is."""
@@ -275,15 +274,10 @@ class ImagePlot(FollowsColourScheme, pg.GraphicsLayoutWidget):
         self.setBackground(background)
         self.image.set_gap_color(background)
 
-    def show_image(self, data: np.ndarray, levels: tuple[float, float], live: bool = False) -> None:
-        """Replace the pixels in place; re-fit the view only when the shape changes.
-
-        ``live``: one more frame of the drawing being read.  Between live
-        frames the colour levels hold still while they fit (see
-        :func:`steady_levels`); a blank or a first frame sets fresh ones."""
-        if live and self._live and data.shape == self._shape:
-            levels = steady_levels(levels, self._levels)
-        self._live = live
+    def show_image(self, data: np.ndarray, levels: tuple[float, float]) -> None:
+        """Replace the pixels in place; re-fit the view only when the shape
+        changes.  Levels that hold still while the pen moves come from
+        :func:`map_levels`."""
         self.image.setImage(data, autoLevels=False, levels=levels)
         if self.color_bar is not None and levels != self._levels:
             self.color_bar.setLevels(levels)    # only on a change: the bar's axis is then laid out again

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QColor
 
-from gui.feature_maps import (COLOR_MAP, GAP_COLOR, ElidedLabel, HeatmapItem, ImagePlot, steady_levels,
+from gui.feature_maps import (COLOR_MAP, GAP_COLOR, ElidedLabel, HeatmapItem, MapScales, steady_levels,
                                symmetric_levels)
 
 
@@ -54,16 +54,13 @@ def test_symmetric_levels_skip_nan_padding():
     assert symmetric_levels(np.full(3, np.nan)) == (-1.0, 1.0)
 
 
-def test_live_levels_hold_but_a_blank_frame_resets_them(qtbot):
-    plot = ImagePlot()
-    qtbot.addWidget(plot)
+def test_live_levels_hold_but_a_blank_frame_resets_them():
+    scales = MapScales()              # what every view's levels come from (map_levels)
     maps = np.ones((4, 4), np.float32)
-    plot.show_image(maps * 2.6, (-3.0, 3.0), live=True)
-    plot.show_image(maps * 1.6, (-2.0, 2.0), live=True)
-    assert plot.image.levels.tolist() == [-3.0, 3.0]         # fits: the bar holds still
-    plot.show_image(maps * 0, (-1.0, 1.0))                   # the pad was cleared
-    plot.show_image(maps * 0.6, (-0.7, 0.7), live=True)      # a new drawing starts
-    assert plot.image.levels.tolist() == [-0.7, 0.7]
+    assert scales.levels("conv1", {"conv1": maps * 2.6}) == (-3.0, 3.0)
+    assert scales.levels("conv1", {"conv1": maps * 1.6}) == (-3.0, 3.0)       # fits: the bar holds still
+    scales.forget()                                                           # the pad was cleared
+    assert scales.levels("conv1", {"conv1": maps * 0.6}) == symmetric_levels(maps * 0.6)  # a new drawing
 
 
 def test_panel_captions_end_in_an_ellipsis_where_they_do_not_fit(qtbot):
