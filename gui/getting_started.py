@@ -178,22 +178,21 @@ def draw_step(painter: QPainter) -> None:
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, "Σ")
 
 
+def draw_box(painter: QPainter, box: QRectF, text: str, fill: str, radius: float) -> None:
+    """A small rounded box with centred text: a field or a key."""
+    painter.setPen(QPen(QColor("#7a8594"), 1))
+    painter.setBrush(QColor(fill))
+    painter.drawRoundedRect(box, radius, radius)
+    painter.setPen(QColor("black"))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
 def draw_teach(painter: QPainter) -> None:
     painter.setFont(QFont(painter.font().family(), 9))
     painter.setPen(QColor("#7a8594"))
     painter.drawText(QRectF(0, 12, 46, 24), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, "This is")
-    field = QRectF(52, 12, 26, 24)
-    painter.setPen(QPen(QColor("#7a8594"), 1))
-    painter.setBrush(QColor("white"))
-    painter.drawRoundedRect(field, 3, 3)
-    painter.setPen(QColor("black"))
-    painter.drawText(field, Qt.AlignmentFlag.AlignCenter, "a")
-    key = QRectF(86, 12, 58, 24)
-    painter.setPen(QPen(QColor("#7a8594"), 1))
-    painter.setBrush(QColor("#eef0f3"))
-    painter.drawRoundedRect(key, 4, 4)
-    painter.setPen(QColor("black"))
-    painter.drawText(key, Qt.AlignmentFlag.AlignCenter, "Enter ↵")
+    draw_box(painter, QRectF(52, 12, 26, 24), "a", "white", 3)            # the "This is" field
+    draw_box(painter, QRectF(86, 12, 58, 24), "Enter ↵", "#eef0f3", 4)    # the key
     # Three kept drawings: My samples.
     for i in range(3):
         sample = QRectF(34 + i * 30, 50, 26, 26)
