@@ -31,7 +31,7 @@ from gui.model_files import ModelFiles
 from gui.my_samples import MySamples
 from gui.network_view import NetworkView
 from gui.replay import fit_to_pad
-from gui.state import ModelsInUse, TimingText, bar_hint
+from gui.state import ModelsInUse, ReadingRules, TimingText, bar_hint
 from gui.theme import ColourScheme
 from gui.view_menu import fill_view_menu
 
@@ -96,7 +96,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     def reading_views(self) -> model.Views:
         """How the app reads a finished drawing; the misread search and My
         samples' marks read the same way, so they agree with the pad."""
-        return model.READ_VIEWS if self.views_action.isChecked() else model.ONE_VIEW
+        return ReadingRules.views(pen_down=False, several_views=self.views_action.isChecked())
 
     # ------------------------------------------------------------------ layout
     def _build_central(self) -> None:
