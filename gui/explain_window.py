@@ -111,10 +111,11 @@ class ExplainWindow(QWidget):
         if not self.isVisible():
             return
         window = self.main_window
-        if window.recognizer is not self._recognizer:
-            self._recognizer = window.recognizer
+        shown = window.reading.recognizer       # the model in use, or a training run's moment
+        if shown is not self._recognizer:
+            self._recognizer = shown
             for page in self.pages:
-                page.set_recognizer(window.recognizer)
+                page.set_recognizer(shown)
             self._shown.clear()
         prediction = window.prediction
         self._show_status(prediction)
@@ -130,13 +131,16 @@ class ExplainWindow(QWidget):
         self.tabs.setCurrentIndex(self.pages.index(page))
 
     def _show_status(self, prediction) -> None:
-        if self.main_window.recognizer is None:
+        if self.main_window.reading.recognizer is None:
             text = "No model is loaded: open weights from the main window's File menu."
         elif prediction is None:
             text = "<b>Draw a letter on the pad.</b> Every tab then works on your own drawing, live."
         else:
             (letter, p), = prediction.top(1)
             text = f"Your drawing reads as <b>{letter}</b> ({p:.1%}). Every tab follows it as you draw."
+        watch = self.main_window.watch
+        if watch.active:
+            text += f" <b>Read by the {watch.what()}</b>, not the model in use."
         self.status.setText(text)
 
     def showEvent(self, event):

@@ -6,16 +6,16 @@ and hands each job to the object that owns it:
 - ``reading`` (gui.live_reading): pen moves → one reading → ``_show_reading``;
 - ``network`` (gui.network_view): the chart and every layer's panels;
 - ``model_files`` (gui.model_files) over ``models`` (gui.state): the model in use;
+- ``watch`` (gui.watching): a training run's moment shown instead of it;
 - ``drawing_files`` (gui.drawing_files): drawing files, saving and copying the pad;
 - ``my_samples`` (gui.my_samples): the user's labelled drawings.
 """
 from __future__ import annotations
 
-import time
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QWidget
 
 import model
 from gui import settings as saved
@@ -31,9 +31,11 @@ from gui.model_files import ModelFiles
 from gui.my_samples import MySamples
 from gui.network_view import NetworkView
 from gui.replay import fit_to_pad
-from gui.state import ModelsInUse, ReadingRules, TimingText, bar_hint
+from gui.state import ModelsInUse, ReadingRules
+from gui.status_line import StatusLine
 from gui.theme import ColourScheme
 from gui.view_menu import fill_view_menu
+from gui.watching import TrainingWatch
 
 
 class MainWindow(FileDropTarget, QMainWindow):
@@ -47,9 +49,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         super().__init__(parent)
         self.settings = settings if settings is not None else saved.open_settings()
         self.frames_shown = 0
-        self._hint = ""                 # the hint in the status bar, shown once per hesitation
         self._load_error = load_error
-        self.timing = TimingText()
         self.last_error_dialog: QMessageBox | None = None
         self.explain_window = None
         self.retrain_dialog = None
@@ -60,6 +60,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self._build_central()
         self.reading = LiveReading(self.pad, lambda: self.views_action.isChecked(), self)
         self.reading.read.connect(self._show_reading)
+        self.watch = TrainingWatch(self)
         self.model_files = ModelFiles(self, self.models, self.files, self.settings)
         self.model_files.changed.connect(self._use_recognizer)
         self.drawing_files = DrawingFiles(self, self.files)
@@ -67,7 +68,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.my_samples = MySamples(self, samples_path)
         self._build_actions()
         self._build_menus()
-        self._build_status_bar()
+        self.status_line = StatusLine(self.statusBar())
+        self.model_label, self.timing_label = self.status_line.model_label, self.status_line.timing_label
         self.model_files.use(recognizer)
         self._restore_settings()
         # A click on the pad takes the keyboard focus from a list or a field,
@@ -164,6 +166,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.save_png_action = a("Save drawing as &PNG…", drawings.save_png, QKeySequence.StandardKey.Save)
         self.save_strokes_action = a("Save drawing as &strokes…", drawings.save_strokes, "Ctrl+Shift+S",
                                      "Save the pen strokes as a stroke .npz (loadable for training)")
+        self.open_timelapse_action = a("Open &time-lapse…", self.open_timelapse, None,
+                                       "Scrub through a saved training run, reading your drawing at every moment")
         self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
         if not self.quit_action.shortcuts():       # Windows defines no standard Quit key
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -216,7 +220,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         bar = self.menuBar()
         menus = {"file": [self.open_drawing_action, self.next_drawing_action, self.previous_drawing_action,
                           self.next_misread_action, self.previous_misread_action, None, self.save_png_action,
-                          self.save_strokes_action, None, self.open_weights_action, None, self.quit_action],
+                          self.save_strokes_action, None, self.open_weights_action, self.open_timelapse_action, None,
+                          self.quit_action],
                  "edit": [self.undo_action, self.redo_action, self.clear_action, self.copy_action, None,
                           self.pen_wider_action, self.pen_thinner_action],
                  "model": [self.retrain_action, self.samples_action, None, self.shipped_action,
@@ -238,48 +243,44 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.panels(), self.network.block_panels, self.set_panel_visible)
         saved.restore_view(self, self.settings)
 
-    def _build_status_bar(self) -> None:
-        # Widgets rather than showMessage(): temporary messages are wiped as
-        # soon as the pointer passes over a menu item.
-        self.model_label = QLabel()
-        self.timing_label = QLabel("")
-        self.timing_label.setToolTip("Time to rasterize the drawing and run the network, last drawing "
-                                     "(a finished drawing: all its views)")
-        # A fixed size: otherwise each new time re-lays out the whole window.
-        widest = self.timing_label.fontMetrics().horizontalAdvance("88 views in 0000.0 ms") + 8
-        self.timing_label.setFixedSize(widest, self.timing_label.sizeHint().height())
-        self.statusBar().addWidget(self.model_label, 1)
-        self.statusBar().addPermanentWidget(self.timing_label)
-
     # ------------------------------------------------------------------- model
     def _use_recognizer(self, recognizer) -> None:
-        """Every view follows the model now in use (model_files.changed)."""
-        self.reading.recognizer = recognizer
-        self.network.show_network(recognizer.model if recognizer is not None else model.build_model())
+        """Every view follows the model now in use (model_files.changed),
+        unless a training run's moment is shown: then they follow it once it ends."""
         if recognizer is not None:
             warm_up(recognizer)
-            self.network.set_kernels(recognizer.model)
-            self.show_model_name()
-        else:
-            error = self._load_error
-            self.model_label.setText(f"No model loaded: {error}" if error else "No model loaded")
+        if not self.watch.active:
+            self.read_with(recognizer)
+        self.show_model_name()
         for action in (self.model_info_action, self.save_model_action):
             action.setEnabled(recognizer is not None)
         if self.retrain_dialog is not None:
             self.retrain_dialog.follow_model()      # fine-tuning needs a model to start from
         self.shipped_action.setEnabled(recognizer is None or not self.models.is_shipped(recognizer))
-        self.reading.refresh()
         self.my_samples.refresh_dialog()        # which samples it misreads has changed
 
+    def read_with(self, recognizer) -> None:
+        """Every view reads the pad with ``recognizer``: the model in use, or a training run's moment."""
+        self.reading.recognizer = recognizer
+        self.network.show_network(recognizer.model if recognizer is not None else model.build_model())
+        if recognizer is not None:
+            self.network.set_kernels(recognizer.model)
+        self.reading.refresh()
+
     def show_model_name(self) -> None:
-        self.model_label.setText(self.models.status_text())
+        if self.recognizer is not None:
+            text = self.models.status_text()
+        else:
+            text = f"No model loaded: {self._load_error}" if self._load_error else "No model loaded"
+        self.status_line.show_model(self.watch.status_text(text) if self.watch.active else text, self.watch.active)
 
     def drop_action(self, paths):
         """One dropped file opens as File ▸ Open weights (.pt) or Open drawing (.npz) would."""
         if len(paths) != 1:
             return None
-        opener = {".pt": self.model_files.open_weights,
-                  ".npz": self.drawing_files.open_drawing}.get(paths[0].suffix.lower())
+        suffix = ".timelapse.npz" if paths[0].name.lower().endswith(".timelapse.npz") else paths[0].suffix.lower()
+        opener = {".pt": self.model_files.open_weights, ".timelapse.npz": self.open_timelapse,
+                  ".npz": self.drawing_files.open_drawing}.get(suffix)
         return (lambda: opener(str(paths[0]))) if opener else None
 
     def add_typed_sample(self) -> bool:
@@ -301,6 +302,11 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.retrain_dialog.prepare_to_teach_my_samples()
         bring_to_front(self.retrain_dialog)
 
+    def open_timelapse(self, path: str | None = None) -> bool:
+        """File ▸ Open time-lapse…: a saved run, scrubbed in the Retrain dialog."""
+        self.show_retrain()
+        return self.retrain_dialog.open_timelapse(path)
+
     # ------------------------------------------------------------- reading
     def _reading_changed(self) -> None:
         self.reading.schedule()
@@ -311,25 +317,12 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.drawing.show_reading(prediction, top, message)
         self.network.show_prediction(prediction)
         if prediction is not None and self.saliency_action.isChecked():
-            self.pad.set_overlay(saliency_overlay(self.recognizer, prediction, self.pad.strokes(), self.pad.size()))
+            self.pad.set_overlay(saliency_overlay(self.reading.recognizer, prediction, self.pad.strokes(), self.pad.size()))
         else:
             self.pad.set_overlay(None)
-        if self.timing.update(prediction, time.perf_counter()):
-            self.timing_label.setText(self.timing.text)
-        self._show_hint(bar_hint(top))
+        self.status_line.show_reading(prediction, top)
         self.frames_shown += 1
         self.prediction_shown.emit()
-
-    def _show_hint(self, hint: str) -> None:
-        # A message already showing (a drawing opened from a file says its
-        # label) is not covered: the hint waits for a frame without one.
-        status = self.statusBar()
-        if hint != self._hint and (not hint or not status.currentMessage()):
-            if hint:
-                status.showMessage(hint, 8000)
-            elif status.currentMessage() == self._hint:
-                status.clearMessage()     # no longer a lone bar: the hint would mislead
-            self._hint = hint
 
     def show_explain(self) -> None:
         from gui.explain_window import ExplainWindow      # imported on first use: start-up does not need it

@@ -210,13 +210,17 @@ class KernelPanel(MosaicPanel):
         self.summary = " "
 
     def set_kernels(self, kernels: np.ndarray) -> None:
-        """kernels: (C, k, k); shown once per model, not per drawing."""
-        self.shapes = {"kernels": kernels.shape}
-        self.mosaics = {"kernels": Mosaic(*kernels.shape)}
-        self.summary = f"{kernels.shape[0]} kernels of {kernels.shape[1]}×{kernels.shape[2]}"
-        self.info.setText(self.summary)
+        """kernels: (C, k, k); shown once per model, not per drawing (a
+        watched run shows new ones 4 times a second: same shape, same mosaic)."""
+        new_shape = self.shapes.get("kernels") != kernels.shape
+        if new_shape:
+            self.shapes = {"kernels": kernels.shape}
+            self.mosaics = {"kernels": Mosaic(*kernels.shape)}
+            self.summary = f"{kernels.shape[0]} kernels of {kernels.shape[1]}×{kernels.shape[2]}"
+            self.info.setText(self.summary)
         self.draw("kernels", kernels, symmetric_levels(kernels))
-        self.fit_to_room()
+        if new_shape:
+            self.fit_to_room()
 
     @property
     def _kernels(self) -> np.ndarray | None:

@@ -125,7 +125,8 @@ class NetworkView(QWidget):
         return views
 
     def set_kernels(self, net) -> None:
-        self.kernel_panel.set_kernels(net.stages["conv1"].weight.detach().numpy()[:, 0])
+        # A copy: a training run's moments are read by one network, reloaded for each.
+        self.kernel_panel.set_kernels(net.stages["conv1"].weight.detach().numpy()[:, 0].copy())
 
     def show_prediction(self, prediction) -> None:
         """The bars and every visible panel; hidden panels cost nothing

@@ -23,8 +23,8 @@ _SUBMODULE_NAMES = {
                  "TrainingDiverged", "TrainingError", "TrainingMoment", "TrainResult", "hold_out_writers",
                  "run_record", "train_network"],
     # a run's time-lapse: snapshots of the weights, and the newest for watching it live
-    "timelapse": ["LatestSnapshot", "Snapshot", "TimeLapse", "is_snapshot_batch", "snapshot_batches",
-                  "snapshot_taker"],
+    "timelapse": ["LatestSnapshot", "Snapshot", "TimeLapse", "WATCH_INTERVAL_S", "is_snapshot_batch",
+                  "snapshot_batches", "snapshot_taker"],
     "timelapse_file": ["TimeLapseError", "load_timelapse", "save_timelapse"],
     "evaluation": ["confusion_matrix", "evaluate_network", "StopRequested", "ONE_VIEW", "READ_VIEWS", "Views"],
     # checkpoints, and the reader the app uses

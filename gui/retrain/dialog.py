@@ -16,8 +16,11 @@ from gui.dialogs import FileDropTarget, busy_cursor, resize_within_screen
 from gui.retrain.form import MY_SAMPLES, RetrainForm
 from gui.retrain.progress_view import ProgressView
 from gui.retrain.result_view import ResultView
+from gui.retrain.timelapse_view import TimeLapseView
 from gui.retrain.training_run import TrainingJob, TrainingRun
 from gui.state import UNSAVED
+
+TIMELAPSE_FILTER = "Time-lapses (*.timelapse.npz *.npz);;All files (*)"
 
 
 def default_data_folder() -> Path | None:
@@ -49,6 +52,11 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.form.add_folder_button.clicked.connect(self._choose_folder)
         self.progress_view = ProgressView()
         self.result_view = ResultView()
+        self.timelapse_view = TimeLapseView()
+        self.timelapse_view.show_moment.connect(window.watch.show)
+        self.timelapse_view.show_model_in_use.connect(window.watch.stop)
+        self.timelapse_view.save_button.clicked.connect(lambda: self.save_timelapse())
+        self.timelapse_view.export_button.clicked.connect(lambda: self.export_kernels())
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_columns(), 1)
         layout.addLayout(self._build_buttons())
@@ -67,6 +75,9 @@ class RetrainDialog(FileDropTarget, QDialog):
                         self.form.lr.valueChanged):
             changed.connect(self._show_expectation)
         self._show_expectation()
+        self.form.mode_group.buttonToggled.connect(
+            lambda *_: self.timelapse_view.set_default_switch(self.form.scratch_radio.isChecked()))
+        self.timelapse_view.set_default_switch(self.form.scratch_radio.isChecked())
 
     def _show_expectation(self, *_) -> None:
         """Before a run, the status line says what such a run typically does."""
@@ -78,6 +89,7 @@ class RetrainDialog(FileDropTarget, QDialog):
         by side, the dialog fits a 1024x640 screen with its buttons on it."""
         run = QVBoxLayout()
         run.addWidget(self.progress_view, 1)
+        run.addWidget(self.timelapse_view)
         run.addWidget(self.result_view, 1)      # as tall as the charts: after a run, it is what is read
         columns = QHBoxLayout()
         columns.addWidget(self.form, 2)
@@ -221,6 +233,11 @@ class RetrainDialog(FileDropTarget, QDialog):
         if job is None:
             return False
         self.outcome = self.trained = None
+        arch = job.base.checkpoint.arch if job.base else "letternet"
+        if arch == "letternet":     # the network whose snapshots fold BatchNorm away as training does
+            job.timelapse = model.TimeLapse(arch, job.base.checkpoint.raster if job.base else model.RasterConfig())
+            job.latest = model.LatestSnapshot()
+            self.timelapse_view.begin_run(job.timelapse, job.latest)
         self.result_view.clear()
         self.progress_view.begin_run(job.epochs)
         if self.run is not None:
@@ -252,6 +269,7 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.progress_view.show_progress(p, status=self.cancel_button.isEnabled())
 
     def _finished(self, outcome) -> None:
+        self.timelapse_view.end_run()
         result = outcome.result
         if result.stopped:
             self._set_state("idle")
@@ -267,6 +285,7 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.model_ready.emit(outcome)
 
     def _failed(self, message: str) -> None:
+        self.timelapse_view.end_run()
         self._set_state("idle")
         self.progress_view.show_failed(message)
         self.main_window.show_error("Training failed", f"{message}\n\nThe current model is unchanged.")
@@ -324,4 +343,62 @@ class RetrainDialog(FileDropTarget, QDialog):
             if answer != QMessageBox.StandardButton.Yes:
                 return
             self.stop_training()
+        self.timelapse_view.end_run()
+        self.timelapse_view.stop_showing()       # the main window back to the model in use
         super().reject()
+
+    # ------------------------------------------------------------ time-lapse
+    def open_timelapse(self, path: str | None = None) -> bool:
+        """Scrub through a saved run (File ▸ Open time-lapse…)."""
+        if self.is_training():
+            self.main_window.show_error("Training is running", "Open a saved time-lapse once this run has ended.")
+            return False
+        path = path or self.main_window.files.open_path("Open a time-lapse", "timelapse", TIMELAPSE_FILTER)
+        if not path:
+            return False
+        try:
+            with busy_cursor():
+                timelapse = model.load_timelapse(path)
+        except model.TimeLapseError as exc:
+            self.main_window.show_error("Can't open this time-lapse", str(exc))
+            return False
+        self.main_window.files.remember_folder("timelapse", path)
+        self.timelapse_view.open(timelapse)
+        self.progress_view.show_status(f"{Path(path).name}: {len(timelapse)} moments of a run of "
+                                       f"{timelapse.batches:,} batches")
+        return True
+
+    def save_timelapse(self, path: str | None = None) -> bool:
+        timelapse = self.timelapse_view.timelapse
+        path = path or self.main_window.files.save_path("Save the time-lapse", "timelapse",
+                                                        "letterlens-run.timelapse.npz", TIMELAPSE_FILTER)
+        if timelapse is None or not path:
+            return False
+        try:
+            with busy_cursor():
+                saved = model.save_timelapse(path, timelapse)
+        except (OSError, ValueError) as exc:
+            self.main_window.show_error("Can't save the time-lapse", f"{path}: {exc}")
+            return False
+        self.main_window.files.remember_folder("timelapse", saved)
+        self.progress_view.status.setText(f"saved {saved.name}")
+        return True
+
+    def export_kernels(self, path: str | None = None) -> bool:
+        """The conv1 kernels' time-lapse, with the pad's reading beside them, as an animated GIF."""
+        from gui.timelapse_export import export_kernels_gif     # imported on first use
+        timelapse, window = self.timelapse_view.timelapse, self.main_window
+        path = path or window.files.save_path("Export the kernels' time-lapse", "export",
+                                              "conv1-kernels.gif", "Animated GIF (*.gif)")
+        if timelapse is None or not path:
+            return False
+        try:
+            with busy_cursor():
+                frames = export_kernels_gif(path, timelapse, window.pad.strokes() if not window.pad.is_empty()
+                                            else None, window.reading_views())
+        except OSError as exc:
+            window.show_error("Can't export the time-lapse", f"{path}: {exc}")
+            return False
+        window.files.remember_folder("export", path)
+        self.progress_view.status.setText(f"exported {Path(path).name}: {frames} frames")
+        return True

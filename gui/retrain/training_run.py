@@ -31,6 +31,8 @@ class TrainingJob:
     batch_size: int = 128
     lr: float = 5e-4
     seed: int = 0
+    timelapse: model.TimeLapse | None = None      # filled with the run's snapshots, if given
+    latest: model.LatestSnapshot | None = None    # the newest weights, for watching the run live
 
     @property
     def fine_tune(self) -> bool:
@@ -85,6 +87,9 @@ class TrainingWorker(QObject):
         raster = job.base.checkpoint.raster if job.base else model.RasterConfig()
         stop = self._stop.is_set
         common = dict(on_progress=self._report, should_stop=stop)
+        if job.timelapse is not None or job.latest is not None:
+            # Copies of the weights are taken here, on the training thread; they are read on the UI thread.
+            common["on_batch"] = model.snapshot_taker(job.timelapse, job.latest)
         train_sets, val_sets = job.train_sets, job.val_sets
         if not val_sets:
             # Held out here rather than inside the loop, so that the model in

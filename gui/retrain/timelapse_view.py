@@ -1,0 +1,184 @@
+"""The Retrain dialog's "Watch it learn" row: the switch that makes the main
+window follow a run, and a slider with a play button over its time-lapse.
+
+During a run the view polls the run's newest weights (at most every
+250 ms, the rate they are copied at) and, while its slider is at the right
+end, asks the main window to show them live.  Moving the slider shows that
+moment of the run instead; play animates the run from its start.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QPushButton, QSlider, QStyle, QToolButton
+
+import model
+from gui.feature_maps import ElidedLabel
+from gui.watching import moment_text
+
+POLL_MS = round(1000 * model.WATCH_INTERVAL_S)
+PLAY_MS = 150           # a moment of the run per frame: a 100-moment run plays in 15 s
+
+
+class TimeLapseView(QGroupBox):
+    """``show_moment(timelapse, snapshot, live)`` asks the main window to read
+    with a moment of the run; ``show_model_in_use()`` to go back."""
+
+    show_moment = Signal(object, object, bool)
+    show_model_in_use = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__("Watch it learn", parent)
+        self.timelapse: model.TimeLapse | None = None
+        self.latest: model.LatestSnapshot | None = None     # the running run's newest weights
+        self.running = False
+        self.live = False              # the slider at the right end of a running run: follow it
+        self.switch = QCheckBox("Show the model being trained in the main window")
+        self.switch.setToolTip("The main window's bars and maps read your drawing with the weights of the run, "
+                               "4 times a second. The model in use is not changed.")
+        self.switch.toggled.connect(self._switched)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip("Scrub through the run: the main window reads your drawing "
+                               "with the network as it was then")
+        self.slider.valueChanged.connect(self._scrubbed)
+        self.play_button = QToolButton()
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Play the run from its start")
+        self.play_button.toggled.connect(self._play)
+        self.moment = ElidedLabel("Runs keep a time-lapse of their weights, to watch and scrub through.")
+        self.save_button = QPushButton("Save time-lapse…")
+        self.export_button = QPushButton("Export kernels…")
+        self.export_button.setToolTip("An animated GIF of the conv1 kernels learning, with your drawing's "
+                                      "reading beside them: for a slide")
+        self._poll_timer = QTimer(self, interval=POLL_MS, timeout=self._poll)
+        self._play_timer = QTimer(self, interval=PLAY_MS, timeout=self._play_step)
+        grid = QGridLayout(self)
+        grid.addWidget(self.switch, 0, 0, 1, 3)
+        grid.addWidget(self.play_button, 1, 0)
+        grid.addWidget(self.slider, 1, 1, 1, 2)
+        grid.addWidget(self.moment, 2, 0, 1, 3)
+        grid.addWidget(self.save_button, 3, 1)
+        grid.addWidget(self.export_button, 3, 2)
+        grid.setColumnStretch(1, 1)
+        self._update_controls()
+
+    # ----------------------------------------------------------------- runs
+    def begin_run(self, timelapse: model.TimeLapse, latest: model.LatestSnapshot) -> None:
+        self.play_button.setChecked(False)
+        self.timelapse, self.latest, self.running, self.live = timelapse, latest, True, True
+        self._set_range(0)
+        self.moment.setText("waiting for the first batch…")
+        self._poll_timer.start()
+        self._update_controls()
+
+    def end_run(self) -> None:
+        """A run ended (finished, cancelled or failed): its time-lapse stays to
+        scrub, and the main window goes back to the model in use."""
+        if not self.running:
+            return
+        self._poll_timer.stop()
+        self.running = self.live = False
+        self.play_button.setChecked(False)
+        if self.timelapse is not None and len(self.timelapse):
+            self._set_range(len(self.timelapse) - 1, value=len(self.timelapse) - 1)
+            self._describe(self.timelapse[-1])
+        self.switch.setChecked(False)
+        self._update_controls()
+
+    def open(self, timelapse: model.TimeLapse) -> None:
+        """A saved run: shown from its first moment (random kernels, for a run from scratch)."""
+        self.play_button.setChecked(False)
+        self.timelapse, self.latest, self.running, self.live = timelapse, None, False, False
+        self._set_range(len(timelapse) - 1, value=0)
+        self._update_controls()
+        self.switch.setChecked(True)
+        self._show_chosen()
+
+    def stop_showing(self) -> None:
+        """The main window back to the model in use (the dialog closes)."""
+        self.play_button.setChecked(False)
+        self.switch.setChecked(False)
+
+    def set_default_switch(self, on: bool) -> None:
+        """Watching is on by default for a run from scratch, where there is most to see."""
+        if not self.running:
+            self.switch.setChecked(on)
+
+    # -------------------------------------------------------------- showing
+    def _poll(self) -> None:
+        count = len(self.timelapse)
+        if count:
+            self._set_range(count - 1, value=count - 1 if self.live else None)
+        newest = self.latest.latest() if self.latest is not None else None
+        if self.live and newest is not None:
+            self._describe(newest)
+            if self.switch.isChecked():
+                self.show_moment.emit(self.timelapse, newest, True)
+        self._update_controls()
+
+    def chosen(self) -> model.Snapshot | None:
+        """The moment the slider is on (the newest weights while following a run live)."""
+        if self.live and self.latest is not None and self.latest.latest() is not None:
+            return self.latest.latest()
+        if self.timelapse is None or not len(self.timelapse):
+            return None
+        return self.timelapse[min(self.slider.value(), len(self.timelapse) - 1)]
+
+    def _show_chosen(self) -> None:
+        snapshot = self.chosen()
+        if snapshot is not None:
+            self._describe(snapshot)
+        if snapshot is not None and self.switch.isChecked():
+            self.show_moment.emit(self.timelapse, snapshot, self.live)
+
+    def _switched(self, on: bool) -> None:
+        if on:
+            self._show_chosen()
+        else:
+            self.play_button.setChecked(False)
+            self.show_model_in_use.emit()
+
+    def _scrubbed(self, value: int) -> None:
+        """The user moved the slider: show that moment (switching watching on);
+        at the right end of a running run, follow it live again."""
+        self.live = self.running and value == self.slider.maximum()
+        if not self.switch.isChecked() and self.timelapse is not None:
+            self.switch.setChecked(True)      # shows the chosen moment
+        else:
+            self._show_chosen()
+
+    def _play(self, playing: bool) -> None:
+        self.play_button.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay))
+        if not playing:
+            self._play_timer.stop()
+            return
+        if self.slider.value() >= self.slider.maximum():
+            self.slider.setValue(0)           # from the start: where learning is fastest
+        self._play_timer.start()
+
+    def _play_step(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.play_button.setChecked(False)    # the end of what there is (a running run: live from here)
+            return
+        self.slider.setValue(self.slider.value() + 1)
+
+    # --------------------------------------------------------------- helpers
+    def _set_range(self, maximum: int, value: int | None = None) -> None:
+        self.slider.blockSignals(True)        # a range or position set here is no user's scrub
+        self.slider.setRange(0, max(0, maximum))
+        if value is not None:
+            self.slider.setValue(value)
+        self.slider.blockSignals(False)
+
+    def _describe(self, snapshot: model.Snapshot) -> None:
+        when = "now" if self.live and self.running else f"moment {self.slider.value() + 1} of {len(self.timelapse)}"
+        self.moment.setText(f"{when}: {moment_text(snapshot, self.timelapse.batches)}")
+
+    def _update_controls(self) -> None:
+        has_moments = self.timelapse is not None and len(self.timelapse) > 0
+        self.slider.setEnabled(has_moments)
+        self.play_button.setEnabled(has_moments)
+        self.save_button.setEnabled(has_moments and not self.running)
+        self.export_button.setEnabled(has_moments and not self.running)
+        if self.play_button.icon().isNull():
+            self._play(self.play_button.isChecked())

@@ -1,0 +1,71 @@
+"""Which network the main window reads with: the model in use, or a moment
+of a training run (watched live, or scrubbed in its time-lapse).
+
+While a moment is shown, every view reads the pad with that moment's
+weights, and the title and status bar say so, so nobody takes the training
+model for the model in use.  The model in use itself never changes here:
+only "Use this model" swaps a run's model in.
+"""
+from __future__ import annotations
+
+import model
+
+TITLE = "LetterLens"
+
+
+def moment_text(snapshot: model.Snapshot, batches: int) -> str:
+    """"batch 120 of 1,500 (epoch 1, loss 0.831)": where a snapshot stands in its run."""
+    facts = [f"epoch {snapshot.epoch}"] if snapshot.epoch else []
+    if snapshot.loss is not None:
+        facts.append(f"loss {snapshot.loss:.3f}")
+    if snapshot.val_accuracy is not None:
+        facts.append(f"validation {snapshot.val_accuracy:.1%}")
+    where = f"batch {snapshot.batch:,} of {batches:,}" if batches else f"batch {snapshot.batch:,}"
+    return f"{where} ({', '.join(facts)})" if facts else where
+
+
+class TrainingWatch:
+    """The main window's view of a training run.  ``window`` is the main
+    window: its ``read_with`` points every view at a network, its
+    ``show_model_name`` writes the status bar."""
+
+    def __init__(self, window):
+        self.window = window
+        self.reader: model.Recognizer | None = None    # None: the window shows the model in use
+        self.snapshot: model.Snapshot | None = None
+        self.batches = 0
+        self.live = False            # following a run as it trains, rather than a scrubbed moment
+
+    @property
+    def active(self) -> bool:
+        return self.reader is not None
+
+    def show(self, timelapse: model.TimeLapse, snapshot: model.Snapshot, live: bool = False) -> None:
+        """Read the pad with ``snapshot``'s weights (one of ``timelapse``'s, or
+        the newest of its run) until :meth:`stop`."""
+        if self.reader is not None and snapshot is self.snapshot and live == self.live:
+            return
+        # The time-lapse's readers share one network: the one made last is the one in force.
+        self.reader = timelapse.reader_of(snapshot)
+        self.snapshot, self.batches, self.live = snapshot, timelapse.batches, live
+        self.window.setWindowTitle(f"{TITLE} — {self.what()}, not the model in use")
+        self.window.read_with(self.reader)
+        self.window.show_model_name()
+
+    def stop(self) -> None:
+        """Back to the model in use."""
+        if self.reader is None:
+            return
+        self.reader = self.snapshot = None
+        self.window.setWindowTitle(TITLE)
+        self.window.read_with(self.window.recognizer)
+        self.window.show_model_name()
+
+    def what(self) -> str:
+        """What the window shows: "training model at batch 120 of 1,500 (…)"."""
+        kind = "training model" if self.live else "time-lapse: training model"
+        return f"{kind} at {moment_text(self.snapshot, self.batches)}"
+
+    def status_text(self, in_use: str) -> str:
+        """The status bar's line while a moment is shown; ``in_use`` names the model in use."""
+        return f"Showing the {self.what()}. The model in use is still {in_use}."
