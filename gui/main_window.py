@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 import model
 from gui import settings as saved
@@ -35,7 +35,7 @@ from gui.state import ModelsInUse, ReadingRules
 from gui.status_line import StatusLine
 from gui.theme import ColourScheme
 from gui.view_menu import fill_view_menu
-from gui.watching import TrainingWatch
+from gui.watching import TrainingWatch, WatchBanner
 
 
 class MainWindow(FileDropTarget, QMainWindow):
@@ -60,7 +60,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self._build_central()
         self.reading = LiveReading(self.pad, lambda: self.views_action.isChecked(), self)
         self.reading.read.connect(self._show_reading)
-        self.watch = TrainingWatch(self)
+        self.watch = TrainingWatch(self, self.watch_banner)
         self.model_files = ModelFiles(self, self.models, self.files, self.settings)
         self.model_files.changed.connect(self._use_recognizer)
         self.drawing_files = DrawingFiles(self, self.files)
@@ -126,7 +126,14 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([400, 880])
-        self.setCentralWidget(self.splitter)
+        self.watch_banner = WatchBanner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.watch_banner)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
     def panels(self) -> dict[str, QWidget]:
         """Every view that can be shown or hidden, by its settings key."""

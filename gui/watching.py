@@ -8,7 +8,11 @@ only "Use this model" swaps a run's model in.
 """
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QSlider, QToolButton
+
 import model
+from gui.feature_maps import ElidedLabel
 
 TITLE = "LetterLens"
 
@@ -24,13 +28,45 @@ def moment_text(snapshot: model.Snapshot, batches: int) -> str:
     return f"{where} ({', '.join(facts)})" if facts else where
 
 
+class WatchBanner(QFrame):
+    """Across the top of the main window while it shows a training run's
+    moment: what it shows, the run's slider and play button (the Retrain
+    dialog's, mirrored, so the dialog may be moved away or minimised) and
+    the way back to the model in use."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(self.palette().ColorRole.AlternateBase)
+        # Shortened to fit ("…", whole in its tool tip): a small screen must not widen the window.
+        self.label = ElidedLabel()
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        font = self.label.font()
+        font.setBold(True)
+        self.label.setFont(font)
+        self.play_button = QToolButton()
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip("Scrub through the run, as in the Retrain window")
+        self.slider.setMinimumWidth(80)
+        self.back_button = QPushButton("Back to the model in use")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 2, 8, 2)
+        row.addWidget(self.label, 3)
+        row.addWidget(self.play_button)
+        row.addWidget(self.slider, 2)
+        row.addWidget(self.back_button)
+        self.hide()
+
+
 class TrainingWatch:
     """The main window's view of a training run.  ``window`` is the main
     window: its ``read_with`` points every view at a network, its
-    ``show_model_name`` writes the status bar."""
+    ``show_model_name`` writes the status bar; ``banner`` says what it shows."""
 
-    def __init__(self, window):
+    def __init__(self, window, banner: WatchBanner):
         self.window = window
+        self.banner = banner
         self.reader: model.Recognizer | None = None    # None: the window shows the model in use
         self.snapshot: model.Snapshot | None = None
         self.batches = 0
@@ -49,6 +85,9 @@ class TrainingWatch:
         self.reader = timelapse.reader_of(snapshot)
         self.snapshot, self.batches, self.live = snapshot, timelapse.batches, live
         self.window.setWindowTitle(f"{TITLE} — {self.what()}, not the model in use")
+        self.banner.label.setText(f"Showing the {self.what()}, not the model in use")
+        self.banner.label.setToolTip(self.banner.label.text())
+        self.banner.show()
         self.window.read_with(self.reader)
         self.window.show_model_name()
 
@@ -58,6 +97,7 @@ class TrainingWatch:
             return
         self.reader = self.snapshot = None
         self.window.setWindowTitle(TITLE)
+        self.banner.hide()
         self.window.read_with(self.window.recognizer)
         self.window.show_model_name()
 
@@ -68,4 +108,5 @@ class TrainingWatch:
 
     def status_text(self, in_use: str) -> str:
         """The status bar's line while a moment is shown; ``in_use`` names the model in use."""
-        return f"Showing the {self.what()}. The model in use is still {in_use}."
+        where = f"at batch {self.snapshot.batch:,}" + (f" of {self.batches:,}" if self.batches else "")
+        return f"Reading with the training model {where}, not the model in use ({in_use})"

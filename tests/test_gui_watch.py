@@ -200,3 +200,20 @@ def test_the_kernels_time_lapse_exports_as_an_animated_gif(qtbot, window, tmp_pa
     with Image.open(path) as gif:
         assert gif.format == "GIF" and gif.n_frames == len(timelapse) and gif.size == (760, 380)
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_the_main_windows_banner_says_what_it_shows_scrubs_and_goes_back(qtbot, window):
+    dialog = scratch_dialog(window)
+    timelapse = run_to_the_end(qtbot, dialog)
+    banner = window.watch_banner
+    assert banner.isHidden()                              # the model in use: no banner
+    dialog.showMinimized()                                # the dialog out of the way: the banner drives
+    scrub(dialog.timelapse_view, 0)
+    assert banner.isVisible() and "batch 0 of" in banner.label.text()
+    assert banner.slider.maximum() == len(timelapse) - 1 and banner.slider.value() == 0
+    banner.slider.setValue(2)
+    assert dialog.timelapse_view.slider.value() == 2 and window.watch.snapshot is timelapse[2]
+    assert f"batch {timelapse[2].batch:,} of" in banner.label.text()
+    banner.back_button.click()
+    assert banner.isHidden() and not window.watch.active
+    assert window.reading.recognizer is window.recognizer and window.windowTitle() == "LetterLens"

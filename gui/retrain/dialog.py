@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout
 
 import model
@@ -42,6 +42,8 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.main_window = window
         self.setWindowTitle("Retrain the network")
         self.setAcceptDrops(True)           # data set files and folders dropped here are added
+        # Out of the way while the main window is watched: its banner has the slider too.
+        self.setWindowFlag(Qt.WindowType.WindowMinimizeButtonHint)
         self.sources: dict[str, object] = {}        # key -> data set (loaded once)
         self.run: TrainingRun | None = None
         self.outcome = None
@@ -55,6 +57,8 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.timelapse_view = TimeLapseView()
         self.timelapse_view.show_moment.connect(window.watch.show)
         self.timelapse_view.show_model_in_use.connect(window.watch.stop)
+        self.timelapse_view.mirror_to(window.watch_banner.slider, window.watch_banner.play_button)
+        window.watch_banner.back_button.clicked.connect(self.timelapse_view.stop_showing)
         self.timelapse_view.save_button.clicked.connect(lambda: self.save_timelapse())
         self.timelapse_view.export_button.clicked.connect(lambda: self.export_kernels())
         layout = QVBoxLayout(self)

@@ -32,6 +32,7 @@ class TimeLapseView(QGroupBox):
         self.latest: model.LatestSnapshot | None = None     # the running run's newest weights
         self.running = False
         self.live = False              # the slider at the right end of a running run: follow it
+        self._mirrors: list[tuple[QSlider, QToolButton]] = []
         self.switch = QCheckBox("Show the model being trained in the main window")
         self.switch.setToolTip("The main window's bars and maps read your drawing with the weights of the run, "
                                "4 times a second. The model in use is not changed.")
@@ -103,6 +104,27 @@ class TimeLapseView(QGroupBox):
         if not self.running:
             self.switch.setChecked(on)
 
+    def mirror_to(self, slider: QSlider, play_button: QToolButton) -> None:
+        """Another slider and play button (the main window's banner) that act as these do."""
+        self._mirrors.append((slider, play_button))
+        slider.valueChanged.connect(lambda value: value != self.slider.value() and self.slider.setValue(value))
+        play_button.setCheckable(True)
+        play_button.toggled.connect(self.play_button.setChecked)
+        self._sync_mirrors()
+
+    def _sync_mirrors(self) -> None:
+        for slider, play_button in self._mirrors:
+            for widget in (slider, play_button):
+                widget.blockSignals(True)       # what is set here is no user's act
+            slider.setRange(self.slider.minimum(), self.slider.maximum())
+            slider.setValue(self.slider.value())
+            play_button.setChecked(self.play_button.isChecked())
+            play_button.setIcon(self.play_button.icon())
+            play_button.setToolTip(self.play_button.toolTip())
+            for widget in (slider, play_button):
+                widget.setEnabled(self.slider.isEnabled())
+                widget.blockSignals(False)
+
     # -------------------------------------------------------------- showing
     def _poll(self) -> None:
         count = len(self.timelapse)
@@ -141,6 +163,7 @@ class TimeLapseView(QGroupBox):
         """The user moved the slider: show that moment (switching watching on);
         at the right end of a running run, follow it live again."""
         self.live = self.running and value == self.slider.maximum()
+        self._sync_mirrors()
         if not self.switch.isChecked() and self.timelapse is not None:
             self.switch.setChecked(True)      # shows the chosen moment
         else:
@@ -149,6 +172,7 @@ class TimeLapseView(QGroupBox):
     def _play(self, playing: bool) -> None:
         self.play_button.setIcon(self.style().standardIcon(
             QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay))
+        self._sync_mirrors()
         if not playing:
             self._play_timer.stop()
             return
@@ -169,6 +193,7 @@ class TimeLapseView(QGroupBox):
         if value is not None:
             self.slider.setValue(value)
         self.slider.blockSignals(False)
+        self._sync_mirrors()
 
     def _describe(self, snapshot: model.Snapshot) -> None:
         when = "now" if self.live and self.running else f"moment {self.slider.value() + 1} of {len(self.timelapse)}"
@@ -182,3 +207,4 @@ class TimeLapseView(QGroupBox):
         self.export_button.setEnabled(has_moments and not self.running)
         if self.play_button.icon().isNull():
             self._play(self.play_button.isChecked())
+        self._sync_mirrors()
