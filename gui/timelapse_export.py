@@ -7,6 +7,7 @@ Qt draws each frame; Pillow writes the GIF, a format Qt reads but cannot write.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -55,8 +56,9 @@ def kernel_grid(kernels: np.ndarray, columns: int = 8) -> np.ndarray:
 
 def render_frame(snapshot: model.Snapshot, batches: int, kernels: np.ndarray,
                  prediction: model.Prediction | None) -> QImage:
-    """One frame: the kernels (each frame on its own symmetric scale, so the
-    first, random ones show as the noise they are), the input, the letters."""
+    """One frame: the kernels (each on its own symmetric scale, so that the
+    shape of every one shows, from the first random ones to the edge
+    detectors they become), the input, the letters."""
     image = QImage(*FRAME_SIZE, QImage.Format.Format_RGB32)
     image.fill(BACKGROUND)
     painter = QPainter(image)
@@ -67,16 +69,16 @@ def render_frame(snapshot: model.Snapshot, batches: int, kernels: np.ndarray,
     painter.setFont(font)
     painter.drawText(QRectF(16, 8, FRAME_SIZE[0] - 32, 26), Qt.AlignmentFlag.AlignLeft,
                      f"conv1 kernels at {moment_text(snapshot, batches)}")
-    bound = float(np.abs(kernels).max()) or 1.0
-    grid = kernel_grid(kernels)
-    painted = colour_image(np.nan_to_num(grid, nan=0.0), (-bound, bound))
+    bounds = np.abs(kernels).max(axis=(1, 2), keepdims=True)
+    grid = kernel_grid(kernels / np.where(bounds > 0, bounds, 1.0))
+    painted = colour_image(np.nan_to_num(grid, nan=0.0), (-1.0, 1.0))
     tiles = QRectF(16, 44, 440, 440 * grid.shape[0] / grid.shape[1])
     painter.drawImage(tiles, painted)
     _blank_gaps(painter, grid, tiles)
     font.setPixelSize(13)
     painter.setFont(font)
     painter.drawText(QRectF(16, tiles.bottom() + 8, 440, 20), Qt.AlignmentFlag.AlignLeft,
-                     f"blue − · black 0 · red +   (±{bound:.2f}, this frame's scale)")
+                     "blue − · black 0 · red +, each kernel on its own scale")
     if prediction is not None:
         _draw_reading(painter, prediction, QRectF(484, 44, 260, FRAME_SIZE[1] - 60))
     else:
@@ -127,14 +129,21 @@ def as_pillow(image: QImage) -> Image.Image:
 
 
 def export_kernels_gif(path: str | os.PathLike, timelapse: model.TimeLapse, ink=None,
-                       views: model.Views = model.ONE_VIEW) -> int:
+                       views: model.Views = model.ONE_VIEW,
+                       on_frame: Callable[[int, int], bool] | None = None) -> int:
     """Write ``timelapse``'s conv1 kernels, with ``ink``'s reading at each
-    moment (None: none), to ``path`` as a looping GIF; returns its frames.
+    moment (None: none), to ``path`` as a looping GIF; returns its frames,
+    or 0 when ``on_frame(done, total)`` said to stop (nothing is written).
     Reads on the calling thread (the app's UI thread, as every reading)."""
-    frames = []
-    for index in frame_indices(len(timelapse)):
+    frames, indices = [], frame_indices(len(timelapse))
+    # A network of its own: the time-lapse's readers share one, which the main window may be reading with.
+    net = model.build_model(timelapse.arch).eval()
+    reader = model.Recognizer(model.Checkpoint(net, timelapse.arch, timelapse.raster, {}), "export")
+    for index in indices:
+        if on_frame is not None and not on_frame(len(frames), len(indices)):
+            return 0
         snapshot = timelapse[index]
-        reader = timelapse.reader_of(snapshot)
+        net.load_state_dict(snapshot.state)
         kernels = reader.model.stages["conv1"].weight.detach().numpy()[:, 0].copy()
         prediction = reader.predict(ink, views) if ink else None
         frames.append(as_pillow(render_frame(snapshot, timelapse.batches, kernels, prediction)))

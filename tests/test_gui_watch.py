@@ -217,3 +217,17 @@ def test_the_main_windows_banner_says_what_it_shows_scrubs_and_goes_back(qtbot, 
     banner.back_button.click()
     assert banner.isHidden() and not window.watch.active
     assert window.reading.recognizer is window.recognizer and window.windowTitle() == "LetterLens"
+
+
+def test_an_export_leaves_the_shown_moment_alone_and_a_cancelled_one_writes_nothing(qtbot, window, tmp_path,
+                                                                                   monkeypatch):
+    draw_letter(qtbot, window, LETTERS["o"])
+    dialog = scratch_dialog(window)
+    timelapse = run_to_the_end(qtbot, dialog)
+    scrub(dialog.timelapse_view, 1)
+    assert dialog.export_kernels(str(tmp_path / "all.gif"))
+    window.reading.refresh()                              # read again after the export
+    np.testing.assert_allclose(window.prediction.probabilities, direct_reading(window, timelapse[1]), atol=1e-6)
+    monkeypatch.setattr("gui.retrain.dialog.QProgressDialog.wasCanceled", lambda self: True)
+    assert not dialog.export_kernels(str(tmp_path / "cancelled.gif"))
+    assert not (tmp_path / "cancelled.gif").exists() and not list(tmp_path.glob(".*partial"))

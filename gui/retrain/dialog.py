@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QMessageBox, QProgressDialog, QPushButton,
+                               QVBoxLayout)
 
 import model
 from gui.dialogs import FileDropTarget, busy_cursor, resize_within_screen
@@ -396,12 +397,23 @@ class RetrainDialog(FileDropTarget, QDialog):
                                               "conv1-kernels.gif", "Animated GIF (*.gif)")
         if timelapse is None or not path:
             return False
+        progress = QProgressDialog("Drawing the frames…", "Cancel", 0, len(timelapse), self)
+        progress.setWindowTitle("Export the kernels' time-lapse")
+        progress.setMinimumDuration(300)
+
+        def on_frame(done: int, total: int) -> bool:
+            progress.setMaximum(total)
+            progress.setValue(done)       # a modal progress dialog processes events here
+            return not progress.wasCanceled()
         try:
-            with busy_cursor():
-                frames = export_kernels_gif(path, timelapse, window.pad.strokes() if not window.pad.is_empty()
-                                            else None, window.reading_views())
+            frames = export_kernels_gif(path, timelapse, window.pad.strokes() if not window.pad.is_empty()
+                                        else None, window.reading_views(), on_frame)
         except OSError as exc:
             window.show_error("Can't export the time-lapse", f"{path}: {exc}")
+            return False
+        finally:
+            progress.close()
+        if not frames:
             return False
         window.files.remember_folder("export", path)
         self.progress_view.status.setText(f"exported {Path(path).name}: {frames} frames")
