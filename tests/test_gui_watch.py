@@ -91,7 +91,7 @@ def test_the_first_moment_shows_the_random_kernels_it_started_from(qtbot, window
 
 def test_the_main_window_follows_a_running_run_and_says_so_then_cancel_restores(qtbot, window):
     before, in_use = weights(window.recognizer), window.recognizer
-    dialog = scratch_dialog(window, epochs=60)            # long enough to be watched for a while
+    dialog = scratch_dialog(window, epochs=100)           # long enough to be watched for a while (then cancelled)
     dialog.start_button.click()
     qtbot.waitUntil(lambda: window.watch.active and window.watch.live, timeout=30_000)
     assert "training model at batch" in window.windowTitle()
@@ -121,7 +121,7 @@ def test_the_end_of_a_run_brings_back_the_model_in_use(qtbot, window):
 
 def test_closing_the_dialog_during_a_watched_run_leaves_the_model_in_use(qtbot, window, monkeypatch):
     before, in_use = weights(window.recognizer), window.recognizer
-    dialog = scratch_dialog(window, epochs=60)
+    dialog = scratch_dialog(window, epochs=100)
     dialog.start_button.click()
     qtbot.waitUntil(lambda: window.watch.active, timeout=30_000)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
