@@ -214,6 +214,8 @@ def test_the_main_windows_banner_says_what_it_shows_scrubs_and_goes_back(qtbot, 
     banner.slider.setValue(2)
     assert dialog.timelapse_view.slider.value() == 2 and window.watch.snapshot is timelapse[2]
     assert f"batch {timelapse[2].batch:,} of" in banner.label.text()
+    draw_letter(qtbot, window, LETTERS["x"])              # a new drawing is read by the scrubbed moment
+    np.testing.assert_allclose(window.prediction.probabilities, direct_reading(window, timelapse[2]), atol=1e-6)
     banner.back_button.click()
     assert banner.isHidden() and not window.watch.active
     assert window.reading.recognizer is window.recognizer and window.windowTitle() == "LetterLens"
