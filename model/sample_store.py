@@ -11,6 +11,10 @@ Nothing here ever deletes or overwrites a file it cannot read: a damaged or
 foreign file raises :class:`SampleStoreError`, and only an explicit
 :meth:`SampleStore.open_fresh_beside` moves it aside (renamed, not removed).
 Every write is one transaction, so a crash never leaves half a drawing.
+
+The file is kept in SQLite's write-ahead log (WAL) mode, so that programs
+reading it (the app, the command line) and one writing it do not wait for
+each other; SQLite keeps ``samples.sqlite-wal`` and ``-shm`` beside it.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import os
 import sqlite3
 import sys
 import threading
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +57,7 @@ CREATE TABLE samples (
 )
 """
 
+_SQLITE_HEADER = b"SQLite format 3\x00"     # the first bytes of every SQLite database
 _POINT = np.dtype("<f4")
 _OFFSET = np.dtype("<i4")
 
@@ -188,6 +194,8 @@ class SampleStore:
         self.path = path
         self._db = connection
         self._lock = threading.RLock()
+        self._file: tuple[int, int] | None = None     # the file opened (device, inode), to tell when it is gone
+        _open_stores.add(self)
 
     # ------------------------------------------------------------- opening
 
@@ -211,16 +219,29 @@ class SampleStore:
             raise SampleStoreError(path, "unavailable", f"{problem.removeprefix(f'cannot write {path}: ')}; "
                                    f"LetterLens keeps your samples there ({HOME_ENV} chooses another folder)")
         try:
+            return cls._open(path, path, timeout)
+        except SampleStoreError as exc:
+            # A WAL store is read through its -shm file, which SQLite cannot
+            # make in a folder it may not write.  With no log waiting to be
+            # applied the file alone holds every sample: read it as it is.
+            if (getattr(exc.__cause__, "sqlite_errorname", "") not in ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN")
+                    or os.path.exists(f"{path}-wal") or os.access(path.parent, os.W_OK | os.X_OK)):
+                raise
+            return cls._open(path, f"{path.absolute().as_uri()}?mode=ro&immutable=1", timeout)
+
+    @classmethod
+    def _open(cls, path: Path, address: str | Path, timeout: float) -> "SampleStore":
+        try:
             # Autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
-            connection = sqlite3.connect(path, timeout=timeout, isolation_level=None,
-                                         check_same_thread=False)
+            connection = sqlite3.connect(address, timeout=timeout, isolation_level=None,
+                                         check_same_thread=False, uri=isinstance(address, str))
         except sqlite3.Error as exc:
             raise _translate(path, exc) from exc
         store = cls(path, connection)
         try:
             store._prepare()
         except BaseException:
-            connection.close()
+            store.close()
             raise
         return store
 
@@ -234,6 +255,11 @@ class SampleStore:
         errors whose ``can_set_aside`` is true: a locked file is in use, and
         moving it would split the samples between two files."""
         path = Path(path) if path is not None else default_store_path()
+        # A store of this program still open on the old file would, once
+        # closed, delete the -wal and -shm at this name: the new store's.
+        for store in list(_open_stores):
+            if os.path.abspath(store.path) == os.path.abspath(path):
+                store.close()
         moved = None
         if path.exists():
             stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
@@ -254,6 +280,7 @@ class SampleStore:
         so several programs open it at once without waiting on each other."""
         with self._query() as db:
             version, app_id, tables = _schema_facts(db)
+        created = False
         if (version, app_id, tables) == (0, 0, 0):
             with self._transaction() as db:
                 version, app_id, tables = _schema_facts(db)   # another program may have made it meanwhile
@@ -261,7 +288,7 @@ class SampleStore:
                     db.execute(SCHEMA)
                     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                    version, app_id = SCHEMA_VERSION, APPLICATION_ID
+                    version, app_id, created = SCHEMA_VERSION, APPLICATION_ID, True
         if app_id != APPLICATION_ID:
             raise SampleStoreError(self.path, "foreign",
                                    "is an SQLite database, but not a LetterLens samples file; "
@@ -275,6 +302,27 @@ class SampleStore:
             problems = [row[0] for row in db.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
             raise _corrupt(self.path, problems[0])
+        self._use_write_ahead_log(wait=created)
+        self._file = _watch(self.path)
+
+    def _use_write_ahead_log(self, wait: bool) -> None:
+        """The mode is kept in the file and every connection follows it, so a
+        store is switched once: a new one just after its schema is made, an
+        older one when opened.  Switching takes an exclusive lock; for an
+        older store it is only tried (opening waits for no other program)
+        and where it cannot be done (another program using the file, a
+        read-only file) the store works on with its rollback journal."""
+        with self._lock:
+            timeout = self._db.execute("PRAGMA busy_timeout").fetchone()[0]
+            try:
+                if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    if not wait:
+                        self._db.execute("PRAGMA busy_timeout = 0")
+                    self._db.execute("PRAGMA journal_mode = WAL").fetchone()
+            except sqlite3.Error:
+                pass
+            finally:
+                self._db.execute(f"PRAGMA busy_timeout = {timeout}")
 
     # ------------------------------------------------------------- plumbing
 
@@ -283,6 +331,7 @@ class SampleStore:
         """Statements outside a transaction (reads), errors translated."""
         with self._lock:
             self._check_open()
+            self._check_same_file()
             try:
                 yield self._db
             except sqlite3.Error as exc:
@@ -298,6 +347,7 @@ class SampleStore:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
+                    self._check_same_file()
                     yield self._db
                     self._db.execute("COMMIT")
                 except BaseException:
@@ -306,6 +356,24 @@ class SampleStore:
                     raise
             except sqlite3.Error as exc:
                 raise _translate(self.path, exc) from exc
+
+    def _check_same_file(self) -> None:
+        """In WAL mode SQLite goes on using a database file that was deleted,
+        moved away or overwritten (writing into its log, where nothing would
+        find the samples, and reading its cached pages): check that the file
+        is still there and still a database."""
+        if self._file is None:
+            return
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            raise _missing(self.path) from None
+        except OSError:
+            return              # unreadable now: SQLite's own error will say why
+        if (found.st_dev, found.st_ino) != self._file:
+            raise _missing(self.path)
+        if _header(self._file) not in (None, _SQLITE_HEADER):
+            raise _corrupt(self.path, "its first bytes were overwritten")
 
     def _check_open(self) -> None:
         if self._db is None:
@@ -316,6 +384,9 @@ class SampleStore:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+                _unwatch(self._file)        # after the connection: see _watch
+                self._file = None
+            _open_stores.discard(self)
 
     def __enter__(self) -> "SampleStore":
         return self
@@ -466,6 +537,65 @@ def _to_stroke_set(name: str, samples: list[Sample]) -> StrokeSet:
     return StrokeSet(name, batch, labels, np.full(len(samples), WRITER))
 
 
+# ------------------------------------------------------- watching the file
+
+_open_stores: "weakref.WeakSet[SampleStore]" = weakref.WeakSet()
+
+# One read-only descriptor per database file in this program, shared by the
+# stores open on it and closed after the last of them.  On POSIX, closing any
+# descriptor of a file drops every lock this process holds on it, SQLite's
+# included; a WAL store that lost its shared lock has its log deleted under
+# it by the next program that closes the file, and the adds of the two sides
+# then overwrite each other.  So the file is never opened and closed per read.
+_watched: dict[tuple[int, int], list[int]] = {}     # (device, inode) -> [descriptor, stores using it]
+_watched_lock = threading.Lock()
+
+
+def _watch(path: Path) -> tuple[int, int] | None:
+    """Start watching the file at ``path``; returns its (device, inode)."""
+    with _watched_lock:
+        try:
+            found = os.stat(path)
+        except OSError:
+            return None
+        key = (found.st_dev, found.st_ino)
+        if key in _watched:
+            _watched[key][1] += 1
+            return key
+        try:
+            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError:
+            return None
+        opened = os.fstat(descriptor)
+        if (opened.st_dev, opened.st_ino) != key:
+            return None     # replaced this instant: nothing watched, and the descriptor kept (see above)
+        _watched[key] = [descriptor, 1]
+        return key
+
+
+def _unwatch(key: tuple[int, int] | None) -> None:
+    with _watched_lock:
+        if key in _watched:
+            _watched[key][1] -= 1
+            if not _watched[key][1]:
+                os.close(_watched.pop(key)[0])
+
+
+def _header(key: tuple[int, int]) -> bytes | None:
+    """The first bytes of the watched file, or None when they cannot be read."""
+    with _watched_lock:
+        if key not in _watched:
+            return None
+        descriptor = _watched[key][0]
+        try:
+            if hasattr(os, "pread"):
+                return os.pread(descriptor, len(_SQLITE_HEADER), 0)
+            os.lseek(descriptor, 0, os.SEEK_SET)
+            return os.read(descriptor, len(_SQLITE_HEADER))
+        except OSError:
+            return None
+
+
 # -------------------------------------------------------------------- errors
 
 def _corrupt(path: Path, detail: str) -> SampleStoreError:
@@ -475,13 +605,24 @@ def _corrupt(path: Path, detail: str) -> SampleStoreError:
                             f"(the damaged file is kept under a new name)")
 
 
+def _missing(path: Path) -> SampleStoreError:
+    return SampleStoreError(path, "missing", "the samples database was moved or deleted while LetterLens "
+                            "was using it; put it back, or start a new collection")
+
+
 def _translate(path: Path, exc: sqlite3.Error) -> SampleStoreError:
     """sqlite3's exception -> our error with the file name and what to do."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
     if not path.exists():       # sqlite then says "attempt to write a readonly database"
-        return SampleStoreError(path, "missing", "the samples database was moved or deleted while LetterLens "
-                                "was using it; put it back, or start a new collection")
+        return _missing(path)
+    folder_shut = not os.access(path.parent, os.W_OK | os.X_OK)
+    if name == "SQLITE_READONLY_DIRECTORY" or (name == "SQLITE_CANTOPEN" and folder_shut):
+        return SampleStoreError(path, "unavailable", f"cannot use the samples database: no permission to write "
+                                f"in {path.parent}, where SQLite keeps its working files beside it")
+    if name.startswith("SQLITE_READONLY"):
+        return SampleStoreError(path, "unavailable", "the samples database is read-only (no permission to "
+                                "write it or its folder): the samples can be read, not changed")
     if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text or "malformed" in text:
         return _corrupt(path, text)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:

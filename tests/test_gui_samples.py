@@ -260,6 +260,7 @@ def test_a_locked_database_is_reported_and_the_app_still_starts(qtbot, settings)
     first = model.SampleStore.open()
     first.close()
     holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")   # in WAL mode, what keeps readers out too
     holder.execute("BEGIN EXCLUSIVE")
     try:
         window = make_window(qtbot, settings)

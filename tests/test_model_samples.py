@@ -1,4 +1,5 @@
 """My samples: the SQLite store of the user's own drawings, its faults, and its command line."""
+import os
 import sqlite3
 import subprocess
 import sys
@@ -275,14 +276,34 @@ def test_a_locked_database_gives_a_clear_error_then_works_again(filled):
                 store.add(CROSS, "x")
             assert caught.value.reason == "locked"
             assert time.perf_counter() - started < 5   # a short wait, not a hang
-            with pytest.raises(SampleStoreError, match="in use"):
-                SampleStore.open(filled, timeout=0.1)
+            # Opening only reads a current store: another program writing does not keep it shut.
+            with SampleStore.open(filled, timeout=0.1) as reader:
+                assert reader.count() == 200
         finally:
             other.execute("ROLLBACK")
             other.close()
         assert store.count() == 200          # the failed write left no trace
         store.add(CROSS, "x")
         assert store.count() == 201
+
+
+def test_a_store_in_a_folder_that_cannot_be_written_is_read_and_says_why_it_cannot_change(tmp_path):
+    path = tmp_path / "shut" / "samples.sqlite"
+    with SampleStore.open(path) as store:
+        store.add(CROSS, "x")
+    before = path.read_bytes()
+    path.parent.chmod(0o555)        # SQLite cannot make the -shm file it reads a WAL store with
+    try:
+        if os.access(path.parent, os.W_OK):
+            pytest.skip("folder permissions do not bind this user")
+        with SampleStore.open(path) as store:
+            assert store.count() == 1 and same_ink(store.ink(1), CROSS)
+            with pytest.raises(SampleStoreError, match="read-only") as caught:
+                store.add(HOOK, "h")
+            assert caught.value.reason == "unavailable"
+    finally:
+        path.parent.chmod(0o755)
+    assert path.read_bytes() == before and os.listdir(path.parent) == ["samples.sqlite"]
 
 
 def test_a_folder_is_not_a_database(tmp_path):
@@ -397,13 +418,17 @@ import sys, time
 from pathlib import Path
 import numpy as np
 from model import SampleStore
-path, go, adds = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+path, go, adds, each_alone = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+Path(sys.argv[2] + "-" + sys.argv[5]).touch()          # ready
 while not go.exists():
     time.sleep(0.001)
-with SampleStore.open(path) as store:          # the default lock timeout, as the app and the CLI use
-    for i in range(adds):
-        store.add([np.array([[0.0, 0.0], [float(i), 10.0 + i]])], "abcdefghij"[i % 10])
-print("done")
+store = SampleStore.open(path)          # the default lock timeout, as the app and the CLI use
+for i in range(adds):
+    if each_alone:                      # as the command line does: open, add, close
+        store.close()
+        store = SampleStore.open(path)
+    print(store.add([np.array([[0.0, 0.0], [float(i), 10.0 + i]])], "abcdefghij"[i % 10]))
+store.close()
 """
 
 
@@ -413,16 +438,50 @@ def test_every_add_from_several_programs_at_once_is_stored(tmp_path, existing):
     if existing:
         SampleStore.open(path).close()
     writers, adds = 6, 40
-    programs = [subprocess.Popen([sys.executable, "-c", WRITER_PROGRAM, str(path), str(go), str(adds)],
-                                 cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True) for _ in range(writers)]
-    time.sleep(2.0)        # all of them started and waiting
+    # Half keep the store open (the app), half open it for each add (the command line).
+    programs = [subprocess.Popen([sys.executable, "-c", WRITER_PROGRAM, str(path), str(go), str(adds), str(k % 2),
+                                  str(k)], cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for k in range(writers)]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("go-*"))) < writers and time.monotonic() < deadline:
+        time.sleep(0.05)
     go.touch()
     outcomes = [program.communicate(timeout=300) for program in programs]
-    assert all(out.strip() == "done" for out, _ in outcomes), [err[-300:] for _, err in outcomes]
+    assert all(program.returncode == 0 for program in programs), [err[-300:] for _, err in outcomes]
+    said = [int(line) for out, _ in outcomes for line in out.split()]
+    assert len(said) == writers * adds
     with SampleStore.open(path) as store:
-        assert store.count() == writers * adds
-        assert len({info.id for info in store.list()}) == writers * adds
+        assert sorted(info.id for info in store.list()) == sorted(said) == list(range(1, writers * adds + 1))
+
+
+OPEN_ADD_CLOSE_PROGRAM = """
+import sys
+import numpy as np
+from model import SampleStore
+with SampleStore.open(sys.argv[1]) as store:    # as the command line's count does
+    store.count()
+for i in range(5):                              # and five runs of its add
+    with SampleStore.open(sys.argv[1]) as store:
+        print(store.add([np.array([[0.0, 0.0], [1.0, 2.0 + i]])], "o"))
+"""
+
+
+def test_adds_of_a_program_that_comes_and_goes_while_the_app_keeps_the_store_open_are_all_kept(tmp_path):
+    # The sequence that lost adds in WAL mode when the app dropped its lock on
+    # the file: the other program's first close deleted the log the app was
+    # using, its adds went to a new log, and the app, trusting its cached
+    # pages, handed out the same ids again and wrote over them.
+    path = tmp_path / "samples.sqlite"
+    with SampleStore.open(path) as app:
+        said = [app.add(CROSS, "x")]
+        other = subprocess.run([sys.executable, "-c", OPEN_ADD_CLOSE_PROGRAM, str(path)], capture_output=True,
+                               text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
+        assert other.returncode == 0, other.stderr[-300:]
+        said += [int(line) for line in other.stdout.split()]
+        said += [app.add(HOOK, "h") for _ in range(5)]
+        assert app.count() == 11
+    with SampleStore.open(path) as store:
+        assert sorted(info.id for info in store.list()) == sorted(said) == list(range(1, 12))
 
 
 def test_opening_a_current_store_takes_no_write_lock(tmp_path):
@@ -443,6 +502,21 @@ def test_the_store_waits_several_seconds_for_another_programs_write(tmp_path):
     assert DEFAULT_TIMEOUT_S >= 5
     with SampleStore.open(tmp_path / "samples.sqlite") as store:
         assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == DEFAULT_TIMEOUT_S * 1000
+
+
+def test_the_store_is_in_wal_mode_and_an_old_one_is_switched_to_it(tmp_path):
+    new, old = tmp_path / "new.sqlite", tmp_path / "old.sqlite"
+    with SampleStore.open(new) as store:
+        store.add(CROSS, "x")
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with SampleStore.open(old) as store:
+        store.add(HOOK, "h")
+        store._db.execute("PRAGMA journal_mode = DELETE")        # as LetterLens kept it before
+    with SampleStore.open(old) as store:
+        assert store.count() == 1
+    for path in (new, old):
+        with sqlite3.connect(path) as raw:                            # any other program's connection too
+            assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_command_line_export_to_a_folder_says_so_and_writes_nothing_beside_it(tmp_path, capsys):
