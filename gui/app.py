@@ -3,10 +3,14 @@ import gc
 import os
 import sys
 
+# The reader (torch) before any Qt module: once PySide6 is imported, its
+# import hook reads the source of every module imported after it, and torch
+# brings about a thousand; imported first, the app is up ~0.2 s sooner.
+import model
+import model.recognizer  # noqa: F401  (isort: skip)
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-import model
 from gui.main_window import MainWindow
 from gui.getting_started import should_show_getting_started
 from gui.settings import MODEL_FILE_KEY, open_settings, text_setting

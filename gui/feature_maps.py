@@ -23,6 +23,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gui.colour_bar import ColourBar
 from gui.theme import DARK_MAP_BACKGROUND, FollowsColourScheme, map_background
 
 COLOR_MAP = pg.colormap.get("CET-D4")      # blue - black - red, perceptually even
@@ -253,9 +254,7 @@ class ImagePlot(FollowsColourScheme, pg.GraphicsLayoutWidget):
         self.follow_colour_scheme()
         self.color_bar = None
         if color_bar:
-            self.color_bar = pg.ColorBarItem(colorMap=COLOR_MAP, values=(-1, 1), interactive=False,
-                                             width=12, rounding=1e-9)
-            self.color_bar.setImageItem(self.image)
+            self.color_bar = ColourBar(COLOR_MAP, (-1.0, 1.0), width=12)
             self.addItem(self.color_bar)
             self.ci.layout.setContentsMargins(2, 8, 2, 8)     # room for the bar's end labels, half above and below it
             # Labels without tick lines: a line on a half pixel was cached one
@@ -280,7 +279,7 @@ class ImagePlot(FollowsColourScheme, pg.GraphicsLayoutWidget):
         :func:`map_levels`."""
         self.image.setImage(data, autoLevels=False, levels=levels)
         if self.color_bar is not None and levels != self._levels:
-            self.color_bar.setLevels(levels)    # only on a change: the bar's axis is then laid out again
+            self.color_bar.set_levels(levels)   # only on a change: the bar's axis is then laid out again
         self._levels = levels
         if data.shape != self._shape:
             self._shape = data.shape

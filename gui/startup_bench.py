@@ -37,7 +37,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 IMPORT_FLOOR = ("import os, time, torch, PySide6.QtWidgets, pyqtgraph\n"
                 "print(time.time(), flush=True)\n"
                 "os._exit(0)")
-APP_PROBE = "import gui.startup_bench\ngui.startup_bench.probe_app_start()"
+# The app's module first, as main.py imports it: the watcher's own imports
+# (Qt among them) must not change the order in which the app loads its own.
+APP_PROBE = "import gui.app\nimport gui.startup_bench\ngui.startup_bench.probe_app_start()"
 PROBE_TIMEOUT_S = 120.0
 
 
