@@ -176,9 +176,12 @@ def _unpack(points: bytes, strokes: bytes) -> tuple[np.ndarray, np.ndarray] | No
 
 
 def _schema_facts(db: sqlite3.Connection) -> tuple[int, int, int]:
-    """(user_version, application_id, number of schema objects): all 0 in a new file."""
-    return (db.execute("PRAGMA user_version").fetchone()[0], db.execute("PRAGMA application_id").fetchone()[0],
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+    """(user_version, application_id, number of schema objects): all 0 in a new file.
+    One statement, so one snapshot: read one by one, a store another program
+    was creating meanwhile could read as version 0, id 0 and one table, foreign."""
+    return db.execute("SELECT (SELECT user_version FROM pragma_user_version), "
+                      "(SELECT application_id FROM pragma_application_id), "
+                      "(SELECT count(*) FROM sqlite_master)").fetchone()
 
 
 def _now() -> str:

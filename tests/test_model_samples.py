@@ -563,3 +563,37 @@ def test_ctrl_c_during_an_import_ends_in_one_line_and_adds_nothing(tmp_path, cap
     assert capsys.readouterr().err.startswith("\ninterrupted: the samples are as they were")
     with SampleStore.open(tmp_path / "a.sqlite") as store:
         assert store.count() == 0
+
+
+def test_a_store_another_program_creates_meanwhile_is_never_read_half_made(tmp_path):
+    # Opening reads the file's version, id and tables; read one by one, a
+    # store created between two of those reads looked foreign (version 0,
+    # id 0, one table) and another program refused it.
+    from model.sample_store import APPLICATION_ID, SCHEMA, SCHEMA_VERSION, _schema_facts
+    path = tmp_path / "samples.sqlite"
+    reader, creator = sqlite3.connect(path, isolation_level=None), sqlite3.connect(path, isolation_level=None)
+
+    class Fetched:
+        def __init__(self, row):
+            self.row = row
+
+        def fetchone(self):
+            return self.row
+
+    class CreatedAfterTheFirstRead:
+        created = False
+
+        def execute(self, sql):
+            row = reader.execute(sql).fetchone()        # read, and its snapshot let go
+            if not self.created:
+                self.created = True
+                creator.executescript(f"BEGIN; {SCHEMA}; PRAGMA application_id = {APPLICATION_ID}; "
+                                      f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            return Fetched(row)
+
+    try:
+        facts = _schema_facts(CreatedAfterTheFirstRead())
+    finally:
+        reader.close()
+        creator.close()
+    assert facts == (0, 0, 0) or facts[:2] == (SCHEMA_VERSION, APPLICATION_ID)    # all before, or all after
