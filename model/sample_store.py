@@ -15,6 +15,8 @@ Every write is one transaction, so a crash never leaves half a drawing.
 The file is kept in SQLite's write-ahead log (WAL) mode, so that programs
 reading it (the app, the command line) and one writing it do not wait for
 each other; SQLite keeps ``samples.sqlite-wal`` and ``-shm`` beside it.
+WAL needs the programs to share memory through ``-shm``, so they must run
+on one machine: a store on a network folder is for one computer at a time.
 """
 from __future__ import annotations
 
@@ -198,7 +200,10 @@ class SampleStore:
         self._db = connection
         self._lock = threading.RLock()
         self._file: tuple[int, int] | None = None     # the file opened (device, inode), to tell when it is gone
-        _open_stores.add(self)
+        # A store dropped without close() still closes its connection, then lets the file go (see _watch).
+        self._release = weakref.finalize(self, _release, connection, None)
+        with _watched_lock:
+            _open_stores.add(self)
 
     # ------------------------------------------------------------- opening
 
@@ -260,7 +265,9 @@ class SampleStore:
         path = Path(path) if path is not None else default_store_path()
         # A store of this program still open on the old file would, once
         # closed, delete the -wal and -shm at this name: the new store's.
-        for store in list(_open_stores):
+        with _watched_lock:
+            open_stores = list(_open_stores)
+        for store in open_stores:
             if os.path.abspath(store.path) == os.path.abspath(path):
                 store.close()
         moved = None
@@ -307,6 +314,8 @@ class SampleStore:
             raise _corrupt(self.path, problems[0])
         self._use_write_ahead_log(wait=created)
         self._file = _watch(self.path)
+        self._release.detach()
+        self._release = weakref.finalize(self, _release, self._db, self._file)
 
     def _use_write_ahead_log(self, wait: bool) -> None:
         """The mode is kept in the file and every connection follows it, so a
@@ -385,11 +394,11 @@ class SampleStore:
     def close(self) -> None:
         with self._lock:
             if self._db is not None:
-                self._db.close()
+                self._release()             # the connection, then the file
                 self._db = None
-                _unwatch(self._file)        # after the connection: see _watch
                 self._file = None
-            _open_stores.discard(self)
+            with _watched_lock:
+                _open_stores.discard(self)
 
     def __enter__(self) -> "SampleStore":
         return self
@@ -574,6 +583,13 @@ def _watch(path: Path) -> tuple[int, int] | None:
             return None     # replaced this instant: nothing watched, and the descriptor kept (see above)
         _watched[key] = [descriptor, 1]
         return key
+
+
+def _release(connection: sqlite3.Connection, key: tuple[int, int] | None) -> None:
+    """Close a store's connection, then stop watching its file: in that order,
+    so that SQLite's locks are never dropped while its connection is open."""
+    connection.close()
+    _unwatch(key)
 
 
 def _unwatch(key: tuple[int, int] | None) -> None:

@@ -597,3 +597,14 @@ def test_a_store_another_program_creates_meanwhile_is_never_read_half_made(tmp_p
         reader.close()
         creator.close()
     assert facts == (0, 0, 0) or facts[:2] == (SCHEMA_VERSION, APPLICATION_ID)    # all before, or all after
+
+
+def test_a_store_dropped_without_closing_lets_its_file_go(tmp_path):
+    import gc
+    from model import sample_store
+    store = SampleStore.open(tmp_path / "samples.sqlite")
+    key = store._file
+    assert key in sample_store._watched
+    del store
+    gc.collect()
+    assert key not in sample_store._watched       # no descriptor left open, no stale key for a reused inode
