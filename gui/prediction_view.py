@@ -199,10 +199,12 @@ class TopLetters(QWidget):
             painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
                              | Qt.TextFlag.TextWordWrap, self.confidence)
             return
-        half = self.height() // 2
+        self._runners_up_text.setTextWidth(text_box.width())
+        # A footnote wrapped onto a second line lifts both lines, rather than being cut off below.
+        half = self.height() // 2 - max(0, self.height() // 2 + 4 + round(self._runners_up_text.size().height())
+                                        - self.height())
         painter.setFont(self.line_font)
         painter.drawText(text_box.adjusted(0, 0, 0, half - self.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, self.confidence)
         painter.setFont(self.font())      # the runners-up in the ordinary font, as a footnote
-        self._runners_up_text.setTextWidth(text_box.width())
         painter.drawStaticText(text_box.left(), half + 4, self._runners_up_text)
