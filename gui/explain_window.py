@@ -82,7 +82,7 @@ class ExplainWindow(QWidget):
         layout.addWidget(self.tabs, 1)
         resize_within_screen(self, 1240, 780)    # the Step-through tab side by side; narrower ones wrap
 
-        self._recognizer = _UNSET
+        self._recognizer_of: dict[QWidget, object] = {}     # tab -> the network it was given
         self._shown: dict[QWidget, object] = {}        # tab -> the prediction it shows
         # While the pen moves the pad is read on every move, and a tab's charts
         # take 5 to 25 ms to redraw: following each reading would make the pen
@@ -110,19 +110,23 @@ class ExplainWindow(QWidget):
         """Bring the visible tab up to date with the main window's drawing and model."""
         if not self.isVisible():
             return
-        window = self.main_window
-        shown = window.reading.recognizer       # the model in use, or a training run's moment
-        if shown is not self._recognizer:
-            self._recognizer = shown
-            for page in self.pages:
-                page.set_recognizer(shown)
-            self._shown.clear()
-        prediction = window.prediction
+        prediction = self.main_window.prediction
         self._show_status(prediction)
         tab = self.current_tab()
+        self._give_network(tab)
         if self._shown.get(tab, _UNSET) is not prediction:
             tab.show_prediction(prediction)
             self._shown[tab] = prediction
+
+    def _give_network(self, tab: QWidget) -> None:
+        """The network the main window reads with (the model in use, or a
+        training run's moment, 4 new ones a second): given to a tab when it
+        is shown, not to all six each time."""
+        shown = self.main_window.reading.recognizer
+        if self._recognizer_of.get(tab, _UNSET) is not shown:
+            self._recognizer_of[tab] = shown
+            tab.set_recognizer(shown)
+            self._shown.pop(tab, None)
 
     def current_tab(self) -> QWidget:
         return self.pages[self.tabs.currentIndex()]
@@ -170,6 +174,7 @@ class ExplainWindow(QWidget):
         """Step through ``stage``[channel, row, col] (a click on the main window's
         enlarged channel); shows the Step-through tab when this window is open."""
         self._shown.pop(self.step, None)         # re-shown below with the current drawing
+        self._give_network(self.step)
         if self.step.select(stage, channel, row, col) and self.isVisible():
             self.show_tab(self.step)
         self.follow()
