@@ -7,7 +7,7 @@ import sys
 # import hook reads the source of every module imported after it, and torch
 # brings about a thousand; imported first, the app is up ~0.2 s sooner.
 import model
-import model.recognizer  # noqa: F401  (isort: skip)
+model.Recognizer        # noqa: B018  (imports torch now, before Qt)
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
