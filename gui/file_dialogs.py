@@ -8,6 +8,12 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from gui.settings import text_setting
 
+TIMELAPSE_SUFFIX = ".timelapse.npz"     # what tells a time-lapse from a drawing file (both .npz) when dropped
+
+
+def is_timelapse_file(path: Path) -> bool:
+    return path.name.lower().endswith(TIMELAPSE_SUFFIX)
+
 
 class FileDialogs:
     """``kind`` names a family of files (drawings, weights, data): each
@@ -31,11 +37,11 @@ class FileDialogs:
         path, _ = QFileDialog.getOpenFileName(self.parent, title, self.last_folder(kind), file_filter)
         return path or None
 
-    def save_path(self, title: str, kind: str, name: str, file_filter: str) -> str | None:
+    def save_path(self, title: str, kind: str, name: str, file_filter: str, suffix: str = "") -> str | None:
         """Where to save, asked in the last folder used for ``kind``, or None
-        if cancelled.  A name typed without the suffix of ``name`` gets it, or
-        the file could not be opened again by its type."""
-        suffix = Path(name).suffix
+        if cancelled.  A name typed without ``suffix`` (default: that of
+        ``name``) gets it, or the file could not be opened again by its type."""
+        suffix = suffix or Path(name).suffix
         start = str(Path(self.last_folder(kind)) / name)
         while True:
             path, _ = QFileDialog.getSaveFileName(self.parent, title, start, file_filter)

@@ -24,7 +24,7 @@ from gui.dialogs import (FileDropTarget, ModelCardDialog, ModelInfoDialog, Short
 from gui.drawing_files import DrawingFiles
 from gui.drawing_panel import DrawingPanel
 from gui.explain.saliency import saliency_overlay
-from gui.file_dialogs import FileDialogs
+from gui.file_dialogs import FileDialogs, is_timelapse_file
 from gui.getting_started import GettingStartedDialog
 from gui.live_reading import LiveReading, warm_up
 from gui.model_files import ModelFiles
@@ -35,7 +35,7 @@ from gui.state import ModelsInUse, ReadingRules
 from gui.status_line import StatusLine
 from gui.theme import ColourScheme
 from gui.view_menu import fill_view_menu
-from gui.watching import TrainingWatch, WatchBanner
+from gui.watching import TITLE, TrainingWatch, WatchBanner
 
 
 class MainWindow(FileDropTarget, QMainWindow):
@@ -53,7 +53,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.last_error_dialog: QMessageBox | None = None
         self.explain_window = None
         self.retrain_dialog = None
-        self.setWindowTitle("LetterLens")
+        self.setWindowTitle(TITLE)
 
         self.files = FileDialogs(self, self.settings)
         self.models = ModelsInUse(last_trained=lambda: self.retrain_dialog.trained if self.retrain_dialog else None)
@@ -285,9 +285,10 @@ class MainWindow(FileDropTarget, QMainWindow):
         """One dropped file opens as File ▸ Open weights (.pt) or Open drawing (.npz) would."""
         if len(paths) != 1:
             return None
-        suffix = ".timelapse.npz" if paths[0].name.lower().endswith(".timelapse.npz") else paths[0].suffix.lower()
-        opener = {".pt": self.model_files.open_weights, ".timelapse.npz": self.open_timelapse,
-                  ".npz": self.drawing_files.open_drawing}.get(suffix)
+        if is_timelapse_file(paths[0]):
+            return lambda: self.open_timelapse(str(paths[0]))
+        opener = {".pt": self.model_files.open_weights,
+                  ".npz": self.drawing_files.open_drawing}.get(paths[0].suffix.lower())
         return (lambda: opener(str(paths[0]))) if opener else None
 
     def add_typed_sample(self) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar
 
+from gui.feature_maps import ElidedLabel
 from gui.state import TimingText, bar_hint
 
 
@@ -17,7 +18,9 @@ class StatusLine:
         self.bar = bar
         self.timing = TimingText()
         self._hint = ""                 # the hint shown, once per hesitation
-        self.model_label = QLabel()
+        self.model_label = ElidedLabel()       # shortened with "…" on a narrow window, whole in its tool tip
+        self.model_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._training_moment = False
         self.timing_label = QLabel("")
         self.timing_label.setToolTip("Time to rasterize the drawing and run the network, last drawing "
                                      "(a finished drawing: all its views)")
@@ -31,7 +34,10 @@ class StatusLine:
         """Which network reads; a training run's moment stands out, so that
         nobody takes it for the model in use."""
         self.model_label.setText(text)
-        self.model_label.setStyleSheet("font-weight: bold" if training_moment else "")
+        self.model_label.setToolTip(text)
+        if training_moment != self._training_moment:     # a style sheet change re-polishes the label
+            self._training_moment = training_moment
+            self.model_label.setStyleSheet("font-weight: bold" if training_moment else "")
 
     def show_reading(self, prediction, top) -> None:
         """The time a reading took, and the hint its ``top`` letters call for."""

@@ -2,14 +2,15 @@
 of a training run (watched live, or scrubbed in its time-lapse).
 
 While a moment is shown, every view reads the pad with that moment's
-weights, and the title and status bar say so, so nobody takes the training
-model for the model in use.  The model in use itself never changes here:
-only "Use this model" swaps a run's model in.
+weights, and the title, a banner and the status bar say so, so nobody takes
+the training model for the model in use.  The model in use itself never
+changes here: only "Use this model" swaps a run's model in.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QSlider, QToolButton
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QSlider, QStyle, QToolButton
 
 import model
 from gui.feature_maps import ElidedLabel
@@ -17,36 +18,63 @@ from gui.feature_maps import ElidedLabel
 TITLE = "LetterLens"
 
 
-def moment_text(snapshot: model.Snapshot, batches: int) -> str:
-    """"batch 120 of 1,500 (epoch 1, loss 0.831)": where a snapshot stands in its run."""
+def batch_text(snapshot: model.Snapshot, batches: int) -> str:
+    """"batch 120 of 1,500": where a snapshot stands in its run."""
+    return f"batch {snapshot.batch:,} of {batches:,}" if batches else f"batch {snapshot.batch:,}"
+
+
+def facts_text(snapshot: model.Snapshot) -> str:
+    """"epoch 1, loss 0.831": how the run stood then ("" before its first batch)."""
     facts = [f"epoch {snapshot.epoch}"] if snapshot.epoch else []
     if snapshot.loss is not None:
         facts.append(f"loss {snapshot.loss:.3f}")
     if snapshot.val_accuracy is not None:
         facts.append(f"validation {snapshot.val_accuracy:.1%}")
-    where = f"batch {snapshot.batch:,} of {batches:,}" if batches else f"batch {snapshot.batch:,}"
-    return f"{where} ({', '.join(facts)})" if facts else where
+    return ", ".join(facts)
+
+
+def moment_text(snapshot: model.Snapshot, batches: int) -> str:
+    """"batch 120 of 1,500 (epoch 1, loss 0.831)"."""
+    facts = facts_text(snapshot)
+    return f"{batch_text(snapshot, batches)} ({facts})" if facts else batch_text(snapshot, batches)
+
+
+class JumpSlider(QSlider):
+    """A horizontal slider that jumps to where it is clicked, as a video's
+    does (a plain one steps a page at a time towards the click)."""
+
+    def __init__(self, parent=None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def mousePressEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton and self.maximum() > self.minimum():
+            handle = self.style().pixelMetric(QStyle.PixelMetric.PM_SliderLength, None, self)
+            value = QStyle.sliderValueFromPosition(self.minimum(), self.maximum(),
+                                                   round(event.position().x()) - handle // 2,
+                                                   max(1, self.width() - handle))
+            self.setValue(value)
+        super().mousePressEvent(event)       # and the handle, now under the pointer, drags on
 
 
 class WatchBanner(QFrame):
     """Across the top of the main window while it shows a training run's
-    moment: what it shows, the run's slider and play button (the Retrain
-    dialog's, mirrored, so the dialog may be moved away or minimised) and
-    the way back to the model in use."""
+    moment, in the highlight colour: what it shows, the run's slider and
+    play button (the Retrain dialog's, mirrored, so the dialog may be moved
+    away or minimised) and the way back to the model in use."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
-        self.setBackgroundRole(self.palette().ColorRole.AlternateBase)
+        self.setBackgroundRole(QPalette.ColorRole.Highlight)
         # Shortened to fit ("…", whole in its tool tip): a small screen must not widen the window.
         self.label = ElidedLabel()
+        self.label.setForegroundRole(QPalette.ColorRole.HighlightedText)
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         font = self.label.font()
         font.setBold(True)
         self.label.setFont(font)
         self.play_button = QToolButton()
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = JumpSlider()
         self.slider.setToolTip("Scrub through the run, as in the Retrain window")
         self.slider.setMinimumWidth(80)
         self.back_button = QPushButton("Back to the model in use")
@@ -85,7 +113,9 @@ class TrainingWatch:
         self.reader = timelapse.reader_of(snapshot)
         self.snapshot, self.batches, self.live = snapshot, timelapse.batches, live
         self.window.setWindowTitle(f"{TITLE} — {self.what()}, not the model in use")
-        self.banner.label.setText(f"Showing the {self.what()}, not the model in use")
+        # The warning first and the run's facts last, where a narrow window shortens the line.
+        facts = facts_text(snapshot)
+        self.banner.label.setText(f"Not the model in use: the {self.what()}" + (f" · {facts}" if facts else ""))
         self.banner.label.setToolTip(self.banner.label.text())
         self.banner.show()
         self.window.read_with(self.reader)
@@ -102,11 +132,11 @@ class TrainingWatch:
         self.window.show_model_name()
 
     def what(self) -> str:
-        """What the window shows: "training model at batch 120 of 1,500 (…)"."""
-        kind = "training model" if self.live else "time-lapse: training model"
-        return f"{kind} at {moment_text(self.snapshot, self.batches)}"
+        """What the window shows: "training model at batch 120 of 1,500"."""
+        where = f"training model at {batch_text(self.snapshot, self.batches)}"
+        return where if self.live else f"{where} (time-lapse)"
 
     def status_text(self, in_use: str) -> str:
         """The status bar's line while a moment is shown; ``in_use`` names the model in use."""
-        where = f"at batch {self.snapshot.batch:,}" + (f" of {self.batches:,}" if self.batches else "")
-        return f"Reading with the training model {where}, not the model in use ({in_use})"
+        return f"Not the model in use: reading with the training model at {batch_text(self.snapshot, self.batches)}" \
+               f" (the model in use: {in_use})"

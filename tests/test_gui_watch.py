@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+import gui.timelapse_export
 
 import model
 from gui_helpers import LETTERS, drag_events, draw_letter
@@ -113,10 +117,22 @@ def test_the_end_of_a_run_brings_back_the_model_in_use(qtbot, window):
     in_use = window.recognizer
     dialog = scratch_dialog(window)
     run_to_the_end(qtbot, dialog)
-    assert not window.watch.active and window.reading.recognizer is in_use
-    assert not dialog.timelapse_view.switch.isChecked()
-    dialog.use_model()                                    # only "Use this model" changes it
+    assert not window.watch.active and window.reading.recognizer is in_use and window.watch_banner.isHidden()
+    assert dialog.timelapse_view.switch.isChecked()       # as the user left it: the next run is watched too
+    scrub(dialog.timelapse_view, 1)                       # a moment shown, then the run's model used:
+    dialog.use_model()                                    # only "Use this model" changes the model in use
     assert window.recognizer is dialog.trained and window.reading.recognizer is dialog.trained
+    assert not window.watch.active and window.windowTitle() == "LetterLens"
+
+
+def test_every_run_from_scratch_is_watched_by_default(qtbot, window, monkeypatch):
+    dialog = scratch_dialog(window)
+    run_to_the_end(qtbot, dialog)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)  # the last model may go
+    seen = []
+    window.prediction_shown.connect(lambda: seen.append(window.watch.live))
+    run_to_the_end(qtbot, dialog)                         # a second run: watched live as the first was
+    assert any(seen)
 
 
 def test_closing_the_dialog_during_a_watched_run_leaves_the_model_in_use(qtbot, window, monkeypatch):
@@ -159,7 +175,7 @@ def test_a_saved_time_lapse_opens_again_from_the_file_menu(qtbot, window, tmp_pa
     dialog = scratch_dialog(window)
     timelapse = run_to_the_end(qtbot, dialog)
     path = tmp_path / "run.timelapse.npz"
-    assert dialog.save_timelapse(str(path))
+    assert dialog.timelapse_files.save(str(path))
     monkeypatch.setattr("gui.file_dialogs.QFileDialog.getOpenFileName", lambda *a, **k: (str(path), ""))
     window.open_timelapse_action.trigger()
     opened = dialog.timelapse_view.timelapse
@@ -174,7 +190,7 @@ def test_a_time_lapse_dropped_on_the_window_opens(qtbot, window, tmp_path):
     dialog = scratch_dialog(window)
     run_to_the_end(qtbot, dialog)
     path = tmp_path / "dropped.timelapse.npz"
-    assert dialog.save_timelapse(str(path))
+    assert dialog.timelapse_files.save(str(path))
     assert window.drop_action([path]) is not None
     _mime, _enter, drop = drag_events([path])
     window.dropEvent(drop)
@@ -196,7 +212,7 @@ def test_the_kernels_time_lapse_exports_as_an_animated_gif(qtbot, window, tmp_pa
     dialog = scratch_dialog(window)
     timelapse = run_to_the_end(qtbot, dialog)
     path = tmp_path / "kernels.gif"
-    assert dialog.export_kernels(str(path))
+    assert dialog.timelapse_files.export_kernels(str(path))
     with Image.open(path) as gif:
         assert gif.format == "GIF" and gif.n_frames == len(timelapse) and gif.size == (760, 380)
     assert not list(tmp_path.glob(".*partial"))
@@ -227,9 +243,54 @@ def test_an_export_leaves_the_shown_moment_alone_and_a_cancelled_one_writes_noth
     dialog = scratch_dialog(window)
     timelapse = run_to_the_end(qtbot, dialog)
     scrub(dialog.timelapse_view, 1)
-    assert dialog.export_kernels(str(tmp_path / "all.gif"))
+    assert dialog.timelapse_files.export_kernels(str(tmp_path / "all.gif"))
     window.reading.refresh()                              # read again after the export
     np.testing.assert_allclose(window.prediction.probabilities, direct_reading(window, timelapse[1]), atol=1e-6)
-    monkeypatch.setattr("gui.retrain.dialog.QProgressDialog.wasCanceled", lambda self: True)
-    assert not dialog.export_kernels(str(tmp_path / "cancelled.gif"))
+    # Cancel pressed on the progress dialog, shown at once as a long export's is.
+    show_at_once = QProgressDialog.setMinimumDuration
+    monkeypatch.setattr(QProgressDialog, "setMinimumDuration", lambda self, _ms: show_at_once(self, 0))
+    drawn = []
+    draw_frame = gui.timelapse_export.render_frame
+    monkeypatch.setattr("gui.timelapse_export.render_frame", lambda *a: drawn.append(1) or draw_frame(*a))
+    QTimer.singleShot(0, lambda: next(w for w in QApplication.topLevelWidgets()
+                                      if isinstance(w, QProgressDialog) and w.isVisible()).cancel())
+    assert not dialog.timelapse_files.export_kernels(str(tmp_path / "cancelled.gif"))
+    assert len(drawn) < len(timelapse)
     assert not (tmp_path / "cancelled.gif").exists() and not list(tmp_path.glob(".*partial"))
+
+
+def test_a_time_lapse_saved_under_a_plain_name_keeps_its_suffix(qtbot, window, tmp_path, monkeypatch):
+    dialog = scratch_dialog(window)
+    run_to_the_end(qtbot, dialog)
+    monkeypatch.setattr("gui.file_dialogs.QFileDialog.getSaveFileName", lambda *a, **k: (str(tmp_path / "mine"), ""))
+    assert dialog.timelapse_files.save()
+    assert (tmp_path / "mine.timelapse.npz").exists()      # so that dropped on the window, it opens as one
+
+
+def test_a_time_lapse_of_another_network_is_refused_in_words(qtbot, window, tmp_path):
+    flat = model.TimeLapse("flat")
+    net = model.build_model("flat")
+    flat.add(model.Snapshot(0, 0, None, None, {k: v.float() for k, v in net.state_dict().items()}), batches=1)
+    path = model.save_timelapse(tmp_path / "flat.timelapse.npz", flat)
+    assert not window.open_timelapse(str(path))
+    assert window.last_error_dialog.windowTitle() == "Can't show this time-lapse"
+    assert "'flat'" in window.last_error_dialog.text() and not window.watch.active
+
+
+def test_a_time_lapse_dropped_on_the_retrain_dialog_opens(qtbot, window, tmp_path):
+    dialog = scratch_dialog(window)
+    run_to_the_end(qtbot, dialog)
+    path = tmp_path / "run.timelapse.npz"
+    assert dialog.timelapse_files.save(str(path))
+    sources = len(dialog.sources)
+    dialog.drop_action([path])()
+    assert window.watch.active and len(dialog.sources) == sources      # opened, not added as a data set
+
+
+def test_the_slider_jumps_to_where_it_is_clicked(qtbot, window):
+    dialog = scratch_dialog(window)
+    timelapse = run_to_the_end(qtbot, dialog)
+    slider = dialog.timelapse_view.slider
+    scrub(dialog.timelapse_view, 0)
+    QTest.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() - 2, slider.height() // 2))
+    assert slider.value() == len(timelapse) - 1 and window.watch.snapshot is timelapse[-1]

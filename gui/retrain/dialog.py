@@ -9,19 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QMessageBox, QProgressDialog, QPushButton,
-                               QVBoxLayout)
+from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout
 
 import model
 from gui.dialogs import FileDropTarget, busy_cursor, resize_within_screen
 from gui.retrain.form import MY_SAMPLES, RetrainForm
 from gui.retrain.progress_view import ProgressView
 from gui.retrain.result_view import ResultView
+from gui.file_dialogs import is_timelapse_file
+from gui.retrain.timelapse_files import WATCHABLE_ARCH, TimeLapseFiles
 from gui.retrain.timelapse_view import TimeLapseView
 from gui.retrain.training_run import TrainingJob, TrainingRun
 from gui.state import UNSAVED
-
-TIMELAPSE_FILTER = "Time-lapses (*.timelapse.npz *.npz);;All files (*)"
 
 
 def default_data_folder() -> Path | None:
@@ -58,10 +57,13 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.timelapse_view = TimeLapseView()
         self.timelapse_view.show_moment.connect(window.watch.show)
         self.timelapse_view.show_model_in_use.connect(window.watch.stop)
+        self.timelapse_view.show_moment.connect(lambda _t, snapshot, _live: self.progress_view.mark_moment(snapshot.batch))
+        self.timelapse_view.show_model_in_use.connect(lambda: self.progress_view.mark_moment(None))
         self.timelapse_view.mirror_to(window.watch_banner.slider, window.watch_banner.play_button)
         window.watch_banner.back_button.clicked.connect(self.timelapse_view.stop_showing)
-        self.timelapse_view.save_button.clicked.connect(lambda: self.save_timelapse())
-        self.timelapse_view.export_button.clicked.connect(lambda: self.export_kernels())
+        self.timelapse_files = TimeLapseFiles(self, window, self.timelapse_view, self.progress_view)
+        self.timelapse_view.save_button.clicked.connect(lambda: self.timelapse_files.save())
+        self.timelapse_view.export_button.clicked.connect(lambda: self.timelapse_files.export_kernels())
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_columns(), 1)
         layout.addLayout(self._build_buttons())
@@ -183,8 +185,12 @@ class RetrainDialog(FileDropTarget, QDialog):
 
     def drop_action(self, paths):
         """Dropped files and folders are added, as Add files… and Add
-        folder… do; not during a run, whose data is fixed."""
-        return (lambda: self._add_dropped(paths)) if paths and not self.form.locked else None
+        folder… do; not during a run, whose data is fixed.  A time-lapse opens."""
+        if not paths or self.form.locked:
+            return None
+        if len(paths) == 1 and is_timelapse_file(paths[0]):
+            return lambda: self.open_timelapse(str(paths[0]))
+        return lambda: self._add_dropped(paths)
 
     def _add_dropped(self, paths) -> None:
         for path in paths:
@@ -239,7 +245,7 @@ class RetrainDialog(FileDropTarget, QDialog):
             return False
         self.outcome = self.trained = None
         arch = job.base.checkpoint.arch if job.base else "letternet"
-        if arch == "letternet":     # the network whose snapshots fold BatchNorm away as training does
+        if arch == WATCHABLE_ARCH:
             job.timelapse = model.TimeLapse(arch, job.base.checkpoint.raster if job.base else model.RasterConfig())
             job.latest = model.LatestSnapshot()
             self.timelapse_view.begin_run(job.timelapse, job.latest)
@@ -329,6 +335,7 @@ class RetrainDialog(FileDropTarget, QDialog):
     # ---------------------------------------------------------------- result
     def use_model(self) -> None:
         if self.trained is not None:
+            self.timelapse_view.stop_showing()      # the window then reads with the model it now uses
             self.main_window.model_files.use_model(self.trained)
 
     def save_as(self, path: str | None = None) -> bool:
@@ -352,69 +359,9 @@ class RetrainDialog(FileDropTarget, QDialog):
         self.timelapse_view.stop_showing()       # the main window back to the model in use
         super().reject()
 
-    # ------------------------------------------------------------ time-lapse
     def open_timelapse(self, path: str | None = None) -> bool:
-        """Scrub through a saved run (File ▸ Open time-lapse…)."""
+        """Scrub through a saved run (File ▸ Open time-lapse…), once no run is training."""
         if self.is_training():
             self.main_window.show_error("Training is running", "Open a saved time-lapse once this run has ended.")
             return False
-        path = path or self.main_window.files.open_path("Open a time-lapse", "timelapse", TIMELAPSE_FILTER)
-        if not path:
-            return False
-        try:
-            with busy_cursor():
-                timelapse = model.load_timelapse(path)
-        except model.TimeLapseError as exc:
-            self.main_window.show_error("Can't open this time-lapse", str(exc))
-            return False
-        self.main_window.files.remember_folder("timelapse", path)
-        self.timelapse_view.open(timelapse)
-        self.progress_view.show_status(f"{Path(path).name}: {len(timelapse)} moments of a run of "
-                                       f"{timelapse.batches:,} batches")
-        return True
-
-    def save_timelapse(self, path: str | None = None) -> bool:
-        timelapse = self.timelapse_view.timelapse
-        path = path or self.main_window.files.save_path("Save the time-lapse", "timelapse",
-                                                        "letterlens-run.timelapse.npz", TIMELAPSE_FILTER)
-        if timelapse is None or not path:
-            return False
-        try:
-            with busy_cursor():
-                saved = model.save_timelapse(path, timelapse)
-        except (OSError, ValueError) as exc:
-            self.main_window.show_error("Can't save the time-lapse", f"{path}: {exc}")
-            return False
-        self.main_window.files.remember_folder("timelapse", saved)
-        self.progress_view.status.setText(f"saved {saved.name}")
-        return True
-
-    def export_kernels(self, path: str | None = None) -> bool:
-        """The conv1 kernels' time-lapse, with the pad's reading beside them, as an animated GIF."""
-        from gui.timelapse_export import export_kernels_gif     # imported on first use
-        timelapse, window = self.timelapse_view.timelapse, self.main_window
-        path = path or window.files.save_path("Export the kernels' time-lapse", "export",
-                                              "conv1-kernels.gif", "Animated GIF (*.gif)")
-        if timelapse is None or not path:
-            return False
-        progress = QProgressDialog("Drawing the frames…", "Cancel", 0, len(timelapse), self)
-        progress.setWindowTitle("Export the kernels' time-lapse")
-        progress.setMinimumDuration(300)
-
-        def on_frame(done: int, total: int) -> bool:
-            progress.setMaximum(total)
-            progress.setValue(done)       # a modal progress dialog processes events here
-            return not progress.wasCanceled()
-        try:
-            frames = export_kernels_gif(path, timelapse, window.pad.strokes() if not window.pad.is_empty()
-                                        else None, window.reading_views(), on_frame)
-        except OSError as exc:
-            window.show_error("Can't export the time-lapse", f"{path}: {exc}")
-            return False
-        finally:
-            progress.close()
-        if not frames:
-            return False
-        window.files.remember_folder("export", path)
-        self.progress_view.status.setText(f"exported {Path(path).name}: {frames} frames")
-        return True
+        return self.timelapse_files.open(path)

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QProgressBar, QSizePolicy, QVBoxLayout
 
 from gui.feature_maps import ElidedLabel, FlexiblePlotWidget
@@ -67,10 +67,38 @@ class ProgressView(QGroupBox):
         self.acc_plot.setLabel("bottom", "validation accuracy %, by epoch")
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#e0662b", width=2))
         self.acc_curve = self.acc_plot.plot(pen=pg.mkPen("#2b7de0", width=2), symbol="o", symbolSize=6)
+        # Where the moment shown in the main window stands in the run (Watch it learn).
+        self.moment_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", width=1, style=Qt.PenStyle.DashLine))
+        self.moment_line.hide()
+        self.loss_plot.addItem(self.moment_line, ignoreBounds=True)
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # nothing to do with the keyboard: no Tab stop
+
+    def mark_moment(self, batch: int | None) -> None:
+        """A line on the loss chart at ``batch`` (None: none)."""
+        self.moment_line.setVisible(batch is not None)
+        if batch is not None:
+            self.moment_line.setValue(batch)
+
+    def show_timelapse(self, timelapse, name: str) -> None:
+        """A saved run's curves, from its snapshots: the loss at each, the
+        validation accuracy at each epoch's end."""
+        self.begin_run(max(1, max(s.epoch for s in timelapse.snapshots)))
+        for snapshot in timelapse.snapshots:
+            if snapshot.loss is not None:
+                self.losses.append(snapshot.loss)
+                self.loss_batches.append(snapshot.batch)
+            if snapshot.val_accuracy is not None:
+                self.accuracies.append((snapshot.epoch, snapshot.val_accuracy))
+        self._draw_curves()
+        self.progress_bar.setValue(1000)
+        self.progress_bar.setFormat(f"{name}: a saved run of {timelapse.batches:,} batches")
+        self.show_expectation(f"{len(timelapse)} moments; scrub or play them below")
 
     def begin_run(self, epochs: int) -> None:
         """Empty charts scaled for a run of ``epochs``, and its clock at zero."""
         self.losses, self.loss_batches, self.accuracies = [], [], []
+        self.mark_moment(None)
         self.loss_curve.setData([], [])
         self.acc_curve.setData([], [])
         self.progress_bar.setValue(0)
@@ -113,9 +141,13 @@ class ProgressView(QGroupBox):
         self.progress_bar.setFormat(f"{p.phase} · epoch {p.epoch}/{p.epochs} · %p% · ETA {clock(p.eta_s)}")
         self.losses.append(p.loss)
         self.loss_batches.append(p.step)
-        self.loss_curve.setData(np.array(self.loss_batches), np.array(self.losses))
         if p.val_accuracy is not None:
             self.accuracies.append((p.epoch, p.val_accuracy))
+        self._draw_curves()
+
+    def _draw_curves(self) -> None:
+        self.loss_curve.setData(np.array(self.loss_batches), np.array(self.losses))
+        if self.accuracies:
             epochs, accuracies = zip(*self.accuracies)
             percents = 100 * np.array(accuracies)
             self.acc_curve.setData(np.array(epochs), percents)

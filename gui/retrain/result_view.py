@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel
 
 import model
@@ -91,6 +92,7 @@ class ResultView(QGroupBox):
         self.confusion_plot = ConfusionPlot(model.CLASSES)
         self.confusion_plot.image.setColorMap(pg.colormap.get("CET-L17"))
         self.confusion_plot.setMinimumSize(140, 140)
+        self.confusion_plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # read by pointing, not a Tab stop
         self.confusion_plot.pixel_hovered.connect(self._confusion_hovered)
         self.confusion_info = QLabel(CONFUSION_EXPLAINED)
         self.confusion_info.setWordWrap(True)

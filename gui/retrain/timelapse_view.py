@@ -1,22 +1,27 @@
-"""The Retrain dialog's "Watch it learn" row: the switch that makes the main
-window follow a run, and a slider with a play button over its time-lapse.
+"""The Retrain dialog's "Watch it learn" group: the switch that makes the
+main window follow a run, and a slider with a play button over its time-lapse.
 
 During a run the view polls the run's newest weights (at most every
 250 ms, the rate they are copied at) and, while its slider is at the right
 end, asks the main window to show them live.  Moving the slider shows that
-moment of the run instead; play animates the run from its start.
+moment of the run instead; play animates the run.  The end of a run (or
+"Back to the model in use") returns the main window to the model in use;
+the switch stays as the user set it, for the next scrub and the next run.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QPushButton, QSlider, QStyle, QToolButton
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QGroupBox, QHBoxLayout, QPushButton, QSizePolicy, QSlider, QStyle, QToolButton,
+                               QVBoxLayout)
 
 import model
 from gui.feature_maps import ElidedLabel
-from gui.watching import moment_text
+from gui.watching import JumpSlider, moment_text
 
 POLL_MS = round(1000 * model.WATCH_INTERVAL_S)
 PLAY_MS = 150           # a moment of the run per frame: a 100-moment run plays in 15 s
+BEFORE_A_RUN = ("A run keeps a time-lapse of its weights. To watch it in the main window, move or minimise "
+                "this one: the main window's banner scrubs and plays the run too.")
 
 
 class TimeLapseView(QGroupBox):
@@ -32,35 +37,43 @@ class TimeLapseView(QGroupBox):
         self.latest: model.LatestSnapshot | None = None     # the running run's newest weights
         self.running = False
         self.live = False              # the slider at the right end of a running run: follow it
+        self.showing = False           # the main window shows a moment (asked for here)
         self._mirrors: list[tuple[QSlider, QToolButton]] = []
         self.switch = QCheckBox("Show the model being trained in the main window")
         self.switch.setToolTip("The main window's bars and maps read your drawing with the weights of the run, "
                                "4 times a second. The model in use is not changed.")
         self.switch.toggled.connect(self._switched)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = JumpSlider()
         self.slider.setToolTip("Scrub through the run: the main window reads your drawing "
                                "with the network as it was then")
         self.slider.valueChanged.connect(self._scrubbed)
         self.play_button = QToolButton()
         self.play_button.setCheckable(True)
-        self.play_button.setToolTip("Play the run from its start")
+        self.play_button.setToolTip("Play the run from this moment (from its start when at its end)")
         self.play_button.toggled.connect(self._play)
-        self.moment = ElidedLabel("Runs keep a time-lapse of their weights, to watch and scrub through.")
+        self.moment = ElidedLabel(BEFORE_A_RUN)     # one line, shortened to fit; whole in its tool tip
+        self.moment.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.moment.setToolTip(BEFORE_A_RUN)
         self.save_button = QPushButton("Save time-lapse…")
         self.export_button = QPushButton("Export kernels…")
         self.export_button.setToolTip("An animated GIF of the conv1 kernels learning, with your drawing's "
                                       "reading beside them: for a slide")
         self._poll_timer = QTimer(self, interval=POLL_MS, timeout=self._poll)
         self._play_timer = QTimer(self, interval=PLAY_MS, timeout=self._play_step)
-        grid = QGridLayout(self)
-        grid.addWidget(self.switch, 0, 0, 1, 3)
-        grid.addWidget(self.play_button, 1, 0)
-        grid.addWidget(self.slider, 1, 1, 1, 2)
-        grid.addWidget(self.moment, 2, 0, 1, 3)
-        grid.addWidget(self.save_button, 3, 1)
-        grid.addWidget(self.export_button, 3, 2)
-        grid.setColumnStretch(1, 1)
+        self._lay_out()
         self._update_controls()
+
+    def _lay_out(self) -> None:
+        scrub = QHBoxLayout()
+        scrub.addWidget(self.play_button)
+        scrub.addWidget(self.slider, 1)
+        files = QHBoxLayout()
+        files.addStretch(1)
+        files.addWidget(self.save_button)
+        files.addWidget(self.export_button)
+        column = QVBoxLayout(self)
+        for row in (self.switch, scrub, self.moment, files):
+            column.addLayout(row) if isinstance(row, QHBoxLayout) else column.addWidget(row)
 
     # ----------------------------------------------------------------- runs
     def begin_run(self, timelapse: model.TimeLapse, latest: model.LatestSnapshot) -> None:
@@ -78,11 +91,10 @@ class TimeLapseView(QGroupBox):
             return
         self._poll_timer.stop()
         self.running = self.live = False
-        self.play_button.setChecked(False)
         if self.timelapse is not None and len(self.timelapse):
             self._set_range(len(self.timelapse) - 1, value=len(self.timelapse) - 1)
             self._describe(self.timelapse[-1])
-        self.switch.setChecked(False)
+        self.stop_showing()
         self._update_controls()
 
     def open(self, timelapse: model.TimeLapse) -> None:
@@ -91,13 +103,14 @@ class TimeLapseView(QGroupBox):
         self.timelapse, self.latest, self.running, self.live = timelapse, None, False, False
         self._set_range(len(timelapse) - 1, value=0)
         self._update_controls()
-        self.switch.setChecked(True)
-        self._show_chosen()
+        self._show_chosen(ask=True)
 
     def stop_showing(self) -> None:
-        """The main window back to the model in use (the dialog closes)."""
+        """The main window back to the model in use; the switch stays as it is."""
         self.play_button.setChecked(False)
-        self.switch.setChecked(False)
+        if self.showing:
+            self.showing = False
+            self.show_model_in_use.emit()
 
     def set_default_switch(self, on: bool) -> None:
         """Watching is on by default for a run from scratch, where there is most to see."""
@@ -130,11 +143,10 @@ class TimeLapseView(QGroupBox):
         count = len(self.timelapse)
         if count:
             self._set_range(count - 1, value=count - 1 if self.live else None)
-        newest = self.latest.latest() if self.latest is not None else None
-        if self.live and newest is not None:
-            self._describe(newest)
-            if self.switch.isChecked():
-                self.show_moment.emit(self.timelapse, newest, True)
+        if self.live:
+            self._show_chosen(ask=self.switch.isChecked())
+        elif count:
+            self._describe(self.chosen())       # its place among more moments now
         self._update_controls()
 
     def chosen(self) -> model.Snapshot | None:
@@ -145,29 +157,33 @@ class TimeLapseView(QGroupBox):
             return None
         return self.timelapse[min(self.slider.value(), len(self.timelapse) - 1)]
 
-    def _show_chosen(self) -> None:
+    def _show_chosen(self, ask: bool) -> None:
+        """Describe the chosen moment; ``ask``: have the main window show it too."""
         snapshot = self.chosen()
-        if snapshot is not None:
-            self._describe(snapshot)
-        if snapshot is not None and self.switch.isChecked():
+        if snapshot is None:
+            return
+        self._describe(snapshot)
+        if ask:
+            if not self.switch.isChecked():
+                self.switch.blockSignals(True)     # scrubbing is asking to watch: the switch says so
+                self.switch.setChecked(True)
+                self.switch.blockSignals(False)
+            self.showing = True
             self.show_moment.emit(self.timelapse, snapshot, self.live)
 
     def _switched(self, on: bool) -> None:
         if on:
-            self._show_chosen()
+            if self.running:
+                self._show_chosen(ask=True)
         else:
-            self.play_button.setChecked(False)
-            self.show_model_in_use.emit()
+            self.stop_showing()
 
     def _scrubbed(self, value: int) -> None:
-        """The user moved the slider: show that moment (switching watching on);
-        at the right end of a running run, follow it live again."""
+        """The user moved the slider: show that moment; at the right end of a
+        running run, follow it live again."""
         self.live = self.running and value == self.slider.maximum()
         self._sync_mirrors()
-        if not self.switch.isChecked() and self.timelapse is not None:
-            self.switch.setChecked(True)      # shows the chosen moment
-        else:
-            self._show_chosen()
+        self._show_chosen(ask=self.timelapse is not None)
 
     def _play(self, playing: bool) -> None:
         self.play_button.setIcon(self.style().standardIcon(
@@ -198,6 +214,7 @@ class TimeLapseView(QGroupBox):
     def _describe(self, snapshot: model.Snapshot) -> None:
         when = "now" if self.live and self.running else f"moment {self.slider.value() + 1} of {len(self.timelapse)}"
         self.moment.setText(f"{when}: {moment_text(snapshot, self.timelapse.batches)}")
+        self.moment.setToolTip(self.moment.text())
 
     def _update_controls(self) -> None:
         has_moments = self.timelapse is not None and len(self.timelapse) > 0
