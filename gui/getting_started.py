@@ -45,7 +45,8 @@ STEPS = [
      "When it misreads you, type the letter you meant (or click its bar: it lands in “This is”) and press "
      "Enter: the drawing is kept in My samples. With a few of each letter, Model ▸ My samples… "
      "then Teach the model… fine-tunes the network on them in the background; Model ▸ Retrain… trains on "
-     "public handwriting too."),
+     "public handwriting too. Train one from scratch there to watch it learn: the maps and bars read your "
+     "letter with its random first kernels, then with better and better ones."),
 ]
 OUTRO = "Help ▸ Getting started shows this again."
 
