@@ -12,7 +12,6 @@ and hands each job to the object that owns it:
 """
 from __future__ import annotations
 
-
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QMessageBox, QP
 
 import model
 from gui.dialogs import FileDropTarget, busy_cursor, resize_within_screen
+from gui.file_dialogs import is_timelapse_file
 from gui.retrain.form import MY_SAMPLES, RetrainForm
 from gui.retrain.progress_view import ProgressView
 from gui.retrain.result_view import ResultView
-from gui.file_dialogs import is_timelapse_file
 from gui.retrain.timelapse_files import WATCHABLE_ARCH, TimeLapseFiles
 from gui.retrain.timelapse_view import TimeLapseView
 from gui.retrain.training_run import TrainingJob, TrainingRun

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 import model
 from gui.dialogs import busy_cursor
-from gui.file_dialogs import TIMELAPSE_SUFFIX as SUFFIX
+from gui.file_dialogs import TIMELAPSE_SUFFIX
 
-FILE_FILTER = f"Time-lapses (*{SUFFIX} *.npz);;All files (*)"
+FILE_FILTER = f"Time-lapses (*{TIMELAPSE_SUFFIX} *.npz);;All files (*)"
 WATCHABLE_ARCH = "letternet"      # the network the main window's maps are laid out for
 
 
@@ -48,8 +48,9 @@ class TimeLapseFiles:
 
     def save(self, path: str | None = None) -> bool:
         timelapse = self.view.timelapse
-        path = path or self.window.files.save_path("Save the time-lapse", "timelapse", "letterlens-run" + SUFFIX,
-                                                   FILE_FILTER, suffix=SUFFIX)
+        path = path or self.window.files.save_path("Save the time-lapse", "timelapse",
+                                                   "letterlens-run" + TIMELAPSE_SUFFIX, FILE_FILTER,
+                                                   suffix=TIMELAPSE_SUFFIX)
         if timelapse is None or not path:
             return False
         try:
